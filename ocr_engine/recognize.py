@@ -1,0 +1,95 @@
+"""CTC line recognition, micro-batched by width; long lines read in overlapping chunks."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .ctc import best_path, collapse
+from .preprocess import pad_batch, resize_to_height
+
+
+@dataclass(frozen=True)
+class RecognizerParams:
+    height: int = 48
+    min_width: int = 320  # the PP-OCR recognisers were trained on 48x320 canvases
+    stride: int = 8  # input pixels per output frame
+    max_batch: int = 8
+    max_width_growth: float = 1.5  # a batch closes when a strip is this much wider than its first
+    chunk_width: int = 1536  # longer strips are read in chunks of this width...
+    chunk_overlap: int = 128  # ...overlapping by this much, cut in the middle of the overlap
+
+
+@dataclass
+class _Piece:
+    line: int
+    strip: np.ndarray  # H x w x 3 uint8
+    keep_from: int  # frames of this piece that belong to its line: [keep_from, keep_to)
+    keep_to: int
+
+
+class TextRecognizer:
+    def __init__(self, session, charset: list[str], params: RecognizerParams | None = None):
+        self.session = session
+        self.input_name = session.get_inputs()[0].name
+        self.charset = charset
+        self.params = params or RecognizerParams()
+
+    def recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
+        """Text and confidence for each line crop (BGR, text reading left to right)."""
+        pieces = [p for i, crop in enumerate(crops) for p in self._split(i, resize_to_height(crop, self.params.height))]
+        frames = self._run(pieces)
+        results = []
+        for line in range(len(crops)):
+            parts = [f for p, f in zip(pieces, frames) if p.line == line]
+            classes = np.concatenate([c for c, _ in parts])
+            scores = np.concatenate([s for _, s in parts])
+            results.append(collapse(classes, scores, self.charset))
+        return results
+
+    def _split(self, line: int, strip: np.ndarray) -> list[_Piece]:
+        width, stride = strip.shape[1], self.params.stride
+        frames = math.ceil(width / stride)
+        chunk, overlap = self.params.chunk_width, self.params.chunk_overlap
+        if width <= chunk:
+            return [_Piece(line, strip, 0, frames)]
+        starts = list(range(0, width - overlap, chunk - overlap))
+        pieces = []
+        for k, start in enumerate(starts):
+            end = min(start + chunk, width)
+            # cut at the middle of each overlap, on a frame boundary
+            cut_left = 0 if k == 0 else (start + overlap // 2) // stride
+            cut_right = frames if k == len(starts) - 1 else (starts[k + 1] + overlap // 2) // stride
+            first = start // stride  # start is a multiple of the stride
+            pieces.append(_Piece(line, strip[:, start:end], cut_left - first, cut_right - first))
+        return pieces
+
+    def _run(self, pieces: list[_Piece]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Best-path frames for every piece; one ONNX Runtime call per batch of similar widths."""
+        out: list = [None] * len(pieces)
+        order = sorted(range(len(pieces)), key=lambda i: pieces[i].strip.shape[1])
+        for batch in self._batches(order, pieces):
+            widest = max(pieces[i].strip.shape[1] for i in batch)
+            width = max(self.params.min_width, math.ceil(widest / self.params.stride) * self.params.stride)
+            probs = self.session.run(None, {self.input_name: pad_batch([pieces[i].strip for i in batch], width)})[0]
+            classes, scores = best_path(probs)
+            for row, i in enumerate(batch):
+                piece = pieces[i]
+                out[i] = (classes[row, piece.keep_from : piece.keep_to], scores[row, piece.keep_from : piece.keep_to])
+        return out
+
+    def _batches(self, order: list[int], pieces: list[_Piece]) -> list[list[int]]:
+        batches: list[list[int]] = []
+        for i in order:
+            width = pieces[i].strip.shape[1]
+            if (
+                batches
+                and len(batches[-1]) < self.params.max_batch
+                and width <= self.params.max_width_growth * max(pieces[batches[-1][0]].strip.shape[1], self.params.min_width)
+            ):
+                batches[-1].append(i)
+            else:
+                batches.append([i])
+        return batches

@@ -1,0 +1,67 @@
+"""The result tree (OcrResult > Page > Line) and its one serialiser."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+Box = list[list[int]]  # four [x, y] points, clockwise from top-left, input-image pixels
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    confidence: float
+    box: Box
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "confidence": round(self.confidence, 4), "box": self.box}
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int  # 1-based
+    width: int
+    height: int
+    lines: list[Line]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
+
+    def to_dict(self) -> dict:
+        return {
+            "page": self.number,
+            "width": self.width,
+            "height": self.height,
+            "text": self.text,
+            "lines": [line.to_dict() for line in self.lines],
+        }
+
+
+PAGE_SEPARATOR = "\f"  # as Tesseract separates pages
+
+
+@dataclass(frozen=True)
+class OcrResult:
+    """What `read` returns. A document (PDF, multi-page TIFF) also has `pages`;
+    its `lines` are then every page's lines in order, each in its own page's coordinates."""
+
+    pages: list[Page]
+    is_document: bool = False
+    timings: dict[str, float] = field(default_factory=dict, compare=False)
+
+    @property
+    def lines(self) -> list[Line]:
+        return [line for page in self.pages for line in page.lines]
+
+    @property
+    def text(self) -> str:
+        return PAGE_SEPARATOR.join(page.text for page in self.pages)
+
+    def to_dict(self) -> dict:
+        out: dict = {"text": self.text, "lines": [line.to_dict() for line in self.lines]}
+        if self.is_document:
+            out["pages"] = [page.to_dict() for page in self.pages]
+        else:
+            out["width"], out["height"] = self.pages[0].width, self.pages[0].height
+        return out
