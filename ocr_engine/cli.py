@@ -91,7 +91,7 @@ def _packs() -> int:
 
     packs = list_packs(Settings.from_env())
     if not packs:
-        print("no model packs found; build one with `ocr pack build ppocr-v4`", file=sys.stderr)
+        print("no model packs found; build one with `ocr pack build ppocr-v6`", file=sys.stderr)
         return 1
     json.dump([{"path": str(p.root), **p.manifest} for p in packs], sys.stdout, ensure_ascii=False, indent=1)
     sys.stdout.write("\n")

@@ -14,7 +14,7 @@ from .settings import Settings
 
 MANIFEST = "manifest.json"
 LAMBDA_LAYER_PACK = Path("/opt/model-pack")
-DEFAULT_PACK = "ppocr-v4"
+DEFAULT_PACK = "ppocr-v6"
 BUILD_HINT = "build one with `ocr pack build {name}` (README: set-up) or point OCR_MODEL_PACK at a pack folder"
 
 

@@ -1,0 +1,147 @@
+"""Bad input gets a typed error with a stable code; the process stays up, nothing is
+written to disk, and memory returns to its baseline."""
+
+import gc
+import io
+import os
+import struct
+import tempfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+import psutil
+import pytest
+from PIL import Image
+
+from ocr_engine import (
+    EmptyInput,
+    EncryptedDocument,
+    ImageTooLarge,
+    ImageTooSmall,
+    InvalidImage,
+    InvalidParameter,
+    OcrError,
+    TooManyPages,
+    UnsupportedMediaType,
+)
+from tests.conftest import EVAL, SAMPLES, encode
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A valid PNG header that claims width x height, with a tiny IDAT: a decompression bomb
+    is refused from this header alone, so nothing bigger is needed."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+
+
+def truncated_jpeg() -> bytes:
+    data = (EVAL / "pages" / "sroie_000.jpg").read_bytes()
+    return data[: len(data) // 3]
+
+
+def animated_gif() -> bytes:
+    frames = [Image.new("L", (64, 32), shade) for shade in (0, 128, 255)]
+    return encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
+
+
+def pdf_with_pages(count: int) -> bytes:
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument.new()
+    for _ in range(count):
+        pdf.new_page(200, 200)
+    buffer = io.BytesIO()
+    pdf.save(buffer)
+    pdf.close()
+    return buffer.getvalue()
+
+
+def encrypted_pdf() -> bytes:
+    import pikepdf
+
+    source = pikepdf.open(io.BytesIO(encode(Image.open(SAMPLES / "line.png").convert("RGB"), "PDF")))
+    buffer = io.BytesIO()
+    source.save(buffer, encryption=pikepdf.Encryption(owner="owner-secret", user="user-secret"))
+    return buffer.getvalue()
+
+
+BAD_INPUTS = {
+    "empty bytes": (lambda: b"", EmptyInput, "empty_input"),
+    "truncated JPEG": (truncated_jpeg, InvalidImage, "invalid_image"),
+    "text file named .png": (lambda: b"hello, this is not an image\n" * 20, UnsupportedMediaType, "unsupported_media_type"),
+    "1x1 image": (lambda: encode(Image.new("RGB", (1, 1), "white")), ImageTooSmall, "image_too_small"),
+    "PNG claiming 50000x50000": (lambda: png_claiming(50_000, 50_000), ImageTooLarge, "image_too_large"),
+    "100000x20 image": (lambda: encode(Image.new("L", (100_000, 20), 255)), ImageTooLarge, "image_too_large"),
+    "animated GIF": (animated_gif, UnsupportedMediaType, "unsupported_media_type"),
+    "PDF of 10000 pages": (lambda: pdf_with_pages(10_000), TooManyPages, "too_many_pages"),
+    "encrypted PDF": (encrypted_pdf, EncryptedDocument, "encrypted_document"),
+    "PDF header then garbage": (lambda: b"%PDF-1.7\n" + os.urandom(2000), OcrError, "invalid_document"),
+}
+
+
+@pytest.fixture(scope="module")
+def bad_inputs() -> dict[str, tuple[bytes, type, str]]:
+    return {name: (make(), error, code) for name, (make, error, code) in BAD_INPUTS.items()}
+
+
+@pytest.mark.parametrize("name", list(BAD_INPUTS))
+def test_bad_input_gets_a_typed_error_with_a_stable_code(engine, bad_inputs, name):
+    data, error, code = bad_inputs[name]
+    with pytest.raises(error) as raised:
+        engine.read(data)
+    assert raised.value.code == code
+    assert raised.value.message and "Traceback" not in raised.value.message
+
+
+def test_a_decompression_bomb_is_refused_from_its_header_without_allocating_it(engine):
+    before = psutil.Process().memory_info().rss
+    with pytest.raises(ImageTooLarge):
+        engine.read(png_claiming(50_000, 50_000))
+    # decoding would need 2.5 GB for one 8-bit plane
+    assert psutil.Process().memory_info().rss - before < 50 * 1024 * 1024
+
+
+def test_a_missing_file_is_a_typed_error(engine, tmp_path):
+    with pytest.raises(InvalidParameter):
+        engine.read(tmp_path / "nope.png")
+
+
+def test_an_unknown_mode_is_an_invalid_parameter(engine):
+    with pytest.raises(InvalidParameter) as raised:
+        engine.read(SAMPLES / "line.png", mode="sideways")
+    assert raised.value.code == "invalid_parameter"
+
+
+def test_bad_arrays_are_typed_errors(engine):
+    with pytest.raises(InvalidImage):
+        engine.read(np.zeros((10, 10, 2), np.uint8))
+    with pytest.raises(ImageTooSmall):
+        engine.read(np.zeros((0, 10), np.uint8))
+
+
+def test_bad_input_writes_nothing_and_memory_returns_to_baseline(engine, bad_inputs):
+    temp_before = set(os.listdir(tempfile.gettempdir()))
+    cwd_before = set(os.listdir(Path.cwd()))
+
+    def one_round():
+        for data, error, _ in bad_inputs.values():
+            with pytest.raises(error):
+                engine.read(data)
+        engine.read(SAMPLES / "line.png")  # and the engine still works
+
+    for _ in range(3):  # the allocator settles after the first few rounds
+        one_round()
+    gc.collect()
+    baseline = psutil.Process().memory_info().rss
+    for _ in range(20):
+        one_round()
+    gc.collect()
+    grown = psutil.Process().memory_info().rss - baseline
+    assert grown < 0.05 * baseline, f"RSS grew by {grown / 2**20:.1f} MiB over 20 rounds of bad input"
+    assert set(os.listdir(tempfile.gettempdir())) == temp_before
+    assert set(os.listdir(Path.cwd())) == cwd_before
