@@ -15,7 +15,9 @@ class DetectorParams:
     min_side: int = 736  # short side of the detector input (PaddleOCR's limit_side_len)
     max_side: int = 2000  # long side cap
     threshold: float = 0.3  # a pixel is text above this probability
-    box_threshold: float = 0.5  # a box is kept if its mean probability is above this
+    # a box is kept if its mean probability is above this; lower than PP-OCR's 0.5 because the
+    # recogniser's confidence gate (engine.MIN_LINE_CONFIDENCE) drops what is not text
+    box_threshold: float = 0.4
     unclip_ratio: float = 1.6  # DB shrinks text regions in training; grow them back
     min_box_side: float = 3.0  # in detector pixels
     max_candidates: int = 3000

@@ -36,13 +36,30 @@ def _order(idx: np.ndarray, bounds: np.ndarray, line_height: float) -> list[int]
     pad = (b[:, 3] - b[:, 1]) * _ROW_TOLERANCE
     bands = _split_on_gaps(idx, b[:, 1] + pad, b[:, 3] - pad)
     if len(bands) > 1:
-        return [i for band in bands for i in _order(band, bounds, line_height)]
+        return [i for block in _blocks(bands, bounds, line_height) for i in _order(block, bounds, line_height)]
     cells = _split_on_gaps(idx, b[:, 0], b[:, 2])
     if len(cells) > 1:
         return [i for cell in cells for i in _order(cell, bounds, line_height)]
     # overlapping boxes in one band: left to right, then top to bottom
     centers = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
     return idx[np.lexsort((centers[1], centers[0]))].tolist()
+
+
+def _blocks(bands: list[np.ndarray], bounds: np.ndarray, line_height: float) -> list[np.ndarray]:
+    """Rows, with runs of consecutive rows that share a column gutter joined into one block
+    (a title above two columns must not make the columns' lines read across)."""
+    blocks: list[np.ndarray] = []
+    start = 0
+    while start < len(bands):
+        end = start + 1
+        while end < len(bands):
+            joined = np.concatenate(bands[start : end + 1])
+            if _column_split(joined, bounds[joined], line_height) is None:
+                break
+            end += 1
+        blocks.append(np.concatenate(bands[start:end]))
+        start = end
+    return blocks
 
 
 def _split_on_gaps(idx: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> list[np.ndarray]:

