@@ -11,7 +11,7 @@ import numpy as np
 from .classify import OrientationClassifier
 from .detect import DetectorParams, TextDetector
 from .errors import InvalidParameter, TooManyLines
-from .io import ImageInput, open_pages
+from .io import ImageInput, Pages, open_pages
 from .layout import reading_order
 from .packs import ModelPack, find_pack
 from .preprocess import crop_quad, upright_line
@@ -56,10 +56,7 @@ class OcrEngine:
     def iter_pages(self, data: ImageInput, mode: str = "page") -> Iterator[Page]:
         """Pages one at a time, so a caller can stop between pages (e.g. near a deadline)."""
         _check_mode(mode)
-        timings: dict[str, float] = {}
-        pages = open_pages(data, self.settings)
-        for number, image in enumerate(pages, start=1):
-            yield self._read_page(image, number, mode, timings)
+        return self._read_pages(open_pages(data, self.settings), mode, {})
 
     # --- pipeline ---------------------------------------------------------------
 
@@ -68,15 +65,15 @@ class OcrEngine:
         timings: dict[str, float] = {}
         with _timed(timings, "decode"):
             pages = open_pages(source, self.settings)
-        results = []
-        iterator = iter(pages)
-        while True:
-            with _timed(timings, "decode"):
-                image = next(iterator, None)
-            if image is None:
-                break
-            results.append(self._read_page(image, len(results) + 1, mode, timings))
+        results = list(self._read_pages(pages, mode, timings))
         return OcrResult(results, is_document=as_document or pages.is_document, timings=timings)
+
+    def _read_pages(self, pages: Pages, mode: str, timings: dict[str, float]) -> Iterator[Page]:
+        images = iter(pages)
+        for number in range(1, pages.count + 1):
+            with _timed(timings, "decode"):
+                image = next(images)
+            yield self._read_page(image, number, mode, timings)
 
     def _read_page(self, image: np.ndarray, number: int, mode: str, timings: dict[str, float]) -> Page:
         height, width = image.shape[:2]

@@ -159,3 +159,12 @@ def test_every_accepted_image_format_is_read(engine, fmt):
     line = Image.open(SAMPLES / "line.png").convert("RGB")
     params = {"lossless": True} if fmt == "WEBP" else {"quality": 95} if fmt == "JPEG" else {}
     assert norm(engine.read(encode(line, fmt, **params), mode="line").text) == norm("光学字符识别 OCR 2026")
+
+
+def test_iter_pages_yields_one_page_at_a_time(engine):
+    receipt = Image.open(SAMPLES / "receipt.png").convert("RGB")
+    pdf = encode(receipt, "PDF", save_all=True, append_images=[receipt, receipt], resolution=100)
+    pages = engine.iter_pages(pdf)
+    first = next(pages)
+    assert first.number == 1 and len(first.lines) == len(RECEIPT)
+    assert [page.number for page in pages] == [2, 3]
