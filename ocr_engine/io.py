@@ -82,12 +82,14 @@ def load_source(source: bytes | bytearray | memoryview | str | os.PathLike, sett
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         try:
+            if not path.is_file():
+                raise InvalidParameter(f"{path.name!r} is not a file")
             size = path.stat().st_size
+            if size > settings.max_bytes:
+                raise InputTooLarge(_too_many_bytes(size, settings))
+            data = path.read_bytes()
         except OSError as exc:
             raise InvalidParameter(f"cannot read {path.name!r}: {exc.strerror}") from None
-        if size > settings.max_bytes:
-            raise InputTooLarge(_too_many_bytes(size, settings))
-        data = path.read_bytes()
     else:
         data = bytes(source)
     if not data:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, fields
 
+from .errors import InvalidParameter
+
 
 def _available_cores() -> int:
     try:
@@ -46,7 +48,13 @@ class Settings:
             raw = environ.get("OCR_" + field.name.upper())
             if raw is None or raw == "":
                 continue
-            values[field.name] = int(raw) if field.type == "int" else raw
+            if field.type == "int":
+                try:
+                    values[field.name] = int(raw)
+                except ValueError:
+                    raise InvalidParameter(f"OCR_{field.name.upper()} must be a whole number, not {raw!r}") from None
+            else:
+                values[field.name] = raw
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
