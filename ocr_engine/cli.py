@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -45,6 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     except ModelPackError as exc:
         print(f"ocr: {exc.message}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `ocr read ... | head`: the reader left; leave quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 def _read(args) -> int:
