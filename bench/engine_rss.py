@@ -3,11 +3,14 @@
     .venv/bin/python bench/engine_rss.py --kind line --calls 1000
     .venv/bin/python bench/engine_rss.py --kind page --calls 1000
 
-Cycles through the eval images of that kind (../shared/eval), one call per image, and
-prints RSS (MiB) at checkpoints and the ratio of the last to the one after 10 calls."""
+Cycles through the eval images of that kind (../shared/eval), one call per image, in whole
+cycles (at least --calls calls). RSS moves with the size of the image just read, so it is
+compared cycle to cycle: the RSS at the end of each cycle (always after the same image)
+and the peak within it."""
 
 import argparse
 import json
+import math
 import platform
 import sys
 import time
@@ -28,29 +31,35 @@ def main() -> None:
     parser.add_argument("--pack")
     args = parser.parse_args()
     rows = [json.loads(line) for line in (EVAL / "labels.jsonl").read_text().splitlines() if line]
-    files = [EVAL / r["file"] for r in rows if r["kind"] == args.kind]
-    images = [f.read_bytes() for f in files]
+    images = [(EVAL / r["file"]).read_bytes() for r in rows if r["kind"] == args.kind]
     engine = OcrEngine(settings=Settings.from_env(model_pack=args.pack, threads=args.threads))
     process = psutil.Process()
-    checkpoints = {1, 10, 50, 100, 200, 500, args.calls} | set(range(1000, args.calls + 1, 1000))
-    rss = {}
+    cycles = math.ceil(args.calls / len(images))
+    end_of_cycle, peak_in_cycle = [], []
     start = time.perf_counter()
-    for call in range(1, args.calls + 1):
-        engine.read(images[(call - 1) % len(images)], mode=args.kind)
-        if call in checkpoints:
-            rss[call] = process.memory_info().rss / 2**20
-            print(f"after {call:5d} calls: RSS {rss[call]:.1f} MiB", file=sys.stderr, flush=True)
+    for cycle in range(1, cycles + 1):
+        peak = 0.0
+        for image in images:
+            engine.read(image, mode=args.kind)
+            peak = max(peak, process.memory_info().rss / 2**20)
+        end_of_cycle.append(round(process.memory_info().rss / 2**20, 1))
+        peak_in_cycle.append(round(peak, 1))
+        print(f"cycle {cycle}/{cycles} ({cycle * len(images)} calls): RSS {end_of_cycle[-1]} MiB, peak {peak:.1f}",
+              file=sys.stderr, flush=True)
     summary = {
         "command": " ".join(["bench/engine_rss.py", *sys.argv[1:]]),
         "pack": f"{engine.pack.name} {engine.pack.version}",
         "kind": args.kind,
         "threads": args.threads,
-        "calls": args.calls,
+        "calls": cycles * len(images),
+        "images_per_cycle": len(images),
         "seconds": round(time.perf_counter() - start, 1),
-        "rss_mib": {k: round(v, 1) for k, v in sorted(rss.items())},
-        "last_over_10": round(rss[args.calls] / rss[10], 4),
+        "rss_mib_end_of_cycle": end_of_cycle,
+        "rss_mib_peak_in_cycle": peak_in_cycle,
+        "last_over_first_cycle_end": round(end_of_cycle[-1] / end_of_cycle[0], 4),
+        "last_over_first_cycle_peak": round(peak_in_cycle[-1] / peak_in_cycle[0], 4),
         "host": platform.node(),
-        "cpu": platform.processor() or platform.machine(),
+        "machine": platform.machine(),
     }
     print(json.dumps(summary))
 

@@ -17,7 +17,7 @@ from .packs import ModelPack, find_pack
 from .preprocess import crop_quad, upright_line
 from .recognize import RecognizerParams, TextRecognizer
 from .result import Line, OcrResult, Page
-from .runtime import create_session
+from .runtime import create_session, release_free_memory
 from .settings import Settings
 
 MODES = ("auto", "line", "page")
@@ -73,7 +73,11 @@ class OcrEngine:
         for number in range(1, pages.count + 1):
             with _timed(timings, "decode"):
                 image = next(images)
-            yield self._read_page(image, number, mode, timings)
+            page = self._read_page(image, number, mode, timings)
+            del image
+            if self.settings.release_memory and mode != "line":
+                release_free_memory()  # the detector's buffers are large; line reads stay flat without
+            yield page
 
     def _read_page(self, image: np.ndarray, number: int, mode: str, timings: dict[str, float]) -> Page:
         height, width = image.shape[:2]

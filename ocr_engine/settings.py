@@ -39,6 +39,9 @@ class Settings:
     max_lines: int = 2_000
     #: Resolution at which PDF pages are rendered.
     pdf_dpi: int = 200
+    #: 1: give freed memory back to the OS after every page read with the detector (glibc's
+    #: malloc_trim), so RSS returns to its baseline between calls; 0: keep it for speed.
+    release_memory: int = 1
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":

@@ -147,3 +147,16 @@ def test_bad_input_writes_nothing_and_memory_returns_to_baseline(engine, bad_inp
     assert grown < 0.05 * warm_up_peak, f"RSS grew by {grown / 2**20:.1f} MiB over 20 rounds of bad input"
     assert set(os.listdir(tempfile.gettempdir())) == temp_before
     assert set(os.listdir(Path.cwd())) == cwd_before
+
+
+def test_memory_returns_to_baseline_after_page_reads(engine):
+    process = psutil.Process()
+    engine.read(SAMPLES / "line.png", mode="line")
+    gc.collect()
+    baseline = process.memory_info().rss
+    for name in ("sroie_079.jpg", "sroie_352.jpg", "sroie_608.jpg"):
+        engine.read(EVAL / "pages" / name, mode="page")
+    gc.collect()
+    grown = process.memory_info().rss - baseline
+    # the detector needs a few hundred MiB for a receipt; it must be handed back
+    assert grown < 40 * 2**20, f"RSS stayed {grown / 2**20:.0f} MiB above its baseline"
