@@ -28,3 +28,70 @@ def encode(image: Image.Image, fmt: str = "PNG", **params) -> bytes:
 def engine() -> OcrEngine:
     """The default pack, as `ocr read` and the service load it."""
     return OcrEngine(settings=Settings.from_env(threads=2))
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveServer:
+    """The real app under uvicorn in its own process, on a free loopback port."""
+
+    def __init__(self, env: dict[str, str] | None = None):
+        import os
+        import subprocess
+        import sys
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "handler.api:app", "--host", "127.0.0.1", "--port", str(self.port),
+             "--workers", "1", "--log-level", "warning"],
+            cwd=ROOT,
+            env={**os.environ, "OCR_THREADS": "1", **(env or {})},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        self._wait_ready()
+
+    def _wait_ready(self, timeout: float = 60.0) -> None:
+        import time
+
+        import httpx
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server exited: {self.process.stderr.read().decode()[-2000:]}")
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise RuntimeError("the server did not start in time")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except Exception:
+            self.process.kill()
+
+
+@pytest.fixture(scope="session")
+def live_server():
+    server = LiveServer()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def live_server_process():
+    """Like live_server, for tests that need the process (its pid for RSS)."""
+    server = LiveServer()
+    yield server
+    server.stop()

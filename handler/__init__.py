@@ -1,0 +1,1 @@
+"""Lambda entry points (thin: parse, call the engine, format)."""

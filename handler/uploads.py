@@ -1,0 +1,114 @@
+"""Reading an upload into memory with the size limit enforced while reading, and parsing
+multipart bodies in memory (nothing is ever written to disk, under any name)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from python_multipart.exceptions import MultipartParseError
+from python_multipart.multipart import MultipartParser, parse_options_header
+
+
+class UploadError(Exception):
+    """An upload the API refuses; `status` and `code` go to the client as they are."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+MULTIPART_OVERHEAD = 64 * 1024  # headers and boundaries around the file in a form
+
+
+def too_large(limit: int) -> UploadError:
+    return UploadError(
+        413,
+        "payload_too_large",
+        f"the upload is over the {limit:,}-byte limit of a synchronous request; "
+        "send larger files through the async jobs API (POST /api/v1/jobs)",
+    )
+
+
+async def read_body(request, limit: int) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large(limit)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@dataclass
+class Part:
+    name: str = ""
+    filename: str | None = None
+    content_type: str = ""
+    data: bytearray = field(default_factory=bytearray)
+
+
+def parse_multipart(body: bytes, content_type: str, max_parts: int = 16) -> list[Part]:
+    """The parts of a multipart/form-data body. A body that is cut short, has no boundary
+    or is not multipart at all is an UploadError (400)."""
+    _, params = parse_options_header(content_type)
+    boundary = params.get(b"boundary")
+    if not boundary:
+        raise UploadError(400, "invalid_multipart", "multipart/form-data needs a boundary parameter")
+    parts: list[Part] = []
+    state = {"header": b"", "value": b"", "headers": {}, "ended": False}
+
+    def on_part_begin():
+        if len(parts) >= max_parts:
+            raise UploadError(400, "invalid_multipart", f"more than {max_parts} form fields")
+        parts.append(Part())
+        state["headers"] = {}
+
+    def on_header_field(data, start, end):
+        state["header"] += data[start:end]
+
+    def on_header_value(data, start, end):
+        state["value"] += data[start:end]
+
+    def on_header_end():
+        state["headers"][state["header"].lower()] = state["value"]
+        state["header"], state["value"] = b"", b""
+
+    def on_headers_finished():
+        disposition, options = parse_options_header(state["headers"].get(b"content-disposition", b""))
+        if disposition != b"form-data" or b"name" not in options:
+            raise UploadError(400, "invalid_multipart", "a form part lacks Content-Disposition: form-data; name=...")
+        part = parts[-1]
+        part.name = options[b"name"].decode("utf-8", "replace")
+        if b"filename" in options:
+            part.filename = options[b"filename"].decode("utf-8", "replace")
+        part.content_type = state["headers"].get(b"content-type", b"").decode("latin-1")
+
+    def on_part_data(data, start, end):
+        parts[-1].data += data[start:end]
+
+    def on_end():
+        state["ended"] = True
+
+    parser = MultipartParser(
+        boundary,
+        callbacks={
+            "on_part_begin": on_part_begin,
+            "on_part_data": on_part_data,
+            "on_header_field": on_header_field,
+            "on_header_value": on_header_value,
+            "on_header_end": on_header_end,
+            "on_headers_finished": on_headers_finished,
+            "on_end": on_end,
+        },
+    )
+    try:
+        parser.write(body)
+        parser.finalize()
+    except MultipartParseError as exc:
+        raise UploadError(400, "invalid_multipart", f"the multipart body is malformed: {exc}") from None
+    if not state["ended"]:
+        raise UploadError(400, "invalid_multipart", "the multipart body is cut short (no closing boundary)")
+    return parts
