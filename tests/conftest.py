@@ -46,7 +46,11 @@ class LiveServer:
         import subprocess
         import sys
 
+        import tempfile
+
         self.port = free_port()
+        # a file, not a pipe: nobody reads a pipe while the server runs, and a full pipe blocks its logging
+        self.log = tempfile.TemporaryFile()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "handler.api:app", "--host", "127.0.0.1", "--port", str(self.port),
@@ -54,7 +58,7 @@ class LiveServer:
             cwd=ROOT,
             env={**os.environ, "OCR_THREADS": "1", **(env or {})},
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self.log,
         )
         self._wait_ready()
 
@@ -66,13 +70,17 @@ class LiveServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"the server exited: {self.process.stderr.read().decode()[-2000:]}")
+                raise RuntimeError(f"the server exited: {self.logs()[-2000:]}")
             try:
                 if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
                     return
             except httpx.HTTPError:
                 time.sleep(0.2)
         raise RuntimeError("the server did not start in time")
+
+    def logs(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode("utf-8", "replace")
 
     def stop(self) -> None:
         self.process.terminate()

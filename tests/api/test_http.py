@@ -1,5 +1,6 @@
 """The HTTP contract through real uvicorn and httpx."""
 
+import json
 import socket
 import uuid
 
@@ -212,3 +213,7 @@ def test_an_api_key_when_configured_is_required():
             assert c.get("/healthz").status_code == 200  # health and the page stay open
     finally:
         server.stop()
+    records = [json.loads(line) for line in server.logs().splitlines() if line.startswith("{")]
+    reads = [r for r in records if r.get("path") == OCR and r.get("status") == 200]
+    assert reads and {"request_id", "latency_ms", "bytes", "pixels", "lines", "mode"} <= set(reads[0])
+    assert all(r["request_id"] for r in records)
