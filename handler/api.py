@@ -238,6 +238,7 @@ OCR_REQUEST_BODY = {
 @app.post(
     "/api/v1/ocr",
     response_model=OcrResponse,
+    response_model_exclude_none=True,  # `pages` for documents only, width/height for images only
     responses=ERROR_RESPONSES,
     openapi_extra={"requestBody": OCR_REQUEST_BODY},
     summary="Read the text of an image or a small PDF",

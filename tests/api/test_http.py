@@ -38,6 +38,7 @@ def test_multipart_upload_returns_text_lines_and_metadata(client):
     assert len(body["lines"]) == 6
     assert {"text", "confidence", "box"} <= set(body["lines"][0])
     assert (body["width"], body["height"]) == Image.open(SAMPLES / "receipt.png").size
+    assert "pages" not in body
     assert body["elapsed_time"] > 0 and body["model"]["name"] == "ppocr-v6"
     assert body["request_id"] == response.headers["x-request-id"]
 
@@ -63,6 +64,7 @@ def test_a_pdf_returns_pages(client):
     assert response.status_code == 200
     body = response.json()
     assert [p["page"] for p in body["pages"]] == [1, 2]
+    assert "width" not in body
     assert all(p["lines"] for p in body["pages"])
 
 
