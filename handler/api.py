@@ -28,7 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ocr_engine import MODES, OcrEngine, OcrError, OcrResult, Settings
 from ocr_engine import errors as engine_errors
 
-from .uploads import MULTIPART_OVERHEAD, UploadError, parse_multipart, read_body
+from .uploads import MULTIPART_OVERHEAD, UploadError, parse_multipart, read_body, too_large
 
 WEB = Path(__file__).with_name("web")
 FILE_FIELDS = ("image", "file")
@@ -284,7 +284,7 @@ async def _upload(request: Request) -> tuple[bytes, str | None]:
             raise engine_errors.InvalidParameter("send `mode` once")
         data = bytes(files[0].data)
         if len(data) > limit:
-            raise UploadError(413, "payload_too_large", f"the file is over the {limit:,}-byte limit of a synchronous request; send larger files through the async jobs API (POST /api/v1/jobs)")
+            raise too_large(limit)
         return data, (modes[0].data.decode("utf-8", "replace").strip() if modes else None)
     if not content_type or content_type.startswith(RAW_TYPES):
         data = await read_body(request, limit)

@@ -1,14 +1,18 @@
 """The HTTP contract through real uvicorn and httpx."""
 
 import json
+import os
 import socket
+import tempfile
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 from PIL import Image
 
-from tests.conftest import EVAL, SAMPLES, LiveServer, encode
+from tests.conftest import EVAL, ROOT, SAMPLES, LiveServer, encode
 
 OCR = "/api/v1/ocr"
 
@@ -158,12 +162,25 @@ def test_a_decompression_bomb_is_413(client):
 
 
 @pytest.mark.parametrize("name", ["../../etc/passwd", "con", "a\x00b.png", "😀.png", "..\\..\\boot.ini"])
-def test_hostile_file_names_are_only_names(client, name, tmp_path):
+def test_hostile_file_names_are_only_names_and_nothing_is_written(client, name):
+    temp_before = set(os.listdir(tempfile.gettempdir()))
+    repo_before = set(os.listdir(ROOT))
     png = (SAMPLES / "line.png").read_bytes()
-    body = multipart(("image", name, png))
-    response = post_multipart(client, body)
+    response = post_multipart(client, multipart(("image", name, png)))
     assert response.status_code == 200, response.text
     assert "OCR" in response.json()["text"]
+    assert set(os.listdir(tempfile.gettempdir())) == temp_before
+    assert set(os.listdir(ROOT)) == repo_before
+
+
+def test_healthz_answers_while_a_page_is_being_read(client, live_server):
+    page = (EVAL / "pages" / "sroie_352.jpg").read_bytes()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        reading = pool.submit(lambda: httpx.post(live_server + OCR, content=page, headers={"content-type": "image/jpeg"}, params={"mode": "page"}, timeout=120))
+        time.sleep(0.3)  # let the upload reach the server
+        assert client.get("/healthz").status_code == 200
+        assert not reading.done()  # the page was still being read when health answered
+        assert reading.result().status_code == 200
 
 
 def test_a_content_length_shorter_than_the_body_is_a_client_error(live_server):

@@ -5,6 +5,7 @@ Needs /usr/bin/chromium (apt) and the playwright package; never downloads a brow
 
 import json
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -47,8 +48,9 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
+@contextmanager
+def watched_page(browser, live_server: str):
+    """A fresh page on the app; any JavaScript error on it fails the test."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     errors: list[str] = []
@@ -57,21 +59,21 @@ def page(browser, live_server):
     yield page
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def page(browser, live_server):
+    with watched_page(browser, live_server) as page:
+        yield page
 
 
 @pytest.fixture(scope="module")
 def receipt_page(browser, live_server):
     """One page with the receipt read, shared by the tests that look at a result."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(live_server + "/")
-    page.set_input_files("#file-input", str(EVAL / RECEIPT))
-    page.wait_for_selector("#lines .line", timeout=OCR_TIMEOUT_MS)
-    yield page
-    context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    with watched_page(browser, live_server) as page:
+        page.set_input_files("#file-input", str(EVAL / RECEIPT))
+        page.wait_for_selector("#lines .line", timeout=OCR_TIMEOUT_MS)
+        yield page
 
 
 def test_page_and_assets_are_served(page):
