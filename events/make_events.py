@@ -6,6 +6,7 @@ The bodies are our own sample images (samples/), base64-encoded as API Gateway d
 binary media types."""
 
 import base64
+import hashlib
 import json
 from pathlib import Path
 
@@ -64,12 +65,49 @@ def http_v2(method: str, path: str, body: bytes | None, headers: dict) -> dict:
     }
 
 
+def s3_put(key: str) -> dict:
+    """An S3 ObjectCreated notification as S3 sends it: the key URL-encoded (`+` = space)."""
+    from urllib.parse import quote_plus
+
+    return {"Records": [{
+        "eventVersion": "2.1",
+        "eventSource": "aws:s3",
+        "awsRegion": "eu-west-1",
+        "eventTime": "2026-11-24T12:00:00.000Z",
+        "eventName": "ObjectCreated:Put",
+        "s3": {
+            "s3SchemaVersion": "1.0",
+            "configurationId": "incoming",
+            "bucket": {"name": "my-ocr-bucket", "arn": "arn:aws:s3:::my-ocr-bucket"},
+            # a single-part upload's ETag is the MD5 of its bytes: this event is samples/line.png
+            "object": {"key": quote_plus(key, safe="/"), "size": len(LINE_PNG), "eTag": hashlib.md5(LINE_PNG).hexdigest()},
+        },
+    }]}
+
+
+def sqs_wrapped(notification: dict) -> dict:
+    """The S3 notification as the worker receives it from SQS."""
+    return {"Records": [{
+        "messageId": "059f36b4-87a3-44ab-83d2-661975830a7d",
+        "receiptHandle": "AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a",
+        "body": json.dumps(notification),
+        "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1795000000000"},
+        "messageAttributes": {},
+        "md5OfBody": "e4e68fb7bd0e697a0ae8f1bb342846b3",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:eu-west-1:000000000000:ocr-drop-queue",
+        "awsRegion": "eu-west-1",
+    }]}
+
+
 def main() -> None:
     multipart_headers = {"content-type": f"multipart/form-data; boundary={BOUNDARY}", "host": "api.example.com"}
     events = {
         "api-rest-post.json": rest_v1("POST", "/api/v1/ocr", multipart_body(), multipart_headers),
         "api-http-post.json": http_v2("POST", "/api/v1/ocr", LINE_PNG, {"content-type": "image/png", "host": "api.example.com"}),
         "api-rest-healthz.json": rest_v1("GET", "/healthz", None, {"host": "api.example.com"}),
+        "s3-put.json": s3_put("incoming/samples/line sample.png"),
+        "sqs-s3-put.json": sqs_wrapped(s3_put("incoming/samples/line sample.png")),
     }
     for name, event in events.items():
         (HERE / name).write_text(json.dumps(event, indent=1) + "\n")

@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import time
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,13 +22,15 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field
 from mangum import Mangum
-from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ocr_engine import MODES, OcrEngine, OcrError, OcrResult, Settings
 from ocr_engine import errors as engine_errors
 
+from .aws import s3_client
+from .models import ErrorDetail, ErrorResponse, HealthResponse, ModelOut, OcrResponse, ocr_response
 from .uploads import MULTIPART_OVERHEAD, UploadError, parse_multipart, read_body, too_large
 
 WEB = Path(__file__).with_name("web")
@@ -40,6 +43,10 @@ class ApiSettings:
     sync_max_bytes: int  # OCR_SYNC_MAX_BYTES: Lambda caps a request at 6 MB, ~4.4 MB of file in base64
     api_key: str | None  # OCR_API_KEY: when set, /api/ needs header x-api-key
     inference_workers: int  # OCR_INFERENCE_WORKERS: reads at once (default: one per core)
+    bucket: str | None  # OCR_BUCKET: the drop-folder bucket behind the jobs API
+    input_prefix: str  # OCR_INPUT_PREFIX
+    output_prefix: str  # OCR_OUTPUT_PREFIX
+    upload_expiry_s: int  # OCR_JOB_UPLOAD_EXPIRY: lifetime of a presigned upload URL
 
     @classmethod
     def from_env(cls) -> "ApiSettings":
@@ -47,58 +54,11 @@ class ApiSettings:
             sync_max_bytes=int(os.environ.get("OCR_SYNC_MAX_BYTES") or 4 * 1024 * 1024),
             api_key=os.environ.get("OCR_API_KEY") or None,
             inference_workers=int(os.environ.get("OCR_INFERENCE_WORKERS") or len(os.sched_getaffinity(0))),
+            bucket=os.environ.get("OCR_BUCKET") or None,
+            input_prefix=os.environ.get("OCR_INPUT_PREFIX", "incoming/"),
+            output_prefix=os.environ.get("OCR_OUTPUT_PREFIX", "results/"),
+            upload_expiry_s=int(os.environ.get("OCR_JOB_UPLOAD_EXPIRY") or 900),
         )
-
-
-# --- response models: the contract ----------------------------------------------
-
-
-class LineOut(BaseModel):
-    text: str
-    confidence: float
-    box: list[list[int]]
-
-
-class PageOut(BaseModel):
-    page: int
-    width: int
-    height: int
-    text: str
-    lines: list[LineOut]
-
-
-class ModelOut(BaseModel):
-    name: str
-    version: str
-
-
-class OcrResponse(BaseModel):
-    success: Literal[True] = True
-    text: str
-    lines: list[LineOut]
-    pages: list[PageOut] | None = None
-    width: int | None = None
-    height: int | None = None
-    elapsed_time: float
-    model: ModelOut
-    request_id: str
-
-
-class ErrorDetail(BaseModel):
-    code: str
-    message: str
-
-
-class ErrorResponse(BaseModel):
-    success: Literal[False] = False
-    error: ErrorDetail
-    request_id: str
-
-
-class HealthResponse(BaseModel):
-    status: Literal["ok"] = "ok"
-    ready: bool
-    model: ModelOut
 
 
 # --- logging: one JSON object per line, never image content --------------------
@@ -298,8 +258,100 @@ async def _upload(request: Request) -> tuple[bytes, str | None]:
 
 
 def _response(result: OcrResult, elapsed: float, request_id: str) -> OcrResponse:
-    out = result.to_dict()
-    return OcrResponse(**out, elapsed_time=round(elapsed, 4), model=MODEL, request_id=request_id)
+    return OcrResponse(**ocr_response(result, elapsed, MODEL, request_id))
+
+
+# --- async jobs through the drop folder --------------------------------------------
+
+JOB_CONTENT_TYPES = (
+    "application/octet-stream", "application/pdf", "image/png", "image/jpeg",
+    "image/tiff", "image/bmp", "image/webp", "image/gif",
+)
+
+
+class JobRequest(BaseModel):
+    filename: str | None = Field(None, max_length=1024, description="the file's name; only a sanitised base name is kept")
+    content_type: Literal[JOB_CONTENT_TYPES] = "application/octet-stream"  # type: ignore[valid-type]
+
+
+class JobUpload(BaseModel):
+    url: str
+    method: Literal["PUT"] = "PUT"
+    headers: dict[str, str]
+
+
+class JobCreated(BaseModel):
+    job_id: str
+    upload: JobUpload
+    status_url: str
+    expires_in: int
+
+
+class JobStatus(BaseModel):
+    job_id: str
+    status: Literal["pending", "done", "failed"]
+    result: dict | None = None
+    error: ErrorDetail | None = None
+
+
+def _jobs_bucket() -> str:
+    if not settings.bucket:
+        raise UploadError(503, "jobs_unavailable", "the jobs API needs a bucket (OCR_BUCKET is not set)")
+    return settings.bucket
+
+
+@app.post("/api/v1/jobs", response_model=JobCreated, status_code=201, responses=ERROR_RESPONSES,
+          summary="Start an async job: returns a presigned URL to PUT the file to")
+async def create_job(request: Request, job: JobRequest | None = None) -> JobCreated:
+    bucket = _jobs_bucket()
+    job = job or JobRequest()
+    job_id = str(uuid.uuid4())
+    key = f"{settings.input_prefix}jobs/{job_id}/{safe_name(job.filename)}"
+    url = s3_client().generate_presigned_url(
+        "put_object",
+        Params={"Bucket": bucket, "Key": key, "ContentType": job.content_type},
+        ExpiresIn=settings.upload_expiry_s,
+    )
+    return JobCreated(
+        job_id=job_id,
+        upload=JobUpload(url=url, headers={"Content-Type": job.content_type}),
+        status_url=f"/api/v1/jobs/{job_id}",
+        expires_in=settings.upload_expiry_s,
+    )
+
+
+@app.get("/api/v1/jobs/{job_id}", response_model=JobStatus, response_model_exclude_none=True,
+         responses=ERROR_RESPONSES, summary="A job's status, and its result once done")
+async def job_status(job_id: uuid.UUID) -> JobStatus:
+    bucket = _jobs_bucket()
+    return await anyio.to_thread.run_sync(lambda: _read_job(bucket, str(job_id)))
+
+
+def _read_job(bucket: str, job_id: str) -> JobStatus:
+    """The job's state from what the worker wrote: `.error.json` failed, `.json` done,
+    the upload alone pending, nothing at all unknown."""
+    s3 = s3_client()
+    listing = s3.list_objects_v2(Bucket=bucket, Prefix=f"{settings.output_prefix}jobs/{job_id}/", MaxKeys=10)
+    outputs = sorted(o["Key"] for o in listing.get("Contents", []))
+    for suffix, status in ((".error.json", "failed"), (".json", "done")):
+        for key in outputs:
+            if key.endswith(suffix):
+                body = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+                if status == "failed":
+                    return JobStatus(job_id=job_id, status=status, error=ErrorDetail(**body["error"]))
+                return JobStatus(job_id=job_id, status=status, result=body)
+    uploaded = s3.list_objects_v2(Bucket=bucket, Prefix=f"{settings.input_prefix}jobs/{job_id}/", MaxKeys=1)
+    if not uploaded.get("KeyCount"):
+        raise StarletteHTTPException(404, f"no job {job_id} (or its file was never uploaded)")
+    return JobStatus(job_id=job_id, status="pending")
+
+
+def safe_name(filename: str | None) -> str:
+    """A base name that is safe as the last part of an S3 key: no folders, no control or
+    unusual characters, not empty, not dots only."""
+    name = unicodedata.normalize("NFKC", (filename or "").replace("\\", "/")).rsplit("/", 1)[-1]
+    name = "".join(c if c.isalnum() or c in "._-" else "_" for c in name).strip("._")[:100]
+    return name or "upload"
 
 
 @app.get("/healthz", response_model=HealthResponse, summary="Liveness and the model pack in use")

@@ -53,10 +53,13 @@ class OcrEngine:
         """Read every page of a PDF or TIFF (an image counts as one page); the result has `pages`."""
         return self._read(data, mode, as_document=True)
 
-    def iter_pages(self, data: ImageInput, mode: str = "page") -> Iterator[Page]:
-        """Pages one at a time, so a caller can stop between pages (e.g. near a deadline)."""
+    def iter_pages(self, data: ImageInput, mode: str = "page") -> Pages:
+        """Read pages one at a time, so a caller can stop between pages (e.g. near a
+        deadline): iterate the returned object for `Page`s; it also has `count` and
+        `is_document`. Limits are checked before it returns."""
         _check_mode(mode)
-        return self._read_pages(open_pages(data, self.settings), mode, {})
+        pages = open_pages(data, self.settings)
+        return Pages(pages.count, pages.is_document, self._read_pages(pages, mode, {}))
 
     # --- pipeline ---------------------------------------------------------------
 

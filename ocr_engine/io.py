@@ -121,15 +121,19 @@ def check_dimensions(width: int, height: int, settings: Settings, what: str = "i
 
 
 class Pages:
-    """The pages of one input, decoded one at a time so memory stays bounded."""
+    """The pages of one input, produced one at a time so memory stays bounded (decoded
+    images from `open_pages`, read `Page`s from `OcrEngine.iter_pages`)."""
 
-    def __init__(self, count: int, is_document: bool, iterator: Iterator[np.ndarray]):
+    def __init__(self, count: int, is_document: bool, iterator: Iterator):
         self.count = count
         self.is_document = is_document
         self._iterator = iterator
 
-    def __iter__(self) -> Iterator[np.ndarray]:
-        return self._iterator
+    def __iter__(self) -> "Pages":
+        return self
+
+    def __next__(self):
+        return next(self._iterator)
 
 
 def open_pages(source: ImageInput, settings: Settings) -> Pages:

@@ -165,6 +165,7 @@ def test_iter_pages_yields_one_page_at_a_time(engine):
     receipt = Image.open(SAMPLES / "receipt.png").convert("RGB")
     pdf = encode(receipt, "PDF", save_all=True, append_images=[receipt, receipt], resolution=100)
     pages = engine.iter_pages(pdf)
+    assert (pages.count, pages.is_document) == (3, True)
     first = next(pages)
     assert first.number == 1 and len(first.lines) == len(RECEIPT)
     assert [page.number for page in pages] == [2, 3]

@@ -1,0 +1,109 @@
+"""moto in server mode on a free loopback port, with a real S3 -> SQS notification."""
+
+import json
+import os
+
+import boto3
+import pytest
+
+from tests.conftest import free_port
+
+BUCKET = "ocr-drop-test"
+REGION = "eu-west-1"  # moto needs one; the code under test reads it from the environment
+
+
+class LambdaContext:
+    """What Lambda passes as `context`: the one part of AWS that cannot run here."""
+
+    aws_request_id = "worker-test"
+    function_name = "WorkerFunction"
+
+    def __init__(self, remaining_ms: int = 600_000):
+        self.remaining_ms = remaining_ms
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint():
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    saved = {k: os.environ.get(k) for k in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "OCR_BUCKET")}
+    os.environ.update(AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+                      AWS_DEFAULT_REGION=REGION, OCR_BUCKET=BUCKET)
+    yield endpoint
+    server.stop()
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def drop_folder(moto_endpoint):
+    """The bucket, its queue, and the notification for `incoming/` that links them."""
+    s3 = boto3.client("s3", endpoint_url=moto_endpoint, region_name=REGION)
+    sqs = boto3.client("sqs", endpoint_url=moto_endpoint, region_name=REGION)
+    s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+    queue_url = sqs.create_queue(QueueName="ocr-drop-test")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    s3.put_bucket_notification_configuration(
+        Bucket=BUCKET,
+        NotificationConfiguration={"QueueConfigurations": [{
+            "QueueArn": queue_arn,
+            "Events": ["s3:ObjectCreated:*"],
+            "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "incoming/"}]}},
+        }]},
+    )
+    return DropFolderHarness(s3, sqs, queue_url, queue_arn)
+
+
+class DropFolderHarness:
+    def __init__(self, s3, sqs, queue_url, queue_arn):
+        self.s3, self.sqs, self.queue_url, self.queue_arn = s3, sqs, queue_url, queue_arn
+
+    def drain(self) -> None:
+        """Delete what earlier tests left in the queue (PurgeQueue is allowed once a minute)."""
+        while messages := self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get("Messages"):
+            self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)])
+
+    def lambda_event(self, expected: int) -> dict:
+        """The queue's messages, wrapped as Lambda's SQS event source delivers them."""
+        messages = []
+        for _ in range(20):
+            batch = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                                             VisibilityTimeout=600).get("Messages", [])
+            messages += batch
+            if len(messages) >= expected:
+                break
+        return {"Records": [{
+            "messageId": m["MessageId"],
+            "receiptHandle": m["ReceiptHandle"],
+            "body": m["Body"],
+            "attributes": {"ApproximateReceiveCount": "1"},
+            "messageAttributes": {},
+            "md5OfBody": m["MD5OfBody"],
+            "eventSource": "aws:sqs",
+            "eventSourceARN": self.queue_arn,
+            "awsRegion": REGION,
+        } for m in messages]}
+
+    def json(self, key: str) -> dict:
+        return json.loads(self.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read())
+
+    def keys(self, prefix: str = "") -> set[str]:
+        return {o["Key"] for o in self.s3.list_objects_v2(Bucket=BUCKET, Prefix=prefix).get("Contents", [])}
+
+
+@pytest.fixture(scope="session")
+def worker(drop_folder):
+    import handler.s3
+
+    return handler.s3
