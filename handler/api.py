@@ -26,6 +26,7 @@ from pydantic import BaseModel, Field
 from mangum import Mangum
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ocr_engine.runtime import limit_malloc_arenas
 from ocr_engine import MODES, OcrEngine, OcrError, OcrResult, Settings
 from ocr_engine import errors as engine_errors
 
@@ -83,6 +84,8 @@ if not log.handlers:
 
 # --- the app --------------------------------------------------------------------
 
+# a long-running server: flat RSS matters more than the few % one arena costs (runtime.py)
+limit_malloc_arenas()
 settings = ApiSettings.from_env()
 engine = OcrEngine(settings=Settings.from_env())
 MODEL = ModelOut(name=engine.pack.name, version=engine.pack.version)

@@ -19,6 +19,7 @@ from urllib.parse import unquote_plus
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ocr_engine.runtime import limit_malloc_arenas
 from ocr_engine import OcrEngine, OcrError, OcrResult, Settings
 
 from .aws import s3_client
@@ -58,6 +59,8 @@ class Transient(Exception):
     """Worth another try: the message goes back to the queue (and, in the end, the DLQ)."""
 
 
+# a long-running server: flat RSS matters more than the few % one arena costs (runtime.py)
+limit_malloc_arenas()
 folder = DropFolder.from_env()
 engine = OcrEngine(settings=Settings.from_env(max_bytes=folder.max_object_bytes))
 MODEL = ModelOut(name=engine.pack.name, version=engine.pack.version)

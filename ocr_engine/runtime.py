@@ -9,15 +9,26 @@ from pathlib import Path
 import onnxruntime as ort
 
 
-def _load_malloc_trim():
+def _load_glibc():
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return libc.malloc_trim
-    except (OSError, AttributeError):  # not glibc: nothing to trim
+        return libc if hasattr(libc, "malloc_trim") and hasattr(libc, "mallopt") else None
+    except OSError:  # not glibc: nothing to tune
         return None
 
 
-_MALLOC_TRIM = _load_malloc_trim()
+_GLIBC = _load_glibc()
+_MALLOC_TRIM = _GLIBC.malloc_trim if _GLIBC else None
+_M_ARENA_MAX = -8
+
+
+def limit_malloc_arenas(arenas: int = 1) -> None:
+    """Fewer malloc arenas: glibc gives threads their own arenas, each keeping freed pages
+    of its own, so a server's RSS wandered by ~20 MiB with whichever threads served the
+    last requests (measured through uvicorn: 160-185 MiB with the default, 166-188 with two
+    arenas, 160-162 with one). Call before threads start."""
+    if _GLIBC is not None:
+        _GLIBC.mallopt(_M_ARENA_MAX, arenas)
 
 
 def release_free_memory() -> None:

@@ -90,6 +90,9 @@ class LiveServer:
             self.process.kill()
 
 
+from tests.aws_fixtures import drop_folder, moto_endpoint, worker  # noqa: E402,F401  (fixtures)
+
+
 @pytest.fixture(scope="session")
 def live_server():
     server = LiveServer()

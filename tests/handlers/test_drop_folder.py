@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from tests.conftest import EVAL, ROOT, SAMPLES, encode
-from tests.handlers.conftest import BUCKET, REGION, LambdaContext
+from tests.aws_fixtures import BUCKET, REGION, LambdaContext
 
 
 def drop(drop_folder, worker, files: dict[str, bytes], context=None) -> dict:

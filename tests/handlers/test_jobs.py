@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from tests.conftest import SAMPLES, LiveServer
-from tests.handlers.conftest import BUCKET, LambdaContext
+from tests.aws_fixtures import BUCKET, LambdaContext
 
 
 @pytest.fixture(scope="module")

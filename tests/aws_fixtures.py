@@ -1,4 +1,5 @@
-"""moto in server mode on a free loopback port, with a real S3 -> SQS notification."""
+"""moto in server mode on a free loopback port, with a real S3 -> SQS notification
+(fixtures shared through tests/conftest.py)."""
 
 import json
 import os
