@@ -22,15 +22,17 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, Field
 from mangum import Mangum
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ocr_engine.runtime import limit_malloc_arenas
 from ocr_engine import MODES, OcrEngine, OcrError, OcrResult, Settings
 from ocr_engine import errors as engine_errors
+from ocr_engine.runtime import limit_malloc_arenas
+from ocr_engine.settings import available_cores
 
 from .aws import s3_client
+from .drop_folder import DropFolder
 from .models import ErrorDetail, ErrorResponse, HealthResponse, ModelOut, OcrResponse, ocr_response
 from .uploads import MULTIPART_OVERHEAD, UploadError, parse_multipart, read_body, too_large
 
@@ -45,8 +47,6 @@ class ApiSettings:
     api_key: str | None  # OCR_API_KEY: when set, /api/ needs header x-api-key
     inference_workers: int  # OCR_INFERENCE_WORKERS: reads at once (default: one per core)
     bucket: str | None  # OCR_BUCKET: the drop-folder bucket behind the jobs API
-    input_prefix: str  # OCR_INPUT_PREFIX
-    output_prefix: str  # OCR_OUTPUT_PREFIX
     upload_expiry_s: int  # OCR_JOB_UPLOAD_EXPIRY: lifetime of a presigned upload URL
 
     @classmethod
@@ -54,10 +54,8 @@ class ApiSettings:
         return cls(
             sync_max_bytes=int(os.environ.get("OCR_SYNC_MAX_BYTES") or 4 * 1024 * 1024),
             api_key=os.environ.get("OCR_API_KEY") or None,
-            inference_workers=int(os.environ.get("OCR_INFERENCE_WORKERS") or len(os.sched_getaffinity(0))),
+            inference_workers=int(os.environ.get("OCR_INFERENCE_WORKERS") or available_cores()),
             bucket=os.environ.get("OCR_BUCKET") or None,
-            input_prefix=os.environ.get("OCR_INPUT_PREFIX", "incoming/"),
-            output_prefix=os.environ.get("OCR_OUTPUT_PREFIX", "results/"),
             upload_expiry_s=int(os.environ.get("OCR_JOB_UPLOAD_EXPIRY") or 900),
         )
 
@@ -88,7 +86,8 @@ if not log.handlers:
 limit_malloc_arenas()
 settings = ApiSettings.from_env()
 engine = OcrEngine(settings=Settings.from_env())
-MODEL = ModelOut(name=engine.pack.name, version=engine.pack.version)
+folder = DropFolder.from_env()  # the jobs API writes into the worker's input prefix
+MODEL = ModelOut.of(engine.pack)
 inference_slots = anyio.CapacityLimiter(settings.inference_workers)
 
 STATUS_BY_ERROR = {
@@ -309,7 +308,7 @@ async def create_job(request: Request, job: JobRequest | None = None) -> JobCrea
     bucket = _jobs_bucket()
     job = job or JobRequest()
     job_id = str(uuid.uuid4())
-    key = f"{settings.input_prefix}jobs/{job_id}/{safe_name(job.filename)}"
+    key = f"{folder.input_prefix}jobs/{job_id}/{safe_name(job.filename)}"
     url = s3_client().generate_presigned_url(
         "put_object",
         Params={"Bucket": bucket, "Key": key, "ContentType": job.content_type},
@@ -334,7 +333,7 @@ def _read_job(bucket: str, job_id: str) -> JobStatus:
     """The job's state from what the worker wrote: `.error.json` failed, `.json` done,
     the upload alone pending, nothing at all unknown."""
     s3 = s3_client()
-    listing = s3.list_objects_v2(Bucket=bucket, Prefix=f"{settings.output_prefix}jobs/{job_id}/", MaxKeys=10)
+    listing = s3.list_objects_v2(Bucket=bucket, Prefix=f"{folder.output_prefix}jobs/{job_id}/", MaxKeys=10)
     outputs = sorted(o["Key"] for o in listing.get("Contents", []))
     for suffix, status in ((".error.json", "failed"), (".json", "done")):
         for key in outputs:
@@ -343,7 +342,7 @@ def _read_job(bucket: str, job_id: str) -> JobStatus:
                 if status == "failed":
                     return JobStatus(job_id=job_id, status=status, error=ErrorDetail(**body["error"]))
                 return JobStatus(job_id=job_id, status=status, result=body)
-    uploaded = s3.list_objects_v2(Bucket=bucket, Prefix=f"{settings.input_prefix}jobs/{job_id}/", MaxKeys=1)
+    uploaded = s3.list_objects_v2(Bucket=bucket, Prefix=f"{folder.input_prefix}jobs/{job_id}/", MaxKeys=1)
     if not uploaded.get("KeyCount"):
         raise StarletteHTTPException(404, f"no job {job_id} (or its file was never uploaded)")
     return JobStatus(job_id=job_id, status="pending")

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from ocr_engine import OcrResult
+from ocr_engine import ModelPack, OcrResult
 
 
 class LineOut(BaseModel):
@@ -27,6 +27,10 @@ class PageOut(BaseModel):
 class ModelOut(BaseModel):
     name: str
     version: str
+
+    @classmethod
+    def of(cls, pack: ModelPack) -> "ModelOut":
+        return cls(name=pack.name, version=pack.version)
 
 
 class OcrResponse(BaseModel):

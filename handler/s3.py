@@ -19,40 +19,17 @@ from urllib.parse import unquote_plus
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ocr_engine.runtime import limit_malloc_arenas
 from ocr_engine import OcrEngine, OcrError, OcrResult, Settings
+from ocr_engine.runtime import limit_malloc_arenas
 
 from .aws import s3_client
+from .drop_folder import DropFolder
 from .models import DropError, DropResult, ErrorDetail, ModelOut, Source, ocr_response
 
 log = logging.getLogger("ocr.worker")
 log.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
 
 ETAG_METADATA = "source-etag"  # x-amz-meta-source-etag on every output
-
-
-@dataclass(frozen=True)
-class DropFolder:
-    input_prefix: str  # OCR_INPUT_PREFIX
-    output_prefix: str  # OCR_OUTPUT_PREFIX
-    max_object_bytes: int  # OCR_MAX_OBJECT_BYTES
-    deadline_margin_ms: int  # OCR_DEADLINE_MARGIN_MS: stop taking pages this long before the Lambda deadline
-
-    @classmethod
-    def from_env(cls) -> "DropFolder":
-        return cls(
-            input_prefix=os.environ.get("OCR_INPUT_PREFIX", "incoming/"),
-            output_prefix=os.environ.get("OCR_OUTPUT_PREFIX", "results/"),
-            max_object_bytes=int(os.environ.get("OCR_MAX_OBJECT_BYTES") or 50 * 1024 * 1024),
-            deadline_margin_ms=int(os.environ.get("OCR_DEADLINE_MARGIN_MS") or 20_000),
-        )
-
-    def output_base(self, key: str) -> str | None:
-        """Where the outputs of `key` go, or None for keys that must not be processed
-        (outside the input prefix, folder markers): the loop guard."""
-        if not key.startswith(self.input_prefix) or key.endswith("/") or key == self.input_prefix:
-            return None
-        return self.output_prefix + key[len(self.input_prefix) :]
 
 
 class Transient(Exception):
@@ -63,7 +40,7 @@ class Transient(Exception):
 limit_malloc_arenas()
 folder = DropFolder.from_env()
 engine = OcrEngine(settings=Settings.from_env(max_bytes=folder.max_object_bytes))
-MODEL = ModelOut(name=engine.pack.name, version=engine.pack.version)
+MODEL = ModelOut.of(engine.pack)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields
 from .errors import InvalidParameter
 
 
-def _available_cores() -> int:
+def available_cores() -> int:
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
@@ -63,4 +63,4 @@ class Settings:
 
     @property
     def intra_op_threads(self) -> int:
-        return self.threads if self.threads > 0 else _available_cores()
+        return self.threads if self.threads > 0 else available_cores()
