@@ -9,7 +9,8 @@ from __future__ import annotations
 import dataclasses
 import os
 
-from aws_cdk import App
+from aws_cdk import App, Aspects
+from cdk_nag import AwsSolutionsChecks
 
 from .stack import OcrServiceProps, OcrServiceStack
 
@@ -49,7 +50,9 @@ def _replace(obj, path: list[str], value):
     return dataclasses.replace(obj, **{path[0]: _replace(getattr(obj, path[0]), path[1:], value)})
 
 
-def make_app(props: OcrServiceProps | None = None, outdir: str | None = None, stack_name: str | None = None) -> tuple[App, OcrServiceStack]:
+def make_app(props: OcrServiceProps | None = None, outdir: str | None = None, stack_name: str | None = None,
+             nag: bool = True) -> tuple[App, OcrServiceStack]:
+    """The app and its stack; `nag`: run cdk-nag's AwsSolutions checks at synth (errors fail it)."""
     app = App(
         outdir=outdir or os.environ.get("CDK_OUTDIR"),
         # the aws:asset:* metadata that `sam local invoke -t cdk.out/<Stack>.template.json` reads
@@ -60,6 +63,8 @@ def make_app(props: OcrServiceProps | None = None, outdir: str | None = None, st
         props=props or props_from_context(app),
         description="OCR service (Chinese + English): REST API, drop folder, model layer",
     )
+    if nag:
+        Aspects.of(app).add(AwsSolutionsChecks())
     return app, stack
 
 

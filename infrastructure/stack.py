@@ -26,6 +26,7 @@ from layers.build import (LAMBDA_RUNTIME_PYTHON, Target, dependencies_layer_dir,
 from .api import ApiLimits, OcrApi
 from .drop_folder import DropFolder
 from .layers import DependenciesLayer, ModelLayer, check_unzipped_size, require_folder
+from .nag import suppress
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12  # the dependencies layer holds cp312 wheels: change both together
 API_GATEWAY_TIMEOUT_S = 29
@@ -81,10 +82,12 @@ class OcrServiceStack(Stack):
         self.props = props
         architecture = lambda_.Architecture.ARM_64 if props.architecture == "arm64" else lambda_.Architecture.X86_64
         code_folder = require_folder(props.function_code or stage_function_code(), "handler/api.py", "function code")
+        # checked before anything is staged: a layer that cannot deploy fails the synth, not the deploy
+        check_unzipped_size(code_folder, require_folder(props.dependencies_layer, "python/onnxruntime", "dependencies layer"),
+                            require_folder(props.model_layer, "model-pack/manifest.json", "model layer"))
         dependencies = DependenciesLayer(self, "DependenciesLayer", folder=props.dependencies_layer,
                                          architecture=architecture, runtime=RUNTIME)
         model = ModelLayer(self, "ModelLayer", folder=props.model_layer, runtime=RUNTIME)
-        check_unzipped_size(code_folder, dependencies.folder, model.folder)
         _logical_id(dependencies.layer, "DependenciesLayer")
         _logical_id(model.layer, "ModelLayer")
 
@@ -180,6 +183,7 @@ class OcrServiceStack(Stack):
         CfnOutput(self, "BucketName", value=bucket.bucket_name, description=f"Drop files under {INPUT_PREFIX}")
         CfnOutput(self, "ApiKeyId", value=self.api.api_key.key_id,
                   description="aws apigateway get-api-key --include-value --api-key <ApiKeyId>")
+        suppress(self, bucket_arn_token=self.get_logical_id(bucket.node.default_child))
 
 
 def _logical_id(construct: Construct, logical_id: str) -> None:
