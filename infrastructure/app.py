@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from pathlib import Path
 
 from aws_cdk import App, Aspects
 from cdk_nag import AwsSolutionsChecks
@@ -54,7 +55,7 @@ def make_app(props: OcrServiceProps | None = None, outdir: str | None = None, st
              nag: bool = True) -> tuple[App, OcrServiceStack]:
     """The app and its stack; `nag`: run cdk-nag's AwsSolutions checks at synth (errors fail it)."""
     app = App(
-        outdir=outdir or os.environ.get("CDK_OUTDIR"),
+        outdir=outdir or os.environ.get("CDK_OUTDIR") or str(Path(__file__).resolve().parent.parent / "cdk.out"),
         # the aws:asset:* metadata that `sam local invoke -t cdk.out/<Stack>.template.json` reads
         context={"aws:cdk:enable-asset-metadata": True},
     )

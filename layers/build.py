@@ -77,7 +77,8 @@ class Target:
 
     @property
     def name(self) -> str:
-        return f"{self.arch}-py{self.python_version}"
+        """`arm64-cp312`: no dot, which CDK would keep as an extension of the asset's name."""
+        return f"{self.arch}-cp{self.python_version.replace('.', '')}"
 
 
 def layers_dir() -> Path:
