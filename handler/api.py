@@ -125,10 +125,23 @@ def error_response(request: Request, status: int, code: str, message: str) -> JS
     return JSONResponse(body.model_dump(), status_code=status)
 
 
+def stage_prefix(scope: dict) -> str:
+    """What API Gateway's URL puts before the app's own paths (a REST API's stage: `/prod`),
+    so that /docs finds /openapi.json behind it; empty locally and on an HTTP API's $default."""
+    event = scope.get("aws.event") or {}
+    client_path = (event.get("requestContext") or {}).get("path") or ""
+    own_path = event.get("path") or ""
+    if own_path and client_path != own_path and client_path.endswith(own_path):
+        return client_path[: len(client_path) - len(own_path)].rstrip("/")
+    return ""
+
+
 @app.middleware("http")
 async def request_context(request: Request, call_next):
     started = time.perf_counter()
     request_id = request_id_of(request)
+    if prefix := stage_prefix(request.scope):
+        request.scope["root_path"] = prefix
     if settings.api_key and request.url.path.startswith("/api/"):
         given = request.headers.get("x-api-key", "")
         if not hmac.compare_digest(given.encode(), settings.api_key.encode()):

@@ -4,7 +4,7 @@
 (function () {
   "use strict";
 
-  var API_URL = "/api/v1/ocr";
+  var API_URL = "api/v1/ocr";  // relative: the page may be served under a stage (/prod/)
   var KEY_STORAGE = "ocr.apiKey";
   var MODE_STORAGE = "ocr.mode";
   var SVG_NS = "http://www.w3.org/2000/svg";

@@ -63,3 +63,14 @@ def test_a_bad_body_through_lambda_is_a_json_error_not_a_crash(lambda_handler):
     response = lambda_handler(event, LambdaContext())
     assert response["statusCode"] == 415
     assert json.loads(response["body"])["error"]["code"] == "unsupported_media_type"
+
+
+def test_behind_a_rest_api_stage_the_docs_and_the_page_link_inside_the_stage(lambda_handler):
+    """API Gateway's URL is https://.../prod/: links must not jump out of the stage."""
+    event = json.loads((EVENTS / "api-rest-healthz.json").read_text())
+    event.update(path="/docs", requestContext={**event["requestContext"], "path": "/prod/docs"})
+    docs = lambda_handler(event, LambdaContext())
+    assert docs["statusCode"] == 200 and "'/prod/openapi.json'" in docs["body"]
+    event.update(path="/", requestContext={**event["requestContext"], "path": "/prod/"})
+    page = lambda_handler(event, LambdaContext())["body"]
+    assert 'src="static/app.js"' in page and 'href="/' not in page

@@ -1,0 +1,55 @@
+"""The environment the deployed functions run with: one definition that the CDK stack
+(infrastructure/) sets and the local invoke (handler/invoke.py) reproduces, so the two
+cannot drift. Plain Python: no AWS CDK here, no AWS SDK."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SERVICE = "ocr-service"
+MODEL_PACK_MOUNT = "/opt/model-pack"  # where the model layer's `model-pack/` lands
+INPUT_PREFIX = "incoming/"
+OUTPUT_PREFIX = "results/"
+JOB_UPLOAD_EXPIRY_S = 900
+# Lambda gives a function CPU in proportion to its memory: one vCPU at 1769 MB, six at 10240 MB
+MB_PER_VCPU = 1769
+
+
+@dataclass(frozen=True)
+class FunctionDefaults:
+    handler: str
+    memory_mb: int
+    timeout_s: int
+
+
+API = FunctionDefaults("handler.api.handler", memory_mb=2048, timeout_s=29)  # API Gateway waits 29 s at most
+WORKER = FunctionDefaults("handler.s3.handler", memory_mb=3008, timeout_s=900)  # a 200-page PDF at ~1.5 s a page
+FUNCTIONS = {"api": API, "worker": WORKER}
+
+
+def threads_for(memory_mb: int) -> int:
+    """ONNX Runtime threads for the vCPUs Lambda gives this much memory (more threads than
+    vCPUs only adds contention)."""
+    return max(1, min(6, round(memory_mb / MB_PER_VCPU)))
+
+
+def function_environment(role: str, bucket: str, memory_mb: int | None = None) -> dict[str, str]:
+    """The environment variables of the `api` or `worker` function."""
+    memory_mb = memory_mb or FUNCTIONS[role].memory_mb
+    env = {
+        "POWERTOOLS_SERVICE_NAME": f"{SERVICE}-{role}",
+        "LOG_LEVEL": "INFO",
+        "OCR_MODEL_PACK": MODEL_PACK_MOUNT,
+        "OCR_THREADS": str(threads_for(memory_mb)),
+        "OCR_BUCKET": bucket,
+        "OCR_INPUT_PREFIX": INPUT_PREFIX,
+        "OCR_OUTPUT_PREFIX": OUTPUT_PREFIX,
+    }
+    if role == "api":
+        # one request at a time reaches a Lambda container; API Gateway checks the keys, so
+        # OCR_API_KEY stays unset
+        env["OCR_INFERENCE_WORKERS"] = "1"
+        env["OCR_JOB_UPLOAD_EXPIRY"] = str(JOB_UPLOAD_EXPIRY_S)
+    elif role != "worker":
+        raise ValueError(f"unknown function {role!r}: api or worker")
+    return env

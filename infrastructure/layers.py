@@ -1,0 +1,61 @@
+"""The two layers every function gets: the Python dependencies and the model pack. Their
+folders are built by `python -m layers.build`; synth checks they are there and fit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
+
+from layers.build import LAMBDA_UNZIPPED_LIMIT, tree_size
+
+BUILD_HINT = "build it with `.venv/bin/python -m layers.build` (README: Deploy)"
+
+
+def require_folder(path: Path, must_hold: str, what: str) -> Path:
+    path = Path(path)
+    if not (path / must_hold).exists():
+        raise SystemExit(f"the {what} is not at {path} (no {must_hold} inside): {BUILD_HINT}")
+    return path
+
+
+class DependenciesLayer(Construct):
+    """`python/` of the layer folder, on sys.path as /opt/python."""
+
+    def __init__(self, scope: Construct, id: str, *, folder: Path, architecture: lambda_.Architecture,
+                 runtime: lambda_.Runtime) -> None:
+        super().__init__(scope, id)
+        self.folder = require_folder(folder, "python/onnxruntime", "dependencies layer")
+        self.layer = lambda_.LayerVersion(
+            self, "Layer",
+            code=lambda_.Code.from_asset(str(self.folder)),
+            compatible_architectures=[architecture],
+            compatible_runtimes=[runtime],
+            description="OCR service: Python dependencies (onnxruntime, opencv, numpy, FastAPI, Mangum...)",
+        )
+
+
+class ModelLayer(Construct):
+    """`model-pack/` of the layer folder, mounted at /opt/model-pack where the engine looks."""
+
+    def __init__(self, scope: Construct, id: str, *, folder: Path, runtime: lambda_.Runtime) -> None:
+        super().__init__(scope, id)
+        self.folder = require_folder(folder, "model-pack/manifest.json", "model layer")
+        self.layer = lambda_.LayerVersion(
+            self, "Layer",
+            code=lambda_.Code.from_asset(str(self.folder)),
+            compatible_runtimes=[runtime],
+            description="OCR service: the model pack at /opt/model-pack",
+        )
+
+
+def check_unzipped_size(*folders: Path, limit: int = LAMBDA_UNZIPPED_LIMIT) -> int:
+    """A function and its layers must fit Lambda's unzipped limit: fail the synth, not the deploy."""
+    sizes = {str(f): tree_size(Path(f)) for f in folders}
+    total = sum(sizes.values())
+    if total > limit:
+        detail = ", ".join(f"{name} {size / 1e6:.1f} MB" for name, size in sizes.items())
+        raise SystemExit(f"the function and its layers are {total / 1e6:.1f} MB unzipped, over Lambda's "
+                         f"{limit / 1e6:.1f} MB ({detail})")
+    return total

@@ -1,0 +1,190 @@
+"""The OCR service in one stack: the API function behind a REST API with keys, the worker
+behind the drop folder (bucket -> SQS -> Lambda, with a dead-letter queue), both with the
+dependencies and model layers; least-privilege IAM, alarms and outputs.
+
+Env-agnostic (no account, no region, no lookups), so `cdk synth` works offline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from handler.lambda_env import API, INPUT_PREFIX, OUTPUT_PREFIX, WORKER, function_environment
+from layers.build import (LAMBDA_RUNTIME_PYTHON, Target, dependencies_layer_dir, model_layer_dir,
+                          stage_function_code)
+
+from .api import ApiLimits, OcrApi
+from .drop_folder import DropFolder
+from .layers import DependenciesLayer, ModelLayer, check_unzipped_size, require_folder
+from .nag import suppress
+
+RUNTIME = lambda_.Runtime.PYTHON_3_12  # the dependencies layer holds cp312 wheels: change both together
+API_GATEWAY_TIMEOUT_S = 29
+
+
+@dataclass(frozen=True)
+class FunctionProps:
+    memory_mb: int
+    timeout_s: int
+    #: None: no reserved concurrency (a new account has only 10 in all, and Lambda keeps 10 unreserved)
+    reserved_concurrency: int | None = None
+
+
+@dataclass(frozen=True)
+class OcrServiceProps:
+    api: FunctionProps = FunctionProps(API.memory_mb, API.timeout_s)
+    worker: FunctionProps = FunctionProps(WORKER.memory_mb, WORKER.timeout_s)
+    api_limits: ApiLimits = ApiLimits()
+    stage_name: str = "prod"
+    #: SQS -> worker: messages per invocation, seconds to gather them, concurrent invocations at most
+    worker_batch_size: int = 4
+    worker_batching_window_s: int = 5
+    worker_max_concurrency: int = 10
+    #: deliveries of a message before it is parked in the dead-letter queue
+    max_receive_count: int = 3
+    #: days before S3 deletes inputs (incoming/) and results (results/); None keeps them
+    input_expiry_days: int | None = 7
+    result_expiry_days: int | None = 30
+    log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH
+    tracing: bool = False  # X-Ray on both functions and the API stage
+    #: an SNS topic for the alarms (None: the alarms only show in CloudWatch)
+    alarm_topic_arn: str | None = None
+    architecture: str = "arm64"
+    #: layer folders from `python -m layers.build`, and the function code (None: staged now)
+    dependencies_layer: Path = field(default_factory=lambda: dependencies_layer_dir(Target("arm64", LAMBDA_RUNTIME_PYTHON)))
+    model_layer: Path = field(default_factory=model_layer_dir)
+    function_code: Path | None = None
+
+    def __post_init__(self) -> None:
+        if self.api.timeout_s > API_GATEWAY_TIMEOUT_S:
+            raise ValueError(f"the API function's timeout must be at most {API_GATEWAY_TIMEOUT_S} s (API Gateway's)")
+        if not 1 <= self.worker.timeout_s <= 900:
+            raise ValueError("the worker's timeout must be 1..900 s (Lambda's limit)")
+        for fn in (self.api, self.worker):
+            if not 128 <= fn.memory_mb <= 10_240:
+                raise ValueError("memory must be 128..10240 MB (Lambda's limits)")
+
+
+class OcrServiceStack(Stack):
+    def __init__(self, scope: Construct, id: str, *, props: OcrServiceProps | None = None, **kwargs) -> None:
+        super().__init__(scope, id, **kwargs)
+        props = props or OcrServiceProps()
+        self.props = props
+        architecture = lambda_.Architecture.ARM_64 if props.architecture == "arm64" else lambda_.Architecture.X86_64
+        code_folder = require_folder(props.function_code or stage_function_code(), "handler/api.py", "function code")
+        # checked before anything is staged: a layer that cannot deploy fails the synth, not the deploy
+        check_unzipped_size(code_folder, require_folder(props.dependencies_layer, "python/onnxruntime", "dependencies layer"),
+                            require_folder(props.model_layer, "model-pack/manifest.json", "model layer"))
+        dependencies = DependenciesLayer(self, "DependenciesLayer", folder=props.dependencies_layer,
+                                         architecture=architecture, runtime=RUNTIME)
+        model = ModelLayer(self, "ModelLayer", folder=props.model_layer, runtime=RUNTIME)
+        _logical_id(dependencies.layer, "DependenciesLayer")
+        _logical_id(model.layer, "ModelLayer")
+
+        self.drop_folder = DropFolder(
+            self, "DropFolder",
+            worker_timeout=Duration.seconds(props.worker.timeout_s),
+            batching_window=Duration.seconds(props.worker_batching_window_s),
+            input_expiry_days=props.input_expiry_days,
+            result_expiry_days=props.result_expiry_days,
+            max_receive_count=props.max_receive_count,
+        )
+        bucket = self.drop_folder.bucket
+
+        def function(id: str, role: str, spec: FunctionProps, handler: str) -> lambda_.Function:
+            log_group = logs.LogGroup(self, f"{id}Logs", retention=props.log_retention,
+                                      removal_policy=RemovalPolicy.DESTROY)
+            fn = lambda_.Function(
+                self, id,
+                runtime=RUNTIME,
+                architecture=architecture,
+                handler=handler,
+                code=lambda_.Code.from_asset(str(code_folder)),
+                layers=[dependencies.layer, model.layer],
+                memory_size=spec.memory_mb,
+                timeout=Duration.seconds(spec.timeout_s),
+                reserved_concurrent_executions=spec.reserved_concurrency,
+                environment=function_environment(role, bucket.bucket_name, spec.memory_mb),
+                log_group=log_group,
+                tracing=lambda_.Tracing.ACTIVE if props.tracing else lambda_.Tracing.DISABLED,
+                description=f"OCR service: {role} ({handler})",
+            )
+            _logical_id(fn, id)  # `sam local invoke ApiFunction` finds it by this name
+            return fn
+
+        self.api_function = function("ApiFunction", "api", props.api, API.handler)
+        self.worker_function = function("WorkerFunction", "worker", props.worker, WORKER.handler)
+
+        # --- IAM: each function gets exactly the object prefixes it uses -------------------
+        self.worker_function.add_to_role_policy(iam.PolicyStatement(
+            sid="ReadInputs", actions=["s3:GetObject"], resources=[bucket.arn_for_objects(f"{INPUT_PREFIX}*")]))
+        self.worker_function.add_to_role_policy(iam.PolicyStatement(
+            sid="WriteResults",  # GetObject: HEAD of an output finds duplicates; DeleteObject: a stale .error.json
+            actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+            resources=[bucket.arn_for_objects(f"{OUTPUT_PREFIX}*")]))
+        self.worker_function.add_to_role_policy(iam.PolicyStatement(
+            sid="MissingIsNotFound",  # without it S3 answers a HEAD of a missing output with 403, not 404
+            actions=["s3:ListBucket"], resources=[bucket.bucket_arn]))
+        self.api_function.add_to_role_policy(iam.PolicyStatement(
+            sid="PresignJobUploads", actions=["s3:PutObject"], resources=[bucket.arn_for_objects(f"{INPUT_PREFIX}jobs/*")]))
+        self.api_function.add_to_role_policy(iam.PolicyStatement(
+            sid="ReadJobResults", actions=["s3:GetObject"], resources=[bucket.arn_for_objects(f"{OUTPUT_PREFIX}jobs/*")]))
+        self.api_function.add_to_role_policy(iam.PolicyStatement(
+            sid="ListJobs", actions=["s3:ListBucket"], resources=[bucket.bucket_arn],
+            conditions={"StringLike": {"s3:prefix": [f"{INPUT_PREFIX}jobs/*", f"{OUTPUT_PREFIX}jobs/*"]}}))
+
+        self.worker_function.add_event_source(sources.SqsEventSource(
+            self.drop_folder.queue,
+            batch_size=props.worker_batch_size,
+            max_batching_window=Duration.seconds(props.worker_batching_window_s),
+            max_concurrency=props.worker_max_concurrency,
+            report_batch_item_failures=True,
+        ))
+
+        self.api = OcrApi(self, "OcrApi", function=self.api_function, limits=props.api_limits,
+                          stage_name=props.stage_name, tracing=props.tracing)
+
+        # --- alarms ------------------------------------------------------------------------
+        five_minutes = Duration.minutes(5)
+        alarms = [
+            cloudwatch.Alarm(
+                self, "DeadLettersAlarm",
+                alarm_description="Files the worker failed to read after every retry are in the dead-letter queue",
+                metric=self.drop_folder.dead_letters.metric_approximate_number_of_messages_visible(period=five_minutes),
+                threshold=0, comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                evaluation_periods=1, treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING),
+        ]
+        for name, fn in (("Api", self.api_function), ("Worker", self.worker_function)):
+            for what, metric in (("Errors", fn.metric_errors(period=five_minutes)),
+                                 ("Throttles", fn.metric_throttles(period=five_minutes))):
+                alarms.append(cloudwatch.Alarm(
+                    self, f"{name}{what}Alarm",
+                    alarm_description=f"The {name.lower()} function: {what.lower()} in the last 5 minutes",
+                    metric=metric, threshold=0,
+                    comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                    evaluation_periods=1, treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING))
+        if props.alarm_topic_arn:
+            topic = sns.Topic.from_topic_arn(self, "AlarmTopic", props.alarm_topic_arn)
+            for alarm in alarms:
+                alarm.add_alarm_action(cw_actions.SnsAction(topic))
+        self.alarms = alarms
+
+        CfnOutput(self, "ApiUrl", value=self.api.rest_api.url, description="The web page; POST {ApiUrl}api/v1/ocr")
+        CfnOutput(self, "BucketName", value=bucket.bucket_name, description=f"Drop files under {INPUT_PREFIX}")
+        CfnOutput(self, "ApiKeyId", value=self.api.api_key.key_id,
+                  description="aws apigateway get-api-key --include-value --api-key <ApiKeyId>")
+        suppress(self, bucket_arn_token=self.get_logical_id(bucket.node.default_child))
+
+
+def _logical_id(construct: Construct, logical_id: str) -> None:
+    construct.node.default_child.override_logical_id(logical_id)
