@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import cv2
@@ -21,6 +22,13 @@ class DetectorParams:
     unclip_ratio: float = 1.6  # DB shrinks text regions in training; grow them back
     min_box_side: float = 3.0  # in detector pixels
     max_candidates: int = 3000
+    # A large image runs in strips of about this many input pixels: the detector's working
+    # memory is ~190 bytes per input pixel (2016 x 1504 took 570 MB), so strips bound a page's peak.
+    tile_pixels: int = 640 * 640
+    tile_overlap: int = 64  # rows of context each strip shares with its neighbours (multiple of 32)
+
+
+MIN_STRIP = 256  # strips are at least this tall, so the overlap stays a small part of each
 
 
 class TextDetector:
@@ -34,7 +42,7 @@ class TextDetector:
         height, width = image.shape[:2]
         in_h, in_w = detector_size(height, width, self.params.min_side, self.params.max_side)
         resized = cv2.resize(image, (in_w, in_h), interpolation=cv2.INTER_LINEAR)
-        probability = self.session.run(None, {self.input_name: to_blob(resized)})[0][0, 0]
+        probability = self._probability(resized, scale=in_h / height)
         boxes, scores = boxes_from_probability(probability, self.params)
         if len(boxes):
             boxes[:, :, 0] = np.clip(boxes[:, :, 0] * (width / in_w), 0, width - 1)
@@ -43,6 +51,40 @@ class TextDetector:
             keep = (sides[:, [0, 2]].max(axis=1) > 3) & (sides[:, [1, 3]].max(axis=1) > 3)
             boxes, scores = boxes[keep], scores[keep]
         return boxes, scores
+
+    def _probability(self, image: np.ndarray, scale: float) -> np.ndarray:
+        """The text probability map of `image`. A large image runs in full-width strips,
+        each with some rows of context on its inner edges, keeping only its own rows (up to
+        the middle of each overlap). The overlap grows with the upscaling, which makes the
+        text taller: a seam must not cut characters taller than its context."""
+        height, width = image.shape[:2]
+        overlap = math.ceil(self.params.tile_overlap * max(1.0, scale) / 32) * 32
+        strips = strip_rows(height, width, self.params.tile_pixels, overlap)
+        if len(strips) == 1:
+            return self.session.run(None, {self.input_name: to_blob(image)})[0][0, 0]
+        probability = np.empty((height, width), np.float32)
+        for start, end, keep_start, keep_end in strips:
+            out = self.session.run(None, {self.input_name: to_blob(image[start:end])})[0][0, 0]
+            probability[keep_start:keep_end] = out[keep_start - start : keep_end - start]
+        return probability
+
+
+def strip_rows(height: int, width: int, max_pixels: int, overlap: int) -> list[tuple[int, int, int, int]]:
+    """Full-width strips of about `max_pixels` (at least MIN_STRIP rows) covering `height`
+    rows (a multiple of 32), each as (start, end, keep_start, keep_end): the strip and the
+    rows it owns."""
+    rows = max(MIN_STRIP, 4 * overlap, max_pixels // width // 32 * 32)
+    if height <= rows:
+        return [(0, height, 0, height)]
+    count = math.ceil((height - overlap) / (rows - overlap))
+    step = math.ceil((height - overlap) / count / 32) * 32  # strips stay multiples of 32
+    strips = []
+    for k in range(count):
+        start = k * step
+        last = k == count - 1
+        strips.append((start, height if last else start + step + overlap,
+                       0 if k == 0 else start + overlap // 2, height if last else start + step + overlap // 2))
+    return strips
 
 
 def boxes_from_probability(probability: np.ndarray, params: DetectorParams) -> tuple[np.ndarray, np.ndarray]:

@@ -14,11 +14,17 @@ from .preprocess import pad_batch, resize_to_height
 @dataclass(frozen=True)
 class RecognizerParams:
     height: int = 48
-    min_width: int = 320  # the PP-OCR recognisers were trained on 48x320 canvases
+    # Strips narrower than this are padded to it. PP-OCR trains on 48 x 320 canvases, but
+    # padding short lines that far cost time and accuracy (eval lines: exact 0.8386 at 320,
+    # 0.8520 at 160, 0.8386 at 96; bench/results/2026-11-25-tuning.md).
+    min_width: int = 160
     stride: int = 8  # input pixels per output frame
     max_batch: int = 8
     max_width_growth: float = 1.5  # a batch closes when a strip is this much wider than its first
-    chunk_width: int = 1536  # longer strips are read in chunks of this width...
+    # ...or when its padded width summed over the batch would pass this: the recogniser's
+    # attention makes memory grow with width squared (8 strips of 1536 px took 630 MB)
+    max_batch_width: int = 1536
+    chunk_width: int = 1024  # longer strips are read in chunks of this width...
     chunk_overlap: int = 128  # ...overlapping by this much, cut in the middle of the overlap
 
 
@@ -82,12 +88,14 @@ class TextRecognizer:
 
     def _batches(self, order: list[int], pieces: list[_Piece]) -> list[list[int]]:
         batches: list[list[int]] = []
-        for i in order:
+        for i in order:  # by width, narrowest first: the strip being added is the widest yet
             width = pieces[i].strip.shape[1]
+            padded = max(self.params.min_width, width)
             if (
                 batches
                 and len(batches[-1]) < self.params.max_batch
                 and width <= self.params.max_width_growth * max(pieces[batches[-1][0]].strip.shape[1], self.params.min_width)
+                and padded * (len(batches[-1]) + 1) <= self.params.max_batch_width
             ):
                 batches[-1].append(i)
             else:

@@ -1,0 +1,67 @@
+"""The stages that bound a page's working memory: the detector's strips and the
+recogniser's batch width."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from rapidfuzz import fuzz
+
+from ocr_engine.detect import MIN_STRIP, strip_rows
+from ocr_engine.recognize import TextRecognizer
+from tests.conftest import EVAL
+
+
+@pytest.mark.parametrize("height,width", [(1984, 832), (2016, 1504), (736, 736), (256, 2000), (1600, 736), (96, 320)])
+def test_strips_own_every_row_once_and_stay_within_the_budget(height, width):
+    budget, overlap = 640 * 640, 64
+    strips = strip_rows(height, width, budget, overlap)
+    owned = np.zeros(height, int)
+    for start, end, keep_start, keep_end in strips:
+        assert start <= keep_start < keep_end <= end
+        assert start % 32 == 0 and (end - start) % 32 == 0
+        assert (end - start) * width <= max(budget, MIN_STRIP * width) or len(strips) == 1
+        owned[keep_start:keep_end] += 1
+    assert (owned == 1).all()
+
+
+def test_strips_find_the_same_lines_as_one_pass(engine):
+    """A receipt taller than one strip: its lines and texts match a single whole-image pass."""
+    image = (EVAL / "pages" / "sroie_079.jpg").read_bytes()
+    detector = engine.detector
+    stripped = engine.read(image, mode="page")
+    whole_params = replace(detector.params, tile_pixels=10**9)
+    engine.detector.params, saved = whole_params, detector.params
+    try:
+        whole = engine.read(image, mode="page")
+    finally:
+        engine.detector.params = saved
+    assert len(whole.lines) > 30
+    assert abs(len(stripped.lines) - len(whole.lines)) <= 0.05 * len(whole.lines)
+    assert fuzz.ratio(stripped.text, whole.text) >= 95
+
+
+class _ShapeRecorder:
+    """The real recogniser session, noting the shape of every batch it is given."""
+
+    def __init__(self, session):
+        self.session, self.shapes = session, []
+
+    def get_inputs(self):
+        return self.session.get_inputs()
+
+    def run(self, outputs, feeds):
+        self.shapes.extend(value.shape for value in feeds.values())
+        return self.session.run(outputs, feeds)
+
+
+def test_batches_of_wide_strips_stay_within_the_batch_width(engine):
+    session = _ShapeRecorder(engine.recognizer.session)
+    recognizer = TextRecognizer(session, engine.pack.charset, engine.recognizer.params)
+    widths = [40, 100, 300, 500, 700, 900, 1000, 1000, 1000, 60, 80]
+    recognizer.recognize([np.full((48, w, 3), 255, np.uint8) for w in widths])
+    params = recognizer.params
+    assert sum(shape[0] for shape in session.shapes) == len(widths)
+    for batch, _, _, width in session.shapes:
+        assert batch <= params.max_batch
+        assert batch == 1 or batch * width <= params.max_batch_width
