@@ -207,7 +207,7 @@ def _charset(model) -> list[str]:
     return meta["character"].split("\n")
 
 
-def quantize(source: Path, target: Path, precision: str, role: str = "") -> None:
+def quantize(source: Path, target: Path, precision: str, role: str) -> None:
     if precision == "fp32":
         shutil.copyfile(source, target)
     elif precision == "int8-matmul":
@@ -229,20 +229,24 @@ def _quantize_static(source: Path, target: Path, role: str) -> None:
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
     from . import calibration
+    from .detect import DetectorParams
     from .preprocess import detector_size, pad_batch, resize_to_height, to_blob
+    from .recognize import RecognizerParams
 
     model = onnx.load(str(source))
     input_name = model.graph.input[0].name
 
-    def det_input(page):
+    def det_input(page):  # sized as the detector sizes a page
         import cv2
 
-        height, width = detector_size(*page.shape[:2], 736, 2000)
+        params = DetectorParams()
+        height, width = detector_size(*page.shape[:2], params.min_side, params.max_side)
         return to_blob(cv2.resize(page, (width, height)))
 
-    def rec_input(line):
-        strip = resize_to_height(line, 48)
-        return pad_batch([strip], max(160, -(-strip.shape[1] // 8) * 8))
+    def rec_input(line):  # padded as the recogniser pads a strip
+        params = RecognizerParams()
+        strip = resize_to_height(line, params.height)
+        return pad_batch([strip], params.padded_width(strip.shape[1]))
 
     images, to_input = {
         "det": (calibration.pages, det_input),

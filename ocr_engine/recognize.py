@@ -30,6 +30,11 @@ class RecognizerParams:
     chunk_width: int = 1024  # longer strips are read in chunks of this width...
     chunk_overlap: int = 128  # ...overlapping by this much, cut in the middle of the overlap
 
+    def padded_width(self, width: int) -> int:
+        """The input width a strip `width` pixels wide is padded to: a whole number of
+        frames, and at least `min_width`."""
+        return max(self.min_width, math.ceil(width / self.stride) * self.stride)
+
 
 @dataclass
 class _Piece:
@@ -80,8 +85,7 @@ class TextRecognizer:
         out: list = [None] * len(pieces)
         order = sorted(range(len(pieces)), key=lambda i: pieces[i].strip.shape[1])
         for batch in self._batches(order, pieces):
-            widest = max(pieces[i].strip.shape[1] for i in batch)
-            width = max(self.params.min_width, math.ceil(widest / self.params.stride) * self.params.stride)
+            width = self.params.padded_width(max(pieces[i].strip.shape[1] for i in batch))
             probs = self.session.run(None, {self.input_name: pad_batch([pieces[i].strip for i in batch], width)})[0]
             classes, scores = best_path(probs)
             for row, i in enumerate(batch):
