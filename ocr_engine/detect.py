@@ -26,6 +26,14 @@ class DetectorParams:
     # memory is ~190 bytes per input pixel (2016 x 1504 took 570 MB), so strips bound a page's peak.
     tile_pixels: int = 640 * 640
     tile_overlap: int = 64  # rows of context each strip shares with its neighbours (multiple of 32)
+    # An image smaller than `min_side` is first read at its own size: when the text found
+    # there is at least this tall (detector pixels, 10th percentile of the boxes), that
+    # reading stands; otherwise the image is upscaled just enough to bring the text to this
+    # height (at most to `min_side`); where nothing is found, at twice the scale, until
+    # `min_side`. Upscaling large text wastes time (a 294 x 391 web image spent 0.87 s of
+    # 0.96 s in the detector at 736) and loses it (a line crop at 736 is often empty to the
+    # tiny detector). 0: always upscale to `min_side`, as PaddleOCR does.
+    text_height: float = 24
 
 
 MIN_STRIP = 256  # strips are at least this tall, so the overlap stays a small part of each
@@ -40,7 +48,26 @@ class TextDetector:
     def detect(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Boxes (N x 4 x 2 float32, clockwise from top-left) and their scores."""
         height, width = image.shape[:2]
-        in_h, in_w = detector_size(height, width, self.params.min_side, self.params.max_side)
+        params = self.params
+        native = min(1.0, params.max_side / max(height, width))
+        upscaled = detector_scale(height, width, params.min_side, params.max_side)
+        if params.text_height <= 0 or upscaled <= native:
+            return self._detect_at(image, upscaled)
+        scale = native
+        while True:
+            boxes, scores = self._detect_at(image, scale)
+            if scale >= upscaled:
+                return boxes, scores
+            if len(boxes):
+                text_height = float(np.quantile(box_heights(boxes), 0.1)) * scale
+                if text_height >= params.text_height:
+                    return boxes, scores
+                return self._detect_at(image, min(upscaled, scale * params.text_height / text_height))
+            scale = min(upscaled, 2 * scale)  # nothing found yet: text too small to see, or none
+
+    def _detect_at(self, image: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
+        height, width = image.shape[:2]
+        in_h, in_w = detector_size(height, width, scale)
         resized = cv2.resize(image, (in_w, in_h), interpolation=cv2.INTER_LINEAR)
         probability = self._probability(resized, scale=in_h / height)
         boxes, scores = boxes_from_probability(probability, self.params)
@@ -67,6 +94,18 @@ class TextDetector:
             out = self.session.run(None, {self.input_name: to_blob(image[start:end])})[0][0, 0]
             probability[keep_start:keep_end] = out[keep_start - start : keep_end - start]
         return probability
+
+
+def detector_scale(height: int, width: int, min_side: int, max_side: int) -> float:
+    """PaddleOCR's sizing: the short side brought up to `min_side` (small text needs the
+    pixels), the long side capped at `max_side`."""
+    return min(max(1.0, min_side / min(height, width)), max_side / max(height, width))
+
+
+def box_heights(boxes: np.ndarray) -> np.ndarray:
+    """The shorter side of each box: the text's height, whichever way it runs."""
+    sides = np.linalg.norm(boxes - np.roll(boxes, -1, axis=1), axis=2)
+    return np.minimum(sides[:, [0, 2]].mean(axis=1), sides[:, [1, 3]].mean(axis=1))
 
 
 def strip_rows(height: int, width: int, max_pixels: int, overlap: int) -> list[tuple[int, int, int, int]]:

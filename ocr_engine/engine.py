@@ -39,7 +39,7 @@ class OcrEngine:
             create_session(cls.path, threads), height=cls.input.get("height", 48), width=cls.input.get("width", 192)
         )
         self.recognizer = TextRecognizer(
-            create_session(rec.path, threads), self.pack.charset, RecognizerParams(height=rec.input.get("height", 48))
+            create_session(rec.path, threads), self.pack.charset, RecognizerParams.from_manifest(rec.input)
         )
 
     # --- public API -------------------------------------------------------------
@@ -89,7 +89,11 @@ class OcrEngine:
         else:
             with _timed(timings, "detect"):
                 boxes, _ = self.detector.detect(image)
-            if mode == "auto" and _looks_like_one_line(boxes, width, height):
+            if mode == "auto" and not len(boxes):
+                # the detector saw no text (a crop of a word or two can be too small for it):
+                # try the whole image as a line, kept only if the recogniser is sure of it
+                lines = [line for line in self._read_as_line(image, timings) if _is_confident_text(line)]
+            elif mode == "auto" and _looks_like_one_line(boxes, height):
                 lines = self._read_as_line(image, timings)
             else:
                 lines = self._read_lines(image, boxes, timings)
@@ -115,21 +119,20 @@ class OcrEngine:
             crops = self.classifier.turn_upright(crops)
         with _timed(timings, "recognize"):
             texts = self.recognizer.recognize(crops)
-        return [
-            Line(text, confidence, box.round().astype(int).tolist())
-            for (text, confidence), box in zip(texts, boxes)
-            if text.strip() and confidence >= MIN_LINE_CONFIDENCE
-        ]
+        lines = [Line(text, confidence, box.round().astype(int).tolist()) for (text, confidence), box in zip(texts, boxes)]
+        return [line for line in lines if _is_confident_text(line)]
 
 
-def _looks_like_one_line(boxes: np.ndarray, width: int, height: int) -> bool:
+def _looks_like_one_line(boxes: np.ndarray, height: int) -> bool:
     """Auto mode: the image is one text line if what the detector found is a single row
-    that fills most of the image's height (a cropped line), or nothing in a strip."""
-    if len(boxes) == 0:
-        return width >= 2 * height
+    that fills most of the image's height (a cropped line)."""
     top, bottom = boxes[:, :, 1].min(axis=1), boxes[:, :, 1].max(axis=1)
     one_row = top.max() < bottom.min()  # every box overlaps every other vertically
     return bool(one_row and (bottom.max() - top.min()) >= 0.6 * height)
+
+
+def _is_confident_text(line: Line) -> bool:
+    return bool(line.text.strip()) and line.confidence >= MIN_LINE_CONFIDENCE
 
 
 def _check_mode(mode: str) -> None:

@@ -18,12 +18,9 @@ def to_blob(images: list[np.ndarray] | np.ndarray) -> np.ndarray:
     )
 
 
-def detector_size(height: int, width: int, min_side: int, max_side: int) -> tuple[int, int]:
-    """The detector's input size: the short side brought up to `min_side` (small text
-    needs the pixels), the long side capped at `max_side`, both multiples of 32."""
-    scale = max(1.0, min_side / min(height, width))
-    scale = min(scale, max_side / max(height, width))
-    return (max(32, int(round(height * scale / 32)) * 32), max(32, int(round(width * scale / 32)) * 32))
+def detector_size(height: int, width: int, scale: float) -> tuple[int, int]:
+    """The detector's input size for an image scaled by `scale`: multiples of 32."""
+    return max(32, int(round(height * scale / 32)) * 32), max(32, int(round(width * scale / 32)) * 32)
 
 
 def crop_quad(image: np.ndarray, box: np.ndarray) -> np.ndarray:
