@@ -1,6 +1,7 @@
 """One OCR system over one eval set, in one process: the unit `bench/compare.py` times.
 
     python bench/systems.py SYSTEM --set lines|pages --threads N --out FILE.json
+    python bench/systems.py SYSTEM --serve --threads N   # for bench/ab.py
 
 SYSTEM is `ours[:PACK]` (run with the project's .venv), `rapidocr-v4`
 (rapidocr_onnxruntime 1.4.4), `rapidocr-v6` (rapidocr 3.10.0) or `tesseract` (run with
@@ -111,13 +112,34 @@ def load(system: str, threads: int):
     return {"rapidocr-v4": RapidOcrV4, "rapidocr-v6": RapidOcrV6, "tesseract": Tesseract}[name](threads)
 
 
+def serve(system) -> None:
+    """Read one image per request, models loaded once: bench/ab.py's long-lived process.
+    Requests are JSON lines `{"file", "kind"}` on stdin; answers `{"seconds", "text"}` go
+    to the original stdout, while anything the system prints goes to stderr."""
+    answers = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    answers.write(json.dumps({"ready": True, "version": system.version}) + "\n")
+    answers.flush()
+    for request in map(json.loads, sys.stdin):
+        start = time.perf_counter()
+        text = system.read(Path(request["file"]), request["kind"])
+        seconds = time.perf_counter() - start
+        answers.write(json.dumps({"seconds": seconds, "text": text}, ensure_ascii=False) + "\n")
+        answers.flush()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("system")
-    parser.add_argument("--set", choices=["lines", "pages"], required=True)
+    parser.add_argument("--set", choices=["lines", "pages"])
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--serve", action="store_true", help="answer requests on stdin (bench/ab.py)")
     args = parser.parse_args()
+    if args.serve:
+        return serve(load(args.system, args.threads))
+    if not (args.set and args.out):
+        parser.error("--set and --out are required unless --serve")
     kind = args.set.rstrip("s")
     files = eval_files(args.set)
 

@@ -1,0 +1,193 @@
+"""Interleaved A/B timing: two systems as long-lived processes fed the same image in turn.
+
+    bench/run --ab                                       # ours vs rapidocr-v4, lines and pages
+    bench/.venv/bin/python bench/ab.py --a ours --b rapidocr-v4 --sets pages --rounds 3
+
+Both processes load their models once (`bench/systems.py --serve`). Every image is read by
+A then B, or B then A (the order flips every image and every round), for several rounds;
+the fastest of each system's reads is kept. Machine noise (another process, a frequency
+change) then falls on both systems alike, where a whole-process sum over a set lets one
+slow kind of image hide behind another. Reported per image and per size bucket: the ratio
+of the sums of times and the median of the per-image ratios (A / B: below 1, A is
+faster), with both systems' scores from ../shared/eval/score.py. Writes
+bench/results/<date>-ab-<A>-vs-<B>.json and .md (the command included)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib.util
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+from systems import EVAL, eval_files  # noqa: E402
+
+OUR_PYTHON = ROOT / ".venv" / "bin" / "python"
+PEER_PYTHON = ROOT / "bench" / ".venv" / "bin" / "python"
+# megapixels: web images and phone photos, receipts, full-page scans
+BUCKETS = ((0.0, 0.5, "< 0.5 MP"), (0.5, 2.0, "0.5-2 MP"), (2.0, float("inf"), "> 2 MP"))
+
+_spec = importlib.util.spec_from_file_location("score", EVAL / "score.py")
+score = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(score)
+
+
+class Server:
+    """One system in its own process, answering one image at a time."""
+
+    def __init__(self, system: str, threads: int):
+        python = OUR_PYTHON if system.startswith("ours") else PEER_PYTHON
+        env = {**os.environ, "OMP_NUM_THREADS": str(threads), "OMP_THREAD_LIMIT": str(threads)}
+        self.process = subprocess.Popen(
+            [str(python), str(ROOT / "bench" / "systems.py"), system, "--serve", "--threads", str(threads)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True, encoding="utf-8",
+        )
+        self.version = self._answer()["version"]
+
+    def read(self, path: Path, kind: str) -> dict:
+        self.process.stdin.write(json.dumps({"file": str(path), "kind": kind}) + "\n")
+        self.process.stdin.flush()
+        return self._answer()
+
+    def _answer(self) -> dict:
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the server exited with {self.process.wait()}")
+        return json.loads(line)
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait(timeout=60)
+
+
+def megapixels(path: Path) -> float:
+    with Image.open(path) as image:
+        return image.width * image.height / 1e6
+
+
+def run_set(servers: dict[str, Server], set_name: str, rounds: int, log) -> list[dict]:
+    kind = set_name.rstrip("s")
+    names = list(servers)
+    rows = []
+    for i, path in enumerate(eval_files(set_name)):
+        row = {"file": str(path.relative_to(EVAL)), "megapixels": megapixels(path), "seconds": {}, "text": {}}
+        for r in range(rounds):
+            order = names if (i + r) % 2 == 0 else names[::-1]
+            for name in order:
+                answer = servers[name].read(path, kind)
+                row["seconds"][name] = min(answer["seconds"], row["seconds"].get(name, float("inf")))
+                row["text"].setdefault(name, answer["text"])
+        rows.append(row)
+        log(f"{set_name} {i + 1}: {row['file']} " + " ".join(f"{n} {s:.3f}s" for n, s in row["seconds"].items()))
+    return rows
+
+
+def summarise(rows: list[dict], a: str, b: str) -> dict:
+    def group(members: list[dict]) -> dict:
+        if not members:
+            return {"images": 0}
+        sum_a = sum(r["seconds"][a] for r in members)
+        sum_b = sum(r["seconds"][b] for r in members)
+        return {
+            "images": len(members),
+            "sum_a_s": sum_a,
+            "sum_b_s": sum_b,
+            "ratio_of_sums": sum_a / sum_b,
+            "median_ratio": statistics.median(r["seconds"][a] / r["seconds"][b] for r in members),
+            "max_ratio": max(r["seconds"][a] / r["seconds"][b] for r in members),
+        }
+
+    buckets = {label: group([r for r in rows if low <= r["megapixels"] < high]) for low, high, label in BUCKETS}
+    labels = {str((EVAL / r["file"]).resolve()): r["text"]
+              for r in map(json.loads, (EVAL / "labels.jsonl").read_text(encoding="utf-8").splitlines()) if r}
+    scores = {name: score.score([(labels[str((EVAL / r["file"]).resolve())], r["text"][name]) for r in rows])
+              for name in (a, b)}
+    return {"all": group(rows), "buckets": buckets, "scores": scores}
+
+
+def markdown(report: dict, details: bool = True) -> str:
+    a, b = report["a"], report["b"]
+    out = [f"# Interleaved A/B: {a} vs {b}", "",
+           f"`{report['command']}`", "",
+           f"{report['when']}, {report['machine']}, {report['threads']} thread(s), {report['rounds']} rounds "
+           "(order flipped every image and round; fastest read kept).", "",
+           f"- A: {a}: {report['versions'][a]}", f"- B: {b}: {report['versions'][b]}", ""]
+    for set_name, result in report["sets"].items():
+        out += [f"## {set_name}", "",
+                "| bucket | images | A s | B s | A/B sum | A/B median | A/B worst |", "|---|---|---|---|---|---|---|"]
+        for label, g in [*result["summary"]["buckets"].items(), ("all", result["summary"]["all"])]:
+            if g["images"]:
+                out.append(f"| {label} | {g['images']} | {g['sum_a_s']:.2f} | {g['sum_b_s']:.2f} | "
+                           f"{g['ratio_of_sums']:.2f} | {g['median_ratio']:.2f} | {g['max_ratio']:.2f} |")
+        out += ["", "| system | exact | CER | char F1 |", "|---|---|---|---|"]
+        for name, s in result["summary"]["scores"].items():
+            out.append(f"| {name} | {s['exact']:.4f} | {s['cer']:.4f} | {s['char_f1']:.4f} |")
+        if not details:
+            continue
+        out += ["", "<details><summary>per image</summary>", "",
+                "| file | MP | A s | B s | A/B |", "|---|---|---|---|---|"]
+        for r in result["rows"]:
+            out.append(f"| {r['file']} | {r['megapixels']:.2f} | {r['seconds'][a]:.3f} | {r['seconds'][b]:.3f} | "
+                       f"{r['seconds'][a] / r['seconds'][b]:.2f} |")
+        out += ["", "</details>", ""]
+    return "\n".join(out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--a", default="ours", help="system A (bench/systems.py names; ours[:PACK])")
+    parser.add_argument("--b", default="rapidocr-v4", help="system B")
+    parser.add_argument("--sets", nargs="+", choices=["lines", "pages"], default=["lines", "pages"])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--out", type=Path, help="results path without suffix (default bench/results/<date>-ab-A-vs-B)")
+    parser.add_argument("--label", default="", help="appended to the default file name (e.g. a setting tried)")
+    args = parser.parse_args()
+    if args.a == args.b:
+        parser.error("A and B must differ")
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    servers = {args.a: Server(args.a, args.threads), args.b: Server(args.b, args.threads)}
+    try:
+        report = {
+            "command": " ".join(["bench/ab.py", *sys.argv[1:]]),
+            "settings": {k: v for k, v in os.environ.items() if k.startswith("OCR_")},
+            "when": dt.datetime.now().isoformat(timespec="seconds"),
+            "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} cores",
+            "threads": args.threads,
+            "rounds": args.rounds,
+            "a": args.a,
+            "b": args.b,
+            "versions": {name: server.version for name, server in servers.items()},
+            "sets": {},
+        }
+        for set_name in args.sets:
+            rows = run_set(servers, set_name, args.rounds, log)
+            report["sets"][set_name] = {"summary": summarise(rows, args.a, args.b), "rows": rows}
+    finally:
+        for server in servers.values():
+            server.close()
+
+    if report["settings"]:
+        report["command"] = " ".join(f"{k}={v}" for k, v in report["settings"].items()) + " " + report["command"]
+    name = f"{dt.date.today()}-ab-{args.a}-vs-{args.b}".replace(":", "_") + (f"-{args.label}" if args.label else "")
+    out = args.out or ROOT / "bench" / "results" / name
+    Path(f"{out}.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    Path(f"{out}.md").write_text(markdown(report), encoding="utf-8")
+    print(markdown(report, details=False))
+    log(f"wrote {out}.json and .md")
+
+
+if __name__ == "__main__":
+    main()
