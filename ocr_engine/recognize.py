@@ -30,6 +30,14 @@ class RecognizerParams:
     chunk_width: int = 1024  # longer strips are read in chunks of this width...
     chunk_overlap: int = 128  # ...overlapping by this much, cut in the middle of the overlap
 
+    @classmethod
+    def from_manifest(cls, model_input: dict) -> "RecognizerParams":
+        """The geometry a pack's manifest gives its recogniser (`rec.input`): height,
+        pixels per frame, minimum width; PP-OCR's where it is silent (48, 8, 160)."""
+        defaults = cls()
+        return cls(height=model_input.get("height", defaults.height), stride=model_input.get("stride", defaults.stride),
+                   min_width=model_input.get("min_width", defaults.min_width))
+
     def padded_width(self, width: int) -> int:
         """The input width a strip `width` pixels wide is padded to: a whole number of
         frames, and at least `min_width`."""
