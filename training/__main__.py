@@ -1,0 +1,91 @@
+"""`python -m training COMMAND` (also `ocr train ...`): data, train, eval, export."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import fields
+from pathlib import Path
+
+from .train import TrainConfig
+
+
+def _log(message: str) -> None:
+    print(message, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m training", description="Train and export the project's CRNN recogniser.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    data = commands.add_parser("data", help="render lines and have the teacher read them, as shards")
+    data.add_argument("--out", type=Path, required=True)
+    data.add_argument("--shards", type=int, required=True)
+    data.add_argument("--seed", type=int, default=TrainConfig.seed)
+
+    train = commands.add_parser("train", help="fine-tune the student (checkpoints every few minutes)")
+    train.add_argument("--run", type=Path, required=True, help="run folder: checkpoint, config, learning curve")
+    train.add_argument("--data", type=Path, required=True, help="shard folder (filled by `data` or --produce)")
+    train.add_argument("--produce", type=int, default=0, metavar="SHARDS",
+                       help="render and label shards up to this count in a background process while training")
+    train.add_argument("--resume", action="store_true")
+    train.add_argument("--max-steps", type=int, help="stop after this many more steps")
+    train.add_argument("--device", default="cpu", help="cpu or cuda")
+    train.add_argument("--threads", type=int, default=1)
+    for name in ("seed", "batch_size", "lr", "steps", "warmup_steps", "checkpoint_minutes", "eval_minutes", "log_every", "max_width", "frozen_blocks"):
+        kind = next(f.type for f in fields(TrainConfig) if f.name == name)
+        train.add_argument(f"--{name.replace('_', '-')}", type=float if kind in ("float", float) else int)
+    train.add_argument("--eval-dir", help="dev lines to score (default ../shared/eval)")
+
+    evaluate = commands.add_parser("eval", help="score a checkpoint (or the pretrained weights) on the dev lines")
+    evaluate.add_argument("--checkpoint", type=Path, help="default: the pretrained PP-OCRv2 weights")
+    evaluate.add_argument("--min-width", type=int)
+
+    export = commands.add_parser("export", help="checkpoint -> ONNX (LSTM ops), dynamic INT8 for LSTM/MatMul")
+    export.add_argument("--checkpoint", type=Path, required=True)
+    export.add_argument("--out", type=Path, required=True, help="the INT8 ONNX file to write")
+    export.add_argument("--fp32-out", type=Path, help="also keep the fp32 ONNX here")
+
+    args = parser.parse_args(argv)
+    if args.command == "data":
+        from .data import produce
+        from .student import extract_pretrained, pretrained_charset
+
+        _, charset_path = extract_pretrained(Path(TrainConfig.cache_dir), _log)
+        produce(args.out, args.seed, set(pretrained_charset(charset_path)), args.shards, log=_log)
+        return 0
+    if args.command == "train":
+        from .train import train as run_training
+
+        os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
+        config = TrainConfig(run_dir=str(args.run), data_dir=str(args.data), device=args.device, threads=args.threads,
+                             produce_shards=args.produce)
+        for f in fields(TrainConfig):
+            value = getattr(args, f.name, None)
+            if value is not None and f.name not in ("device", "threads"):
+                setattr(config, f.name, value)
+        summary = run_training(config, resume=args.resume, max_steps=args.max_steps, log=_log)
+        _log(json.dumps(summary))
+        return 0
+    if args.command == "eval":
+        from .evaluate import MIN_WIDTH, evaluate as score
+        from .export import load_checkpoint
+        from .train import build_student
+
+        model, encoder = build_student(Path(TrainConfig.cache_dir), _log)
+        if args.checkpoint:
+            load_checkpoint(model, args.checkpoint)
+        _log(json.dumps(score(model, encoder.charset, min_width=args.min_width or MIN_WIDTH)))
+        return 0
+    if args.command == "export":
+        from .export import export_checkpoint
+
+        export_checkpoint(args.checkpoint, args.out, fp32_out=args.fp32_out, log=_log)
+        return 0
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""Checkpoint -> ONNX the engine runs: softmax probabilities [N, W/4, classes], the
+BiLSTM as ONNX `LSTM` ops (opset 17, TorchScript exporter), batch norms folded into the
+convolutions, then dynamic INT8 for the LSTM and MatMul weights.
+
+Hard-swish is exported as the opset-14 `HardSwish` op, which ONNX Runtime runs as one
+kernel, where Paddle's export spelled it as Add/Clip/Mul/Div (four passes over every
+activation map). Convolutions stay fp32: post-training static INT8 collapses this network
+(0.24 exact on the dev lines, issue 12); INT8 convolutions need quantization-aware
+training (phase 2)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import torch
+
+from .student import CRNN, CRNNProbabilities
+
+OPSET = 17
+QUANTIZED_OPS = ["LSTM", "MatMul"]
+
+
+def load_checkpoint(model: CRNN, path: Path) -> dict:
+    state = torch.load(path, map_location="cpu", weights_only=False)
+    weights = state["model"] if "model" in state else state
+    model.load_state_dict({k: v.float() for k, v in weights.items()})
+    return state
+
+
+def export_onnx(model: CRNN, path: Path, charset: list[str]) -> None:
+    """`charset`: the characters after the blank, stored as the `character` metadata
+    (one per line) the way PaddleOCR's exports carry theirs."""
+    import onnx
+
+    model = model.eval()
+    example = torch.zeros(1, 3, 32, 128)
+    torch.onnx.export(
+        CRNNProbabilities(model), (example,), str(path), opset_version=OPSET, dynamo=False,
+        input_names=["x"], output_names=["probabilities"],
+        dynamic_axes={"x": {0: "batch", 3: "width"}, "probabilities": {0: "batch", 1: "frames"}},
+        do_constant_folding=True,
+    )
+    exported = onnx.load(str(path))
+    characters = charset[:-1] if charset and charset[-1] == " " else charset
+    entry = exported.metadata_props.add()
+    entry.key, entry.value = "character", "\n".join(characters)
+    onnx.save(exported, str(path))
+
+
+def quantize_int8(source: Path, target: Path) -> None:
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(str(source), str(target), op_types_to_quantize=QUANTIZED_OPS, weight_type=QuantType.QInt8)
+
+
+def export_checkpoint(checkpoint: Path, out: Path, fp32_out: Path | None = None, log=print) -> Path:
+    from .train import TrainConfig, build_student
+
+    model, encoder = build_student(Path(TrainConfig.cache_dir), log)
+    state = load_checkpoint(model, checkpoint)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        fp32 = Path(fp32_out) if fp32_out else Path(tmp) / "fp32.onnx"
+        export_onnx(model, fp32, encoder.charset[1:])
+        quantize_int8(fp32, out)
+    log(f"{out}: INT8 (LSTM + MatMul) from {checkpoint} (step {state.get('step', '?')}), "
+        f"{out.stat().st_size / 1e6:.1f} MB")
+    return out

@@ -1,0 +1,161 @@
+"""Line images: a text drawn in one of Debian's fonts, cropped the way a detector crops a
+line, then degraded like a photo or a scan (albumentations, plus underlines, rules,
+uneven light and stamp-coloured blotches drawn here)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+# (file, face index in a .ttc, covers CJK). Debian packages: fonts-noto-cjk,
+# fonts-wqy-microhei, fonts-arphic-ukai/uming, fonts-dejavu-core, fonts-liberation.
+_CJK = [
+    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),
+    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc", 2),
+    ("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc", 2),
+    ("/usr/share/fonts/opentype/noto/NotoSerifCJK-Bold.ttc", 2),
+    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 3),
+    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
+    ("/usr/share/fonts/truetype/arphic/ukai.ttc", 0),
+    ("/usr/share/fonts/truetype/arphic/uming.ttc", 0),
+]
+_LATIN = [
+    ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 0),
+    ("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", 0),
+    ("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf", 0),
+    ("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf", 0),
+    ("/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf", 0),
+    ("/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf", 0),
+    ("/usr/share/fonts/truetype/liberation/LiberationSansNarrow-Regular.ttf", 0),
+    ("/usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf", 0),
+    ("/usr/share/fonts/truetype/liberation/LiberationMono-Regular.ttf", 0),
+    ("/usr/share/fonts/truetype/liberation/LiberationMono-Bold.ttf", 0),
+]
+FONT_PACKAGES = ["fonts-noto-cjk", "fonts-wqy-microhei", "fonts-arphic-ukai", "fonts-arphic-uming",
+                 "fonts-dejavu-core", "fonts-liberation"]
+TEACHER_HEIGHT = 48  # stored images are at the teacher's height; the student's 32 derive from them
+
+
+@lru_cache(maxsize=1)
+def available_fonts() -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    cjk = [f for f in _CJK if Path(f[0]).is_file()]
+    latin = [f for f in _LATIN if Path(f[0]).is_file()]
+    if not cjk:
+        raise RuntimeError("no CJK font found; install the Debian packages " + " ".join(FONT_PACKAGES))
+    return cjk, latin
+
+
+@lru_cache(maxsize=256)
+def _font(path: str, index: int, size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(path, size, index=index)
+
+
+def _is_latin(text: str) -> bool:
+    return all(ord(ch) < 0x2000 for ch in text)
+
+
+def _degrader(seed: int):
+    import albumentations as A
+
+    return A.Compose([
+        A.OneOf([
+            A.GaussianBlur(blur_limit=(3, 5), p=1.0),
+            A.MotionBlur(blur_limit=(3, 5), p=1.0),
+            A.Defocus(radius=(1, 2), p=1.0),
+        ], p=0.35),
+        A.Downscale(scale_range=(0.4, 0.9), p=0.25),
+        A.RandomBrightnessContrast(brightness_limit=0.25, contrast_limit=(-0.5, 0.2), p=0.5),
+        A.GaussNoise(std_range=(0.01, 0.06), p=0.3),
+        A.ISONoise(p=0.1),
+        A.ImageCompression(quality_range=(25, 95), p=0.4),
+    ], seed=seed)
+
+
+@dataclass
+class LineRenderer:
+    seed: int
+
+    def __post_init__(self):
+        self.rng = random.Random(self.seed)
+        self.degrade = _degrader(self.seed)
+
+    def render(self, text: str) -> np.ndarray:
+        """BGR uint8 at the teacher's height (48), width by aspect ratio."""
+        rng = self.rng
+        cjk, latin = available_fonts()
+        fonts = latin + cjk if _is_latin(text) and latin and rng.random() < 0.7 else cjk
+        path, index = rng.choice(fonts)
+        size = rng.randint(18, 44)
+        font = _font(path, index, size)
+        light = rng.random() < 0.85
+        background = tuple(rng.randint(170, 255) for _ in range(3)) if light else tuple(rng.randint(0, 90) for _ in range(3))
+        if rng.random() < 0.6:  # grey paper: no colour cast
+            background = (background[0],) * 3
+        contrast = rng.uniform(0.35, 1.0)  # faded thermal prints reach low contrast
+        ink_base = [0, 0, 0] if light else [255, 255, 255]
+        if rng.random() < 0.25:
+            ink_base = [rng.randint(0, 255) for _ in range(3)]
+        ink = tuple(int(b + (i - b) * contrast) for i, b in zip(ink_base, background))
+        stroke = 1 if rng.random() < 0.08 and size > 24 else 0
+        spacing = rng.choice([0, 0, 0, 1, 2, 4]) if rng.random() < 0.3 else 0
+
+        left, top, right, bottom = font.getbbox(text, stroke_width=stroke)
+        width = (right - left) + spacing * len(text)
+        pad_x = [int(size * rng.uniform(0.05, 0.6)) for _ in range(2)]
+        pad_y = [int(size * rng.uniform(0.02, 0.35)) for _ in range(2)]
+        canvas = Image.new("RGB", (max(8, width + sum(pad_x)), max(8, bottom - top + sum(pad_y))), background)
+        draw = ImageDraw.Draw(canvas)
+        if spacing:
+            x = pad_x[0]
+            for ch in text:
+                draw.text((x - left, pad_y[0] - top), ch, font=font, fill=ink, stroke_width=stroke, stroke_fill=ink)
+                x += font.getlength(ch) + spacing
+        else:
+            draw.text((pad_x[0] - left, pad_y[0] - top), text, font=font, fill=ink, stroke_width=stroke, stroke_fill=ink)
+        if rng.random() < 0.12:  # underline, or a table rule above/below
+            y = rng.choice([canvas.height - 1 - rng.randint(0, max(1, pad_y[1])), rng.randint(0, max(1, pad_y[0]))])
+            draw.line([(0, y), (canvas.width, y)], fill=ink, width=rng.randint(1, 2))
+        if rng.random() < 0.05:  # a stamp's red edge crossing the line
+            cx, cy = rng.randint(0, canvas.width), rng.randint(-canvas.height, 2 * canvas.height)
+            r = rng.randint(canvas.height, 3 * canvas.height)
+            draw.ellipse([cx - r, cy - r, cx + r, cy + r], outline=(200, 40, 40), width=rng.randint(1, 3))
+        image = cv2.cvtColor(np.asarray(canvas), cv2.COLOR_RGB2BGR)
+        image = self._geometry(image, background)
+        if rng.random() < 0.3:
+            image = self._uneven_light(image)
+        image = self.degrade(image=image)["image"]
+        height, width = image.shape[:2]
+        new_width = max(TEACHER_HEIGHT // 2, int(round(width * TEACHER_HEIGHT / height)))
+        return cv2.resize(image, (new_width, TEACHER_HEIGHT), interpolation=cv2.INTER_AREA if height > TEACHER_HEIGHT else cv2.INTER_LINEAR)
+
+    def _geometry(self, image: np.ndarray, background) -> np.ndarray:
+        """A small rotation/shear/perspective, as a detector's quad crop leaves it."""
+        rng = self.rng
+        if rng.random() > 0.5:
+            return image
+        h, w = image.shape[:2]
+        jitter = lambda scale: rng.uniform(-scale, scale) * h  # noqa: E731
+        src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+        dst = np.float32([[jitter(0.08), jitter(0.08)], [w + jitter(0.08), jitter(0.08)],
+                          [w + jitter(0.08), h + jitter(0.08)], [jitter(0.08), h + jitter(0.08)]])
+        shear = rng.uniform(-0.15, 0.15) * h
+        dst[:2, 0] += shear
+        dst -= dst.min(axis=0)
+        size = tuple(int(v) + 1 for v in dst.max(axis=0))
+        matrix = cv2.getPerspectiveTransform(src, dst)
+        return cv2.warpPerspective(image, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                                   borderValue=tuple(int(c) for c in background[::-1]))
+
+    def _uneven_light(self, image: np.ndarray) -> np.ndarray:
+        h, w = image.shape[:2]
+        rng = self.rng
+        ramp = np.linspace(rng.uniform(0.55, 1.0), rng.uniform(0.8, 1.15), w, dtype=np.float32)
+        if rng.random() < 0.5:
+            ramp = ramp[::-1]
+        return np.clip(image.astype(np.float32) * ramp[None, :, None], 0, 255).astype(np.uint8)

@@ -1,0 +1,264 @@
+"""Fine-tune the PP-OCRv2 CRNN on rendered lines that the teacher has read.
+
+Loss, per line: CTC on the rendered text (the truth by construction), weighted by what the
+teacher read. The teacher's frames (W/8 at height 48, 18708 characters, a transformer's
+alignment) cannot be matched frame by frame to the student's (W/4 at height 32, 6625
+characters, a BiLSTM's alignment) without resampling CTC spikes that sit at different
+places, so the teacher teaches at the sequence level: a line it reads as rendered gets
+full weight; a line it reads otherwise is most often one the degradation made illegible
+(faded, blurred, cut), and gets less, so the student is not pushed to hallucinate.
+
+Runs on the CPU with one thread by default or on a GPU (`--device cuda`); checkpoints
+atomically every few minutes; `--resume` continues from the last one."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import time
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from .data import SamplePool, complete_shards
+from .evaluate import DEFAULT_EVAL_DIR, evaluate
+from .student import CRNN, INPUT_HEIGHT, STRIDE, extract_pretrained, load_onnx_weights, pretrained_charset
+
+CHECKPOINT = "checkpoint.pt"
+CURVE = "curve.jsonl"
+
+
+@dataclass
+class TrainConfig:
+    run_dir: str
+    data_dir: str
+    seed: int = 20261126
+    batch_size: int = 32
+    lr: float = 5e-4
+    weight_decay: float = 1e-2
+    warmup_steps: int = 100
+    steps: int = 100_000  # the cosine schedule's length; the run may be stopped any time before
+    min_lr_ratio: float = 0.05
+    max_width: int = 960  # px at height 32; wider lines are skipped
+    # The stem and the first 11 of 13 backbone blocks stay as PP-OCRv2 trained them on real
+    # images: on one CPU thread their backward would take half of every step, and the
+    # comma defect lives in the BiLSTM (the backward direction), which is trained.
+    frozen_blocks: int = 11
+    checkpoint_minutes: float = 5.0
+    eval_minutes: float = 5.0
+    log_every: int = 25
+    device: str = "cpu"
+    threads: int = 1
+    produce_shards: int = 0  # >0: a background producer renders and labels shards up to this count
+    eval_dir: str = str(DEFAULT_EVAL_DIR)
+    cache_dir: str = "build/wheels"
+    # weights of a line's CTC loss by what the teacher read (see the module docstring)
+    weight_teacher_agrees: float = 1.0
+    weight_teacher_differs: float = 0.4
+    extra: dict = field(default_factory=dict)
+
+
+def normalised(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+class Encoder:
+    """Text <-> class ids: blank 0, then the characters of the charset."""
+
+    def __init__(self, characters: list[str]):
+        self.charset = ["<blank>"] + characters
+        self.index = {ch: i for i, ch in enumerate(self.charset) if i}
+
+    def encode(self, text: str) -> list[int]:
+        return [self.index[ch] for ch in text if ch in self.index]
+
+
+def _student_input(image: np.ndarray, rng: random.Random, max_width: int) -> np.ndarray | None:
+    """Height 32 (from the stored 48), with the aspect ratio jittered ±10 %: detectors'
+    crops and fonts vary in width."""
+    height, width = image.shape[:2]
+    new_width = max(STRIDE * 2, int(round(width * INPUT_HEIGHT / height * rng.uniform(0.9, 1.1))))
+    if new_width > max_width:
+        return None
+    return cv2.resize(image, (new_width, INPUT_HEIGHT), interpolation=cv2.INTER_AREA)
+
+
+def make_batch(samples, encoder: Encoder, rng: random.Random, config: TrainConfig):
+    """NCHW in [-1, 1] right-padded with the model's zero (as the engine pads), with
+    per-line frame counts, CTC targets and loss weights."""
+    strips, targets, weights = [], [], []
+    for sample in samples:
+        strip = _student_input(sample.image(), rng, config.max_width)
+        target = encoder.encode(sample.text)
+        if strip is None or not target:
+            continue
+        frames = math.ceil(strip.shape[1] / STRIDE)
+        repeats = sum(a == b for a, b in zip(target, target[1:]))
+        if frames < len(target) + repeats:
+            continue
+        strips.append(strip)
+        targets.append(target)
+        agrees = normalised(sample.teacher) == normalised(sample.text)
+        weights.append(config.weight_teacher_agrees if agrees else config.weight_teacher_differs)
+    if not strips:
+        return None
+    width = max(s.shape[1] for s in strips)
+    width = math.ceil(width / STRIDE) * STRIDE
+    if rng.random() < 0.3:  # sometimes more padding than the batch needs: the engine pads short lines
+        width += STRIDE * rng.randint(1, 16)
+    batch = np.zeros((len(strips), 3, INPUT_HEIGHT, width), dtype=np.float32)
+    for i, strip in enumerate(strips):
+        batch[i, :, :, : strip.shape[1]] = strip.transpose(2, 0, 1).astype(np.float32) / 127.5 - 1.0
+    return (torch.from_numpy(batch), torch.tensor([math.ceil(s.shape[1] / STRIDE) for s in strips]),
+            torch.tensor([t for target in targets for t in target]), torch.tensor([len(t) for t in targets]),
+            torch.tensor(weights))
+
+
+def ctc_loss(logits, frames, targets, target_lengths, weights):
+    log_probs = logits.log_softmax(-1).transpose(0, 1)  # [T, N, C]
+    per_line = torch.nn.functional.ctc_loss(log_probs, targets, frames, target_lengths, blank=0,
+                                            reduction="none", zero_infinity=True)
+    per_line = per_line / target_lengths.clamp(min=1)
+    return (per_line * weights).sum() / weights.sum()
+
+
+def learning_rate(step: int, config: TrainConfig) -> float:
+    if step < config.warmup_steps:
+        return config.lr * (step + 1) / config.warmup_steps
+    progress = min(1.0, (step - config.warmup_steps) / max(1, config.steps - config.warmup_steps))
+    return config.lr * (config.min_lr_ratio + (1 - config.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+def save_checkpoint(path: Path, state: dict) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+def build_student(cache_dir: Path, log=print) -> tuple[CRNN, Encoder]:
+    onnx_path, charset_path = extract_pretrained(cache_dir, log)
+    characters = pretrained_charset(charset_path)
+    model = load_onnx_weights(CRNN(len(characters) + 1), onnx_path)
+    return model, Encoder(characters)
+
+
+def _start_producer(config: TrainConfig, characters: list[str]):
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")  # no fork of a process that holds torch threads
+    process = context.Process(target=_produce, args=(config.data_dir, config.seed, characters, config.produce_shards),
+                              daemon=True, name="training-data-producer")
+    process.start()
+    return process
+
+
+def _produce(data_dir: str, seed: int, characters: list[str], shards: int) -> None:
+    os.nice(5)  # the trainer comes first when the core is contended
+    cv2.setNumThreads(1)
+    from .data import produce
+
+    produce(Path(data_dir), seed, set(characters), shards, log=lambda msg: print(msg, flush=True))
+
+
+def train(config: TrainConfig, resume: bool = False, max_steps: int | None = None, log=print) -> dict:
+    """Train until `max_steps` more steps (None: until `config.steps`). Returns the last
+    step's summary."""
+    torch.set_num_threads(config.threads)
+    cv2.setNumThreads(1)
+    run_dir = Path(config.run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    device = torch.device(config.device)
+    model, encoder = build_student(Path(config.cache_dir), log)
+    model.freeze(config.frozen_blocks).to(device).train()
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=config.lr, weight_decay=config.weight_decay)
+    step, samples_seen, seconds = 0, 0, 0.0
+    rng = random.Random(config.seed)
+    torch.manual_seed(config.seed)
+    checkpoint_path = run_dir / CHECKPOINT
+    if resume and checkpoint_path.is_file():
+        state = torch.load(checkpoint_path, map_location=device, weights_only=False)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        step, samples_seen, seconds = state["step"], state["samples_seen"], state["seconds"]
+        rng.setstate(state["rng"])
+        torch.set_rng_state(state["torch_rng"])
+        log(f"resumed from {checkpoint_path}: step {step}, {samples_seen} samples, {seconds / 3600:.2f} h")
+    (run_dir / "config.json").write_text(json.dumps(asdict(config), indent=1) + "\n")
+
+    producer = _start_producer(config, encoder.charset[1:]) if config.produce_shards else None
+    pool = SamplePool(Path(config.data_dir), seed=rng.getrandbits(32))
+    pool.refresh(log=log)
+    curve_path = run_dir / CURVE
+    eval_dir = Path(config.eval_dir)
+    if step == 0 and eval_dir.is_dir() and not curve_path.exists():
+        _record(curve_path, model, encoder, eval_dir, device, step, samples_seen, seconds, None, log)
+
+    last_checkpoint = last_eval = time.time()
+    running, last_refresh, queued = [], time.time(), []
+    end_step = step + max_steps if max_steps is not None else config.steps
+    summary: dict = {}
+    while step < end_step:
+        started = time.time()
+        if time.time() - last_refresh > 60:
+            pool.refresh(log=log)
+            last_refresh = time.time()
+        if not queued:
+            queued = pool.batches(config.batch_size)
+        batch = make_batch(queued.pop(), encoder, rng, config)
+        if batch is None:
+            continue
+        images, frames, targets, target_lengths, weights = batch
+        for group in optimizer.param_groups:
+            group["lr"] = learning_rate(step, config)
+        logits = model(images.to(device))
+        loss = ctc_loss(logits.float().cpu(), frames, targets, target_lengths, weights)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        optimizer.step()
+        step += 1
+        samples_seen += len(frames)
+        seconds += time.time() - started
+        running.append(loss.item())
+        summary = {"step": step, "loss": loss.item(), "samples": samples_seen}
+        if step % config.log_every == 0:
+            log(f"step {step} loss {np.mean(running):.4f} lr {learning_rate(step, config):.2e} samples {samples_seen} "
+                f"pool {len(pool.samples)} shards {len(pool.loaded)} train-hours {seconds / 3600:.3f}")
+            summary["mean_loss"] = float(np.mean(running))
+            running = []
+        now = time.time()
+        if now - last_eval > config.eval_minutes * 60 and eval_dir.is_dir():
+            _record(curve_path, model, encoder, eval_dir, device, step, samples_seen, seconds, summary.get("mean_loss"), log)
+            last_eval = time.time()
+        if now - last_checkpoint > config.checkpoint_minutes * 60 or step == end_step:
+            save_checkpoint(checkpoint_path, {
+                "model": model.state_dict(), "optimizer": optimizer.state_dict(), "step": step,
+                "samples_seen": samples_seen, "seconds": seconds, "rng": rng.getstate(),
+                "torch_rng": torch.get_rng_state(), "config": asdict(config), "charset": encoder.charset,
+            })
+            log(f"checkpoint: step {step} -> {checkpoint_path}")
+            last_checkpoint = time.time()
+    if producer is not None:
+        producer.terminate()
+    return summary
+
+
+def _record(curve_path: Path, model, encoder: Encoder, eval_dir: Path, device, step: int, samples: int,
+            seconds: float, loss, log) -> None:
+    started = time.time()
+    scores = evaluate(model, encoder.charset, eval_dir, str(device))
+    entry = {"step": step, "samples": samples, "train_hours": round(seconds / 3600, 4), "loss": loss,
+             "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **scores}
+    with open(curve_path, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(entry) + "\n")
+    log(f"eval ({time.time() - started:.1f}s): {json.dumps(entry)}")
+
+
+def data_ready(data_dir: Path) -> int:
+    return len(complete_shards(data_dir))
