@@ -1,4 +1,4 @@
-"""`python -m training COMMAND` (also `ocr train ...`): data, train, eval, export."""
+"""`python -m training COMMAND` (also `ocr train ...`): data, train, eval, export, measure."""
 
 from __future__ import annotations
 
@@ -48,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--out", type=Path, required=True, help="the INT8 ONNX file to write")
     export.add_argument("--fp32-out", type=Path, help="also keep the fp32 ONNX here")
 
+    measure = commands.add_parser("measure", help="a pack's recogniser vs the default pack's on the dev lines: exact, CER, ms/line")
+    measure.add_argument("--pack", type=Path, required=True, help="pack folder, e.g. build/packs/crnn-zh-v1")
+    measure.add_argument("--min-width", type=int, nargs="*", help="also try these minimum widths")
+
     args = parser.parse_args(argv)
     if args.command == "data":
         from .data import produce
@@ -78,6 +82,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.checkpoint:
             load_checkpoint(model, args.checkpoint)
         _log(json.dumps(score(model, encoder.charset, min_width=args.min_width or MIN_WIDTH)))
+        return 0
+    if args.command == "measure":
+        from .measure import compare
+
+        _log(json.dumps(compare(args.pack, min_widths=args.min_width), indent=1))
         return 0
     if args.command == "export":
         from .export import export_checkpoint

@@ -289,6 +289,6 @@ class LineTexts:
         if len(words) > 1:
             start = self.rng.randrange(len(words))
             return " ".join(words[start : start + self.rng.randint(1, 3)])
-        length = self.rng.randint(2, 8)
+        length = self.rng.randint(1, 8)  # single characters too: price tags, table cells
         start = self.rng.randint(0, max(0, len(text) - length))
         return text[start : start + length]

@@ -26,11 +26,14 @@ import cv2
 import numpy as np
 import torch
 
+from ocr_engine.runtime import release_free_memory
+
 from .data import SamplePool, complete_shards
 from .evaluate import DEFAULT_EVAL_DIR, evaluate
 from .student import CRNN, INPUT_HEIGHT, STRIDE, extract_pretrained, load_onnx_weights, pretrained_charset
 
 CHECKPOINT = "checkpoint.pt"
+WIDTH_STEP = 32
 CURVE = "curve.jsonl"
 
 
@@ -108,10 +111,10 @@ def make_batch(samples, encoder: Encoder, rng: random.Random, config: TrainConfi
         weights.append(config.weight_teacher_agrees if agrees else config.weight_teacher_differs)
     if not strips:
         return None
-    width = max(s.shape[1] for s in strips)
-    width = math.ceil(width / STRIDE) * STRIDE
+    # widths in steps of 32 px: every new input shape costs the CPU kernels' caches memory
+    width = math.ceil(max(s.shape[1] for s in strips) / WIDTH_STEP) * WIDTH_STEP
     if rng.random() < 0.3:  # sometimes more padding than the batch needs: the engine pads short lines
-        width += STRIDE * rng.randint(1, 16)
+        width += WIDTH_STEP * rng.randint(1, 4)
     batch = np.zeros((len(strips), 3, INPUT_HEIGHT, width), dtype=np.float32)
     for i, strip in enumerate(strips):
         batch[i, :, :, : strip.shape[1]] = strip.transpose(2, 0, 1).astype(np.float32) / 127.5 - 1.0
@@ -200,7 +203,7 @@ def train(config: TrainConfig, resume: bool = False, max_steps: int | None = Non
         _record(curve_path, model, encoder, eval_dir, device, step, samples_seen, seconds, None, log)
 
     last_checkpoint = last_eval = time.time()
-    running, last_refresh, queued = [], time.time(), []
+    running, last_refresh, queued, last_mean_loss = [], time.time(), [], None
     end_step = step + max_steps if max_steps is not None else config.steps
     summary: dict = {}
     while step < end_step:
@@ -230,8 +233,10 @@ def train(config: TrainConfig, resume: bool = False, max_steps: int | None = Non
         if step % config.log_every == 0:
             log(f"step {step} loss {np.mean(running):.4f} lr {learning_rate(step, config):.2e} samples {samples_seen} "
                 f"pool {len(pool.samples)} shards {len(pool.loaded)} train-hours {seconds / 3600:.3f}")
-            summary["mean_loss"] = float(np.mean(running))
+            last_mean_loss = float(np.mean(running))
             running = []
+            release_free_memory()  # glibc keeps the freed buffers of each batch shape otherwise (RSS grew 1 GB / 5 min)
+        summary["mean_loss"] = last_mean_loss
         now = time.time()
         if now - last_eval > config.eval_minutes * 60 and eval_dir.is_dir():
             _record(curve_path, model, encoder, eval_dir, device, step, samples_seen, seconds, summary.get("mean_loss"), log)
