@@ -1,4 +1,4 @@
-"""`python -m training COMMAND` (also `ocr train ...`): data, train, eval, export, measure."""
+"""`python -m training COMMAND` (also `ocr train ...`): data, train, eval, export, slim, measure."""
 
 from __future__ import annotations
 
@@ -48,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--out", type=Path, required=True, help="the INT8 ONNX file to write")
     export.add_argument("--fp32-out", type=Path, help="also keep the fp32 ONNX here")
 
+    slim = commands.add_parser("slim", help="a small fp16 copy of a checkpoint, to commit; resumable")
+    slim.add_argument("--checkpoint", type=Path, required=True)
+    slim.add_argument("--out", type=Path, required=True)
+
     measure = commands.add_parser("measure", help="a pack's recogniser vs the default pack's on the dev lines: exact, CER, ms/line")
     measure.add_argument("--pack", type=Path, required=True, help="pack folder, e.g. build/packs/crnn-zh-v1")
     measure.add_argument("--min-width", type=int, nargs="*", help="also try these minimum widths")
@@ -82,6 +86,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.checkpoint:
             load_checkpoint(model, args.checkpoint)
         _log(json.dumps(score(model, encoder.charset, min_width=args.min_width or MIN_WIDTH)))
+        return 0
+    if args.command == "slim":
+        from .export import slim_checkpoint
+
+        target = slim_checkpoint(args.checkpoint, args.out)
+        _log(f"{target}: {target.stat().st_size / 1e6:.1f} MB")
         return 0
     if args.command == "measure":
         from .measure import compare
