@@ -1,4 +1,4 @@
-"""`python -m training COMMAND` (also `ocr train ...`): data, train, eval, export, slim, measure."""
+"""`python -m training COMMAND` (also `ocr train ...`): data, train, eval, export, slim, measure, curve."""
 
 from __future__ import annotations
 
@@ -56,6 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     measure.add_argument("--pack", type=Path, required=True, help="pack folder, e.g. build/packs/crnn-zh-v1")
     measure.add_argument("--min-width", type=int, nargs="*", help="also try these minimum widths")
 
+    curve = commands.add_parser("curve", help="a run's learning curve as a Markdown table")
+    curve.add_argument("--run", type=Path, required=True)
+
     args = parser.parse_args(argv)
     if args.command == "data":
         from .data import produce
@@ -86,6 +89,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.checkpoint:
             load_checkpoint(model, args.checkpoint)
         _log(json.dumps(score(model, encoder.charset, min_width=args.min_width or MIN_WIDTH)))
+        return 0
+    if args.command == "curve":
+        rows = [json.loads(line) for line in (args.run / "curve.jsonl").read_text().splitlines() if line.strip()]
+        _log("| step | samples | train hours | loss | exact | CER | comma lines exact |")
+        _log("|---:|---:|---:|---:|---:|---:|---:|")
+        for row in rows:
+            loss = "" if row["loss"] is None else f"{row['loss']:.3f}"
+            _log(f"| {row['step']} | {row['samples']} | {row['train_hours']:.2f} | {loss} | {row['exact']:.4f} | "
+                 f"{row['cer']:.4f} | {row['comma_exact']:.2f} |")
         return 0
     if args.command == "slim":
         from .export import slim_checkpoint
