@@ -23,7 +23,3 @@ class OrientationClassifier:
             probs = self.session.run(None, {self.input_name: pad_batch(strips, self.width)})[0]
             flags[start : start + len(strips)] = (probs.argmax(axis=1) == 1) & (probs.max(axis=1) > self.threshold)
         return flags
-
-    def turn_upright(self, crops: list[np.ndarray]) -> list[np.ndarray]:
-        flags = self.upside_down(crops)
-        return [np.ascontiguousarray(c[::-1, ::-1]) if flip else c for c, flip in zip(crops, flags)]

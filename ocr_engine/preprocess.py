@@ -36,6 +36,16 @@ def crop_quad(image: np.ndarray, box: np.ndarray) -> np.ndarray:
     return upright_line(crop)
 
 
+def rotate_points(points: np.ndarray, turns: int, shape: tuple[int, ...]) -> np.ndarray:
+    """Points (... x 2, x and y) of an image of `shape` moved as `np.rot90(image, turns)`
+    moves its pixels (quarter turns counterclockwise)."""
+    height, width = shape[:2]
+    x, y = points[..., 0], points[..., 1]
+    for _ in range(turns % 4):
+        x, y, height, width = y, width - 1 - x, width, height
+    return np.stack([x, y], axis=-1).astype(np.float32)
+
+
 def upright_line(crop: np.ndarray) -> np.ndarray:
     if crop.shape[0] >= 1.5 * crop.shape[1]:
         return np.ascontiguousarray(np.rot90(crop))

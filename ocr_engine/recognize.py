@@ -61,6 +61,12 @@ class TextRecognizer:
 
     def recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
         """Text and confidence for each line crop (BGR, text reading left to right)."""
+        return [(text, confidence) for text, confidence, _ in self.recognize_with_fit(crops)]
+
+    def recognize_with_fit(self, crops: list[np.ndarray]) -> list[tuple[str, float, float]]:
+        """Text, confidence and fit for each line crop. The fit is the mean log-probability
+        of the best path over all the line's frames, blanks included: how well the model
+        explains the whole strip, comparable between two readings of the same crop."""
         pieces = [p for i, crop in enumerate(crops) for p in self._split(i, resize_to_height(crop, self.params.height))]
         frames = self._run(pieces)
         results = []
@@ -68,7 +74,8 @@ class TextRecognizer:
             parts = [f for p, f in zip(pieces, frames) if p.line == line]
             classes = np.concatenate([c for c, _ in parts])
             scores = np.concatenate([s for _, s in parts])
-            results.append(collapse(classes, scores, self.charset))
+            fit = float(np.log(np.maximum(scores, 1e-12)).mean()) if len(scores) else 0.0
+            results.append((*collapse(classes, scores, self.charset), fit))
         return results
 
     def _split(self, line: int, strip: np.ndarray) -> list[_Piece]:
