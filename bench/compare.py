@@ -28,6 +28,7 @@ PEER_PYTHON = ROOT / "bench" / ".venv" / "bin" / "python"
 # there to compare packs and precisions, not machines.
 SYSTEMS = {
     "ours": True,
+    "ours:ppocr-v6-small": False,
     "ours:ppocr-v6-fp32": False,
     "ours:ppocr-v6-int8-static": False,
     "ours:ppocr-v4": False,
