@@ -20,6 +20,7 @@ from urllib.parse import unquote_plus
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ocr_engine import OcrEngine, OcrError, OcrResult, Settings
+from ocr_engine.errors import InputTooLarge
 from ocr_engine.runtime import limit_malloc_arenas
 
 from .aws import s3_client
@@ -120,8 +121,8 @@ def process(obj: S3Object, context) -> None:
     source = Source(bucket=obj.bucket, key=obj.key, etag=etag, size=head["ContentLength"])
     request_id = getattr(context, "aws_request_id", None) or uuid.uuid4().hex
     if head["ContentLength"] > folder.max_object_bytes:
-        _write_error(base, source, request_id, "input_too_large",
-                     f"the file is {head['ContentLength']:,} bytes; the limit is {folder.max_object_bytes:,}")
+        _write_error(base, source, request_id, InputTooLarge(
+            f"the file is {head['ContentLength']:,} bytes; the limit is {folder.max_object_bytes:,}"))
         return
     try:
         data = s3.get_object(Bucket=obj.bucket, Key=obj.key, IfMatch=head["ETag"])["Body"].read()
@@ -137,7 +138,7 @@ def process(obj: S3Object, context) -> None:
         result = _read_before_deadline(data, context)
         elapsed = time.perf_counter() - started
     except OcrError as exc:
-        _write_error(base, source, request_id, exc.code, exc.message)
+        _write_error(base, source, request_id, exc)
         return
     _write_result(base, source, request_id, result, elapsed)
 
@@ -178,9 +179,9 @@ def _write_result(base: str, source: Source, request_id: str, result: OcrResult,
     _delete(source.bucket, base + ".error.json")
 
 
-def _write_error(base: str, source: Source, request_id: str, code: str, message: str) -> None:
-    log.info("cannot read %s: %s", source.key, code)
-    body = DropError(error=ErrorDetail(code=code, message=message), request_id=request_id, source=source)
+def _write_error(base: str, source: Source, request_id: str, error: OcrError) -> None:
+    log.info("cannot read %s: %s", source.key, error.code)
+    body = DropError(error=ErrorDetail(code=error.code, message=error.message), request_id=request_id, source=source)
     _put(source, base + ".error.json", body.model_dump_json().encode(), "application/json")
     for stale in (".json", ".txt"):
         _delete(source.bucket, base + stale)

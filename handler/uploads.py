@@ -8,36 +8,20 @@ from dataclasses import dataclass, field
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-
-class UploadError(Exception):
-    """An upload the API refuses; `status` and `code` go to the client as they are."""
-
-    def __init__(self, status: int, code: str, message: str):
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
+from .errors import InvalidMultipart, PayloadTooLarge
 
 MULTIPART_OVERHEAD = 64 * 1024  # headers and boundaries around the file in a form
-
-
-def too_large(limit: int) -> UploadError:
-    return UploadError(
-        413,
-        "payload_too_large",
-        f"the upload is over the {limit:,}-byte limit of a synchronous request; "
-        "send larger files through the async jobs API (POST /api/v1/jobs)",
-    )
 
 
 async def read_body(request, limit: int) -> bytes:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise too_large(limit)
+        raise PayloadTooLarge.over(limit)
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise too_large(limit)
+            raise PayloadTooLarge.over(limit)
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -52,17 +36,17 @@ class Part:
 
 def parse_multipart(body: bytes, content_type: str, max_parts: int = 16) -> list[Part]:
     """The parts of a multipart/form-data body. A body that is cut short, has no boundary
-    or is not multipart at all is an UploadError (400)."""
+    or is not multipart at all is InvalidMultipart."""
     _, params = parse_options_header(content_type)
     boundary = params.get(b"boundary")
     if not boundary:
-        raise UploadError(400, "invalid_multipart", "multipart/form-data needs a boundary parameter")
+        raise InvalidMultipart("multipart/form-data needs a boundary parameter")
     parts: list[Part] = []
     state = {"header": b"", "value": b"", "headers": {}, "ended": False}
 
     def on_part_begin():
         if len(parts) >= max_parts:
-            raise UploadError(400, "invalid_multipart", f"more than {max_parts} form fields")
+            raise InvalidMultipart(f"more than {max_parts} form fields")
         parts.append(Part())
         state["headers"] = {}
 
@@ -79,7 +63,7 @@ def parse_multipart(body: bytes, content_type: str, max_parts: int = 16) -> list
     def on_headers_finished():
         disposition, options = parse_options_header(state["headers"].get(b"content-disposition", b""))
         if disposition != b"form-data" or b"name" not in options:
-            raise UploadError(400, "invalid_multipart", "a form part lacks Content-Disposition: form-data; name=...")
+            raise InvalidMultipart("a form part lacks Content-Disposition: form-data; name=...")
         part = parts[-1]
         part.name = options[b"name"].decode("utf-8", "replace")
         if b"filename" in options:
@@ -108,7 +92,7 @@ def parse_multipart(body: bytes, content_type: str, max_parts: int = 16) -> list
         parser.write(body)
         parser.finalize()
     except MultipartParseError as exc:
-        raise UploadError(400, "invalid_multipart", f"the multipart body is malformed: {exc}") from None
+        raise InvalidMultipart(f"the multipart body is malformed: {exc}") from None
     if not state["ended"]:
-        raise UploadError(400, "invalid_multipart", "the multipart body is cut short (no closing boundary)")
+        raise InvalidMultipart("the multipart body is cut short (no closing boundary)")
     return parts

@@ -1,0 +1,111 @@
+"""Async jobs through the drop folder: a presigned upload into its input prefix, and the
+job's state from what the worker wrote under its output prefix."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+import uuid
+from typing import Literal
+
+import anyio
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from ..aws import s3_client
+from ..dependencies import folder, settings
+from ..errors import JobsUnavailable, NotFound, openapi_responses
+from ..models import ErrorDetail
+
+JOB_CONTENT_TYPES = (
+    "application/octet-stream", "application/pdf", "image/png", "image/jpeg",
+    "image/tiff", "image/bmp", "image/webp", "image/gif",
+)
+
+
+class JobRequest(BaseModel):
+    filename: str | None = Field(None, max_length=1024, description="the file's name; only a sanitised base name is kept")
+    content_type: Literal[JOB_CONTENT_TYPES] = "application/octet-stream"  # type: ignore[valid-type]
+
+
+class JobUpload(BaseModel):
+    url: str
+    method: Literal["PUT"] = "PUT"
+    headers: dict[str, str]
+
+
+class JobCreated(BaseModel):
+    job_id: str
+    upload: JobUpload
+    status_url: str
+    expires_in: int
+
+
+class JobStatus(BaseModel):
+    job_id: str
+    status: Literal["pending", "done", "failed"]
+    result: dict | None = None
+    error: ErrorDetail | None = None
+
+
+router = APIRouter(prefix="/api/v1/jobs")
+
+
+def _jobs_bucket() -> str:
+    if not settings.bucket:
+        raise JobsUnavailable("the jobs API needs a bucket (OCR_BUCKET is not set)")
+    return settings.bucket
+
+
+@router.post("", response_model=JobCreated, status_code=201, responses=openapi_responses(),
+             summary="Start an async job: returns a presigned URL to PUT the file to")
+async def create_job(job: JobRequest | None = None) -> JobCreated:
+    bucket = _jobs_bucket()
+    job = job or JobRequest()
+    job_id = str(uuid.uuid4())
+    key = f"{folder.input_prefix}jobs/{job_id}/{safe_name(job.filename)}"
+    url = s3_client().generate_presigned_url(
+        "put_object",
+        Params={"Bucket": bucket, "Key": key, "ContentType": job.content_type},
+        ExpiresIn=settings.upload_expiry_s,
+    )
+    return JobCreated(
+        job_id=job_id,
+        upload=JobUpload(url=url, headers={"Content-Type": job.content_type}),
+        status_url=f"/api/v1/jobs/{job_id}",
+        expires_in=settings.upload_expiry_s,
+    )
+
+
+@router.get("/{job_id}", response_model=JobStatus, response_model_exclude_none=True,
+            responses=openapi_responses(), summary="A job's status, and its result once done")
+async def job_status(job_id: uuid.UUID) -> JobStatus:
+    bucket = _jobs_bucket()
+    return await anyio.to_thread.run_sync(lambda: _read_job(bucket, str(job_id)))
+
+
+def _read_job(bucket: str, job_id: str) -> JobStatus:
+    """The job's state from what the worker wrote: `.error.json` failed, `.json` done,
+    the upload alone pending, nothing at all unknown."""
+    s3 = s3_client()
+    listing = s3.list_objects_v2(Bucket=bucket, Prefix=f"{folder.output_prefix}jobs/{job_id}/", MaxKeys=10)
+    outputs = sorted(o["Key"] for o in listing.get("Contents", []))
+    for suffix, status in ((".error.json", "failed"), (".json", "done")):
+        for key in outputs:
+            if key.endswith(suffix):
+                body = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+                if status == "failed":
+                    return JobStatus(job_id=job_id, status=status, error=ErrorDetail(**body["error"]))
+                return JobStatus(job_id=job_id, status=status, result=body)
+    uploaded = s3.list_objects_v2(Bucket=bucket, Prefix=f"{folder.input_prefix}jobs/{job_id}/", MaxKeys=1)
+    if not uploaded.get("KeyCount"):
+        raise NotFound(f"no job {job_id} (or its file was never uploaded)")
+    return JobStatus(job_id=job_id, status="pending")
+
+
+def safe_name(filename: str | None) -> str:
+    """A base name that is safe as the last part of an S3 key: no folders, no control or
+    unusual characters, not empty, not dots only."""
+    name = unicodedata.normalize("NFKC", (filename or "").replace("\\", "/")).rsplit("/", 1)[-1]
+    name = "".join(c if c.isalnum() or c in "._-" else "_" for c in name).strip("._")[:100]
+    return name or "upload"

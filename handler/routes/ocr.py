@@ -1,0 +1,105 @@
+"""`POST /api/v1/ocr`: an image or a small PDF in, its text, lines and boxes out."""
+
+from __future__ import annotations
+
+import time
+from typing import Literal
+
+import anyio
+from fastapi import APIRouter, Request
+
+from ocr_engine import MODES, OcrResult
+from ocr_engine import errors as engine_errors
+
+from ..dependencies import MODEL, engine, inference_slots, request_id_of, settings
+from ..errors import MissingFile, MultipleFiles, PayloadTooLarge, openapi_responses
+from ..models import OcrResponse, ocr_response
+from ..uploads import MULTIPART_OVERHEAD, parse_multipart, read_body
+
+FILE_FIELDS = ("image", "file")
+RAW_TYPES = ("image/", "application/pdf", "application/octet-stream")
+
+OCR_REQUEST_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["image"],
+                "properties": {
+                    "image": {"type": "string", "format": "binary", "description": "PNG, JPEG, TIFF, BMP, WebP, GIF or PDF"},
+                    "mode": {"type": "string", "enum": list(MODES), "default": "auto"},
+                },
+            }
+        },
+        **{t: {"schema": {"type": "string", "format": "binary"}} for t in ("image/png", "image/jpeg", "application/pdf", "application/octet-stream")},
+    },
+}
+
+router = APIRouter()
+
+
+@router.post(
+    "/api/v1/ocr",
+    response_model=OcrResponse,
+    response_model_exclude_none=True,  # `pages` for documents only, width/height for images only
+    responses=openapi_responses(),
+    openapi_extra={"requestBody": OCR_REQUEST_BODY},
+    summary="Read the text of an image or a small PDF",
+)
+async def ocr(request: Request, mode: Literal["auto", "line", "page"] | None = None) -> OcrResponse:
+    data, form_mode = await _upload(request)
+    chosen = form_mode or mode or "auto"
+    if chosen not in MODES:
+        raise engine_errors.InvalidParameter(f"mode must be one of {', '.join(MODES)}, not {chosen!r}")
+    started = time.perf_counter()
+    result = await anyio.to_thread.run_sync(lambda: engine.read(data, mode=chosen), limiter=inference_slots)
+    elapsed = time.perf_counter() - started
+    request.state.log_fields = {
+        "bytes": len(data),
+        "pixels": sum(p.width * p.height for p in result.pages),
+        "lines": len(result.lines),
+        "pages": len(result.pages),
+        "mode": chosen,
+        "elapsed_ms": round(elapsed * 1000, 1),
+    }
+    return _response(result, elapsed, request_id_of(request))
+
+
+async def _upload(request: Request) -> tuple[bytes, str | None]:
+    """The file's bytes and the form's `mode`, from a multipart form or a raw body."""
+    content_type = request.headers.get("content-type", "").lower()
+    limit = settings.sync_max_bytes
+    if content_type.startswith("multipart/form-data"):
+        body = await read_body(request, limit + MULTIPART_OVERHEAD)
+        if not body:
+            raise engine_errors.EmptyInput("the request has no body; send the file in the form field `image`")
+        parts = parse_multipart(body, request.headers["content-type"])
+        unknown = sorted({p.name for p in parts} - {*FILE_FIELDS, "mode"})
+        if unknown:
+            raise engine_errors.InvalidParameter(f"unknown form field(s) {', '.join(map(repr, unknown))}; send `image` and optionally `mode`")
+        files = [p for p in parts if p.name in FILE_FIELDS]
+        if not files:
+            raise MissingFile("no file in the form: send it in the field `image`")
+        if len(files) > 1:
+            raise MultipleFiles("send one file per request (one `image` field)")
+        modes = [p for p in parts if p.name == "mode"]
+        if len(modes) > 1:
+            raise engine_errors.InvalidParameter("send `mode` once")
+        data = bytes(files[0].data)
+        if len(data) > limit:
+            raise PayloadTooLarge.over(limit)
+        return data, (modes[0].data.decode("utf-8", "replace").strip() if modes else None)
+    if not content_type or content_type.startswith(RAW_TYPES):
+        data = await read_body(request, limit)
+        if not data:
+            raise engine_errors.EmptyInput("the request has no body: send an image or a PDF")
+        return data, None
+    raise engine_errors.UnsupportedMediaType(
+        f"content type {content_type.split(';')[0]!r} is not accepted: send multipart/form-data "
+        "(field `image`), an image/* or application/pdf body, or application/octet-stream"
+    )
+
+
+def _response(result: OcrResult, elapsed: float, request_id: str) -> OcrResponse:
+    return OcrResponse(**ocr_response(result, elapsed, MODEL, request_id))
