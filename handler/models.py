@@ -5,19 +5,28 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from ocr_engine import ModelPack, OcrResult
 
 
 class LineOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     text: str
     confidence: float
     box: list[list[int]]
 
+    @field_validator("confidence")
+    @classmethod
+    def _four_places(cls, confidence: float) -> float:
+        return round(confidence, 4)
+
 
 class PageOut(BaseModel):
-    page: int
+    model_config = ConfigDict(from_attributes=True)
+
+    number: int
     width: int
     height: int
     text: str
@@ -37,12 +46,23 @@ class OcrResponse(BaseModel):
     success: Literal[True] = True
     text: str
     lines: list[LineOut]
-    pages: list[PageOut] | None = None
-    width: int | None = None
-    height: int | None = None
+    pages: list[PageOut]
     elapsed_time: float
     model: ModelOut
     request_id: str
+
+    @classmethod
+    def of(cls, result: OcrResult, elapsed: float, model: ModelOut, request_id: str, **extra):
+        """The response for `result`, built from its attributes (OcrResult.to_dict's shape)."""
+        return cls(
+            text=result.text,
+            lines=[LineOut.model_validate(line) for line in result.lines],
+            pages=[PageOut.model_validate(page) for page in result.pages],
+            elapsed_time=round(elapsed, 4),
+            model=model,
+            request_id=request_id,
+            **extra,
+        )
 
 
 class ErrorDetail(BaseModel):
@@ -79,7 +99,3 @@ class DropError(ErrorResponse):
     """`<output prefix>/<key>.error.json`."""
 
     source: Source
-
-
-def ocr_response(result: OcrResult, elapsed: float, model: ModelOut, request_id: str, **extra) -> dict:
-    return {**result.to_dict(), "elapsed_time": round(elapsed, 4), "model": model, "request_id": request_id, **extra}

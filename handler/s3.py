@@ -25,7 +25,7 @@ from ocr_engine.runtime import limit_malloc_arenas
 
 from .aws import s3_client
 from .drop_folder import DropFolder
-from .models import DropError, DropResult, ErrorDetail, ModelOut, Source, ocr_response
+from .models import DropError, DropResult, ErrorDetail, ModelOut, Source
 
 log = logging.getLogger("ocr.worker")
 log.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
@@ -172,7 +172,7 @@ def _already_done(bucket: str, base: str, etag: str) -> bool:
 
 
 def _write_result(base: str, source: Source, request_id: str, result: OcrResult, elapsed: float) -> None:
-    body = DropResult(**ocr_response(result, elapsed, MODEL, request_id, source=source))
+    body = DropResult.of(result, elapsed, MODEL, request_id, source=source)
     # the .json is written last: its presence (with this ETag) means done
     _put(source, base + ".txt", result.text.encode("utf-8"), "text/plain; charset=utf-8")
     _put(source, base + ".json", body.model_dump_json(exclude_none=True).encode(), "application/json")

@@ -30,7 +30,7 @@ class Page:
 
     def to_dict(self) -> dict:
         return {
-            "page": self.number,
+            "number": self.number,
             "width": self.width,
             "height": self.height,
             "text": self.text,
@@ -59,9 +59,11 @@ class OcrResult:
         return PAGE_SEPARATOR.join(page.text for page in self.pages)
 
     def to_dict(self) -> dict:
-        out: dict = {"text": self.text, "lines": [line.to_dict() for line in self.lines]}
-        if self.is_document:
-            out["pages"] = [page.to_dict() for page in self.pages]
-        else:
-            out["width"], out["height"] = self.pages[0].width, self.pages[0].height
-        return out
+        """The wire shape (the CLI's; the API's and the drop folder's pydantic models build
+        the same from these attributes): every page, and all lines and text at the top for
+        convenience. An image is one page."""
+        return {
+            "text": self.text,
+            "lines": [line.to_dict() for line in self.lines],
+            "pages": [page.to_dict() for page in self.pages],
+        }

@@ -13,26 +13,26 @@ from ocr_engine import errors as engine_errors
 
 from ..dependencies import MODEL, engine, inference_slots, request_id_of, settings
 from ..errors import MissingFile, MultipleFiles, PayloadTooLarge, openapi_responses
-from ..models import OcrResponse, ocr_response
+from ..models import OcrResponse
 from ..uploads import MULTIPART_OVERHEAD, parse_multipart, read_body
 
-FILE_FIELDS = ("image", "file")
-RAW_TYPES = ("image/", "application/pdf", "application/octet-stream")
+FILE_FIELDS = ("image", "file")  # the form field that holds the file: `image` as in the seed's curl example
+RAW_TYPES = ("image/", "application/pdf", "application/octet-stream")  # a raw body's accepted types (prefixes)
+_BINARY = {"type": "string", "format": "binary", "description": "PNG, JPEG, TIFF, BMP, WebP, GIF or PDF"}
 
+# Written from the tuples above, which the code checks, so the schema lists what is accepted.
 OCR_REQUEST_BODY = {
     "required": True,
     "content": {
         "multipart/form-data": {
             "schema": {
                 "type": "object",
-                "required": ["image"],
-                "properties": {
-                    "image": {"type": "string", "format": "binary", "description": "PNG, JPEG, TIFF, BMP, WebP, GIF or PDF"},
-                    "mode": {"type": "string", "enum": list(MODES), "default": "auto"},
-                },
+                "properties": {**{name: _BINARY for name in FILE_FIELDS},
+                               "mode": {"type": "string", "enum": list(MODES), "default": "auto"}},
+                "oneOf": [{"required": [name]} for name in FILE_FIELDS],
             }
         },
-        **{t: {"schema": {"type": "string", "format": "binary"}} for t in ("image/png", "image/jpeg", "application/pdf", "application/octet-stream")},
+        **{(t + "*" if t.endswith("/") else t): {"schema": _BINARY} for t in RAW_TYPES},
     },
 }
 
@@ -42,7 +42,6 @@ router = APIRouter()
 @router.post(
     "/api/v1/ocr",
     response_model=OcrResponse,
-    response_model_exclude_none=True,  # `pages` for documents only, width/height for images only
     responses=openapi_responses(),
     openapi_extra={"requestBody": OCR_REQUEST_BODY},
     summary="Read the text of an image or a small PDF",
@@ -102,4 +101,4 @@ async def _upload(request: Request) -> tuple[bytes, str | None]:
 
 
 def _response(result: OcrResult, elapsed: float, request_id: str) -> OcrResponse:
-    return OcrResponse(**ocr_response(result, elapsed, MODEL, request_id))
+    return OcrResponse.of(result, elapsed, MODEL, request_id)

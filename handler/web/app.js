@@ -210,46 +210,21 @@
 
   /* ---------- rendering ---------- */
 
-  // Normalise a response into pages: [{page, width, height, lines, image}], each line
-  // carrying its global index (the index into the response's top-level `lines`).
+  // The response's pages: [{page, width, height, lines, image}], each line carrying its
+  // global index (the index into the response's top-level `lines`). A single page is drawn
+  // over the uploaded image (where the browser can show it); a document's pages are blank
+  // sheets.
   function pagesOf(data) {
-    var pages = [];
     var index = 0;
-    if (Array.isArray(data.pages) && data.pages.length) {
-      data.pages.forEach(function (p, i) {
-        var lines = Array.isArray(p.lines) ? p.lines : [];
-        pages.push({
-          page: p.page || i + 1,
-          width: positive(p.width),
-          height: positive(p.height),
-          image: false, // the browser cannot render PDF / TIFF pages: draw blank sheets
-          lines: lines.map(function (l) { return { line: l, index: index++ }; })
-        });
-      });
-    } else {
-      var lines = Array.isArray(data.lines) ? data.lines : [];
-      pages.push({
-        page: 1,
-        width: positive(data.width),
-        height: positive(data.height),
-        image: true,
-        lines: lines.map(function (l) { return { line: l, index: index++ }; })
-      });
-    }
-    // Without a size from the server, fall back to the extent of the boxes.
-    pages.forEach(function (p) {
-      if (p.width && p.height) { return; }
-      var w = 1, h = 1;
-      p.lines.forEach(function (item) {
-        (item.line.box || []).forEach(function (pt) {
-          w = Math.max(w, Number(pt[0]) || 0);
-          h = Math.max(h, Number(pt[1]) || 0);
-        });
-      });
-      p.width = p.width || w;
-      p.height = p.height || h;
+    return data.pages.map(function (p) {
+      return {
+        page: p.number,
+        width: positive(p.width),
+        height: positive(p.height),
+        image: data.pages.length === 1,
+        lines: p.lines.map(function (l) { return { line: l, index: index++ }; })
+      };
     });
-    return pages;
   }
 
   // On a blank sheet (PDF page) write the line's text into its box, so the page reads.

@@ -58,3 +58,13 @@ def test_the_openapi_schema_lists_every_status_the_table_answers():
     schema = TestClient(app).get("/openapi.json").json()
     listed = set(schema["paths"]["/api/v1/ocr"]["post"]["responses"])
     assert {str(s) for s in STATUS_BY_CODE.values()} <= listed
+
+
+def test_the_openapi_request_body_lists_exactly_what_the_route_accepts():
+    from handler.routes.ocr import FILE_FIELDS, RAW_TYPES
+
+    body = TestClient(app).get("/openapi.json").json()["paths"]["/api/v1/ocr"]["post"]["requestBody"]["content"]
+    form = body.pop("multipart/form-data")["schema"]
+    assert set(form["properties"]) == {*FILE_FIELDS, "mode"}
+    assert [one["required"] for one in form["oneOf"]] == [[name] for name in FILE_FIELDS]
+    assert set(body) == {t + "*" if t.endswith("/") else t for t in RAW_TYPES}

@@ -41,8 +41,9 @@ def test_multipart_upload_returns_text_lines_and_metadata(client):
     assert "Corner Shop Receipt" in body["text"]
     assert len(body["lines"]) == 6
     assert {"text", "confidence", "box"} <= set(body["lines"][0])
-    assert (body["width"], body["height"]) == Image.open(SAMPLES / "receipt.png").size
-    assert "pages" not in body
+    (page,) = body["pages"]  # an image is one page; its lines are the top-level lines
+    assert (page["number"], page["width"], page["height"]) == (1, *Image.open(SAMPLES / "receipt.png").size)
+    assert page["lines"] == body["lines"] and page["text"] == body["text"]
     assert body["elapsed_time"] > 0 and body["model"]["name"] == "ppocr-v6"
     assert body["request_id"] == response.headers["x-request-id"]
 
@@ -67,8 +68,8 @@ def test_a_pdf_returns_pages(client):
     response = client.post(OCR, files={"image": ("doc.pdf", pdf, "application/pdf")})
     assert response.status_code == 200
     body = response.json()
-    assert [p["page"] for p in body["pages"]] == [1, 2]
-    assert "width" not in body
+    assert [p["number"] for p in body["pages"]] == [1, 2]
+    assert body["lines"] == [line for p in body["pages"] for line in p["lines"]]
     assert all(p["lines"] for p in body["pages"])
 
 

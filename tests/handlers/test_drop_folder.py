@@ -129,7 +129,7 @@ def test_a_three_page_pdf_gives_three_pages(drop_folder, worker):
     pdf = encode(receipt, "PDF", save_all=True, append_images=[receipt, receipt], resolution=100)
     assert drop(drop_folder, worker, {"incoming/docs/three.pdf": pdf}) == {"batchItemFailures": []}
     result = drop_folder.json("results/docs/three.pdf.json")
-    assert [p["page"] for p in result["pages"]] == [1, 2, 3]
+    assert [p["number"] for p in result["pages"]] == [1, 2, 3]
     assert all("Corner Shop" in p["text"] for p in result["pages"])
 
 
