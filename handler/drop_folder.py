@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
+
+from .config import ServiceSettings
 
 
 @dataclass(frozen=True)
 class DropFolder:
-    input_prefix: str  # OCR_INPUT_PREFIX
-    output_prefix: str  # OCR_OUTPUT_PREFIX
-    max_object_bytes: int  # OCR_MAX_OBJECT_BYTES
-    deadline_margin_ms: int  # OCR_DEADLINE_MARGIN_MS: stop taking pages this long before the Lambda deadline
+    input_prefix: str
+    output_prefix: str
+    max_object_bytes: int  # the engine's OCR_MAX_BYTES
+    deadline_margin_ms: int  # stop taking pages this long before the Lambda deadline
 
     @classmethod
-    def from_env(cls) -> "DropFolder":
-        return cls(
-            input_prefix=os.environ.get("OCR_INPUT_PREFIX", "incoming/"),
-            output_prefix=os.environ.get("OCR_OUTPUT_PREFIX", "results/"),
-            max_object_bytes=int(os.environ.get("OCR_MAX_OBJECT_BYTES") or 50 * 1024 * 1024),
-            deadline_margin_ms=int(os.environ.get("OCR_DEADLINE_MARGIN_MS") or 20_000),
-        )
+    def of(cls, settings: ServiceSettings) -> "DropFolder":
+        return cls(settings.input_prefix, settings.output_prefix, settings.max_bytes, settings.deadline_margin_ms)
 
     def output_base(self, key: str) -> str | None:
         """Where the outputs of `key` go, or None for keys that must not be processed

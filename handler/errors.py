@@ -78,6 +78,7 @@ STATUS_BY_CODE = {
     "invalid_parameter": 422,
     "internal_error": 500,
     "model_pack_error": 500,  # the engine loads its pack at import: a broken deployment
+    "invalid_settings": 500,  # so are malformed OCR_* variables
     "jobs_unavailable": 503,
 }
 

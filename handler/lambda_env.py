@@ -1,16 +1,18 @@
 """The environment the deployed functions run with: one definition that the CDK stack
 (infrastructure/) sets and the local invoke (handler/invoke.py) reproduces, so the two
-cannot drift. Plain Python: no AWS CDK here, no AWS SDK."""
+cannot drift; the defaults come from the service's settings (config.py). No AWS CDK here,
+no AWS SDK."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .config import default
+
 SERVICE = "ocr-service"
 MODEL_PACK_MOUNT = "/opt/model-pack"  # where the model layer's `model-pack/` lands
-INPUT_PREFIX = "incoming/"
-OUTPUT_PREFIX = "results/"
-JOB_UPLOAD_EXPIRY_S = 900
+INPUT_PREFIX = default("input_prefix")
+OUTPUT_PREFIX = default("output_prefix")
 # Lambda gives a function CPU in proportion to its memory: one vCPU at 1769 MB, six at 10240 MB
 MB_PER_VCPU = 1769
 
@@ -49,7 +51,7 @@ def function_environment(role: str, bucket: str, memory_mb: int | None = None) -
         # one request at a time reaches a Lambda container; API Gateway checks the keys, so
         # OCR_API_KEY stays unset
         env["OCR_INFERENCE_WORKERS"] = "1"
-        env["OCR_JOB_UPLOAD_EXPIRY"] = str(JOB_UPLOAD_EXPIRY_S)
+        env["OCR_JOB_UPLOAD_EXPIRY"] = str(default("job_upload_expiry"))
     elif role != "worker":
         raise ValueError(f"unknown function {role!r}: api or worker")
     return env

@@ -19,11 +19,12 @@ from urllib.parse import unquote_plus
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ocr_engine import OcrEngine, OcrError, OcrResult, Settings
+from ocr_engine import OcrEngine, OcrError, OcrResult
 from ocr_engine.errors import InputTooLarge
 from ocr_engine.runtime import limit_malloc_arenas
 
 from .aws import s3_client
+from .config import service_settings
 from .drop_folder import DropFolder
 from .models import DropError, DropResult, ErrorDetail, ModelOut, Source
 
@@ -39,8 +40,9 @@ class Transient(Exception):
 
 # a long-running server: flat RSS matters more than the few % one arena costs (runtime.py)
 limit_malloc_arenas()
-folder = DropFolder.from_env()
-engine = OcrEngine(settings=Settings.from_env(max_bytes=folder.max_object_bytes))
+settings = service_settings()
+folder = DropFolder.of(settings)
+engine = OcrEngine(settings=settings)
 MODEL = ModelOut.of(engine.pack)
 
 

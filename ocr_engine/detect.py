@@ -17,7 +17,7 @@ class DetectorParams:
     max_side: int = 2000  # long side cap
     threshold: float = 0.3  # a pixel is text above this probability
     # a box is kept if its mean probability is above this; lower than PP-OCR's 0.5 because the
-    # recogniser's confidence gate (engine.MIN_LINE_CONFIDENCE) drops what is not text
+    # recogniser's confidence gate (Settings.min_line_confidence) drops what is not text
     box_threshold: float = 0.4
     unclip_ratio: float = 1.6  # DB shrinks text regions in training; grow them back
     min_box_side: float = 3.0  # in detector pixels

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from .classify import OrientationClassifier
-from .detect import DetectorParams, TextDetector, order_clockwise
+from .detect import TextDetector, order_clockwise
 from .errors import InvalidParameter, TooManyLines
 from .io import ImageInput, Pages, open_pages
 from .layout import reading_order
@@ -21,8 +21,6 @@ from .runtime import create_session, release_free_memory
 from .settings import Settings
 
 MODES = ("auto", "line", "page")
-# Page mode drops what is most likely not text (PP-OCR's text_score).
-MIN_LINE_CONFIDENCE = 0.5
 # The page's orientation is voted by this many of its longest lines.
 PAGE_TURN_SAMPLE = 8
 
@@ -36,9 +34,10 @@ class OcrEngine:
         self.pack = pack or find_pack(self.settings)
         threads = self.settings.intra_op_threads
         det, cls, rec = (self.pack.model(role) for role in ("det", "cls", "rec"))
-        self.detector = TextDetector(create_session(det.path, threads), DetectorParams())
+        self.detector = TextDetector(create_session(det.path, threads), self.settings.detector)
         self.classifier = OrientationClassifier(
-            create_session(cls.path, threads), height=cls.input.get("height", 48), width=cls.input.get("width", 192)
+            create_session(cls.path, threads), height=cls.input.get("height", 48), width=cls.input.get("width", 192),
+            threshold=self.settings.orientation_threshold,
         )
         self.recognizer = TextRecognizer(
             create_session(rec.path, threads), self.pack.charset, RecognizerParams.from_manifest(rec.input)
@@ -94,7 +93,7 @@ class OcrEngine:
             if mode == "auto" and not len(boxes):
                 # the detector saw no text (a crop of a word or two can be too small for it):
                 # try the whole image as a line, kept only if the recogniser is sure of it
-                lines = [line for line in self._read_as_line(image, timings) if _is_confident_text(line)]
+                lines = [line for line in self._read_as_line(image, timings) if self._is_confident_text(line)]
             elif mode == "auto" and _looks_like_one_line(boxes, height):
                 lines = self._read_as_line(image, timings)
             else:
@@ -151,7 +150,10 @@ class OcrEngine:
             crops = [crop_quad(image, box) for box in boxes]
         texts = self._recognize(crops, timings)
         lines = [Line(text, confidence, box.round().astype(int).tolist()) for (text, confidence), box in zip(texts, boxes)]
-        return [line for line in lines if _is_confident_text(line)]
+        return [line for line in lines if self._is_confident_text(line)]
+
+    def _is_confident_text(self, line: Line) -> bool:
+        return bool(line.text.strip()) and line.confidence >= self.settings.min_line_confidence
 
     def _recognize(self, crops: list[np.ndarray], timings: dict[str, float]) -> list[tuple[str, float]]:
         """Text and confidence per crop. A crop the classifier finds upside down is read
@@ -177,10 +179,6 @@ def _looks_like_one_line(boxes: np.ndarray, height: int) -> bool:
     top, bottom = boxes[:, :, 1].min(axis=1), boxes[:, :, 1].max(axis=1)
     one_row = top.max() < bottom.min()  # every box overlaps every other vertically
     return bool(one_row and (bottom.max() - top.min()) >= 0.6 * height)
-
-
-def _is_confident_text(line: Line) -> bool:
-    return bool(line.text.strip()) and line.confidence >= MIN_LINE_CONFIDENCE
 
 
 def _check_mode(mode: str) -> None:

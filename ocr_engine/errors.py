@@ -64,6 +64,12 @@ class InvalidParameter(OcrError):
     code = "invalid_parameter"
 
 
+class SettingsError(OcrError):
+    """A malformed setting (an `OCR_*` variable): the deployment's fault, not the request's."""
+
+    code = "invalid_settings"
+
+
 class ModelPackError(OcrError):
     """The model pack is missing, incomplete or fails its checksums."""
 

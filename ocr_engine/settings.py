@@ -1,11 +1,15 @@
-"""Configuration, read once from environment variables with documented defaults."""
+"""Configuration: one typed object, read once from `OCR_*` environment variables with
+documented defaults (pydantic-settings: types checked, a malformed value named)."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields
 
-from .errors import InvalidParameter
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .detect import DetectorParams
+from .errors import SettingsError
 
 
 def available_cores() -> int:
@@ -15,51 +19,60 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Every knob of the engine. Environment variable = `OCR_` + upper-case field name."""
+class Settings(BaseSettings):
+    """Every knob of the engine. Environment variable = `OCR_` + upper-case field name;
+    the detector's as `OCR_DETECTOR__<FIELD>` (e.g. `OCR_DETECTOR__TEXT_HEIGHT=16`)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="OCR_", env_nested_delimiter="__", env_ignore_empty=True, frozen=True, extra="ignore"
+    )
 
     #: Path of a model pack folder, or the name of a pack in the local build folder.
     model_pack: str | None = None
     #: Folder that holds locally built packs (default: `build/packs` beside the package).
     packs_dir: str | None = None
     #: ONNX Runtime intra-op threads (0 = one per available core).
-    threads: int = 0
+    threads: int = Field(0, ge=0)
     #: Largest input accepted, in bytes.
-    max_bytes: int = 50 * 1024 * 1024
+    max_bytes: int = Field(50 * 1024 * 1024, gt=0)
     #: Largest decoded image (or rendered page), in pixels: checked from the header.
-    max_pixels: int = 50_000_000
+    max_pixels: int = Field(50_000_000, gt=0)
     #: Longest side of an image, in pixels.
-    max_side: int = 16_384
+    max_side: int = Field(16_384, gt=0)
     #: Shortest side of an image that can hold text, in pixels.
-    min_side: int = 8
+    min_side: int = Field(8, gt=0)
     #: Most pages read from one PDF or multi-page TIFF.
-    max_pages: int = 200
+    max_pages: int = Field(200, gt=0)
     #: Most text lines reported for one page.
-    max_lines: int = 2_000
+    max_lines: int = Field(2_000, gt=0)
     #: Resolution at which PDF pages are rendered.
-    pdf_dpi: int = 200
+    pdf_dpi: int = Field(200, gt=0)
     #: 1: give freed memory back to the OS after every page read with the detector (glibc's
     #: malloc_trim), so RSS returns to its baseline between calls; 0: keep it for speed.
     release_memory: int = 1
+    #: Page mode drops a line the recogniser is less sure of than this (PP-OCR's text_score).
+    min_line_confidence: float = Field(0.5, ge=0, le=1)
+    #: The line classifier must be this sure that a line is upside down before it is read
+    #: the other way up too.
+    orientation_threshold: float = Field(0.9, ge=0, le=1)
+    #: The text detector's sizing and thresholds (ocr_engine.detect.DetectorParams).
+    detector: DetectorParams = DetectorParams()
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
-        environ = os.environ if environ is None else environ
-        values: dict = {}
-        for field in fields(cls):
-            raw = environ.get("OCR_" + field.name.upper())
-            if raw is None or raw == "":
-                continue
-            if field.type == "int":
-                try:
-                    values[field.name] = int(raw)
-                except ValueError:
-                    raise InvalidParameter(f"OCR_{field.name.upper()} must be a whole number, not {raw!r}") from None
-            else:
-                values[field.name] = raw
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)
+        """The process's environment (or `environ` instead of it), with `overrides` (None
+        values ignored) on top. A malformed value is a SettingsError naming the variable."""
+        overrides = {k: v for k, v in overrides.items() if v is not None}
+        try:
+            if environ is None:
+                return cls(**overrides)
+            values = {name: environ[f"OCR_{name.upper()}"] for name in cls.model_fields
+                      if environ.get(f"OCR_{name.upper()}", "") != ""}
+            return cls.model_validate({**values, **overrides})  # no environment source: `environ` only
+        except ValidationError as exc:
+            problems = "; ".join(f"OCR_{'__'.join(str(p) for p in e['loc']).upper()}: {e['msg']} (got {e['input']!r})"
+                                 for e in exc.errors())
+            raise SettingsError(f"invalid setting: {problems}"[:500]) from None
 
     @property
     def intra_op_threads(self) -> int:

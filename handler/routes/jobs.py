@@ -67,13 +67,13 @@ async def create_job(job: JobRequest | None = None) -> JobCreated:
     url = s3_client().generate_presigned_url(
         "put_object",
         Params={"Bucket": bucket, "Key": key, "ContentType": job.content_type},
-        ExpiresIn=settings.upload_expiry_s,
+        ExpiresIn=settings.job_upload_expiry,
     )
     return JobCreated(
         job_id=job_id,
         upload=JobUpload(url=url, headers={"Content-Type": job.content_type}),
         status_url=f"/api/v1/jobs/{job_id}",
-        expires_in=settings.upload_expiry_s,
+        expires_in=settings.job_upload_expiry,
     )
 
 

@@ -62,3 +62,16 @@ def test_the_invoke_environment_is_the_stacks_with_the_pack_here():
     assert {k: v for k, v in env.items() if k in stack and k != "OCR_MODEL_PACK"} == \
         {k: v for k, v in stack.items() if k != "OCR_MODEL_PACK"}
     assert stack["OCR_MODEL_PACK"] == "/opt/model-pack" and env["OCR_MODEL_PACK"].endswith("ppocr-v6")
+
+
+def test_OCR_MAX_BYTES_limits_the_worker(drop_folder):
+    data = (SAMPLES / "line.png").read_bytes()
+    drop_folder.s3.put_object(Bucket=BUCKET, Key=KEY, Body=data)
+    for suffix in (".json", ".txt", ".error.json"):
+        drop_folder.s3.delete_object(Bucket=BUCKET, Key=f"results/samples/line sample.png{suffix}")
+    assert invoke("worker", "s3-put.json", {"OCR_MAX_BYTES": str(len(data) - 1)}) == {"processed": 1}
+    error = drop_folder.json("results/samples/line sample.png.error.json")
+    assert error["error"]["code"] == "input_too_large" and f"{len(data) - 1:,}" in error["error"]["message"]
+    assert "results/samples/line sample.png.json" not in drop_folder.keys("results/samples/")
+    drop_folder.s3.delete_object(Bucket=BUCKET, Key="results/samples/line sample.png.error.json")
+    drop_folder.drain()
