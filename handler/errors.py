@@ -80,6 +80,7 @@ STATUS_BY_CODE = {
     "model_pack_error": 500,  # the engine loads its pack at import: a broken deployment
     "invalid_settings": 500,  # so are malformed OCR_* variables
     "jobs_unavailable": 503,
+    "timeout": 504,
 }
 
 ERROR_BY_HTTP_STATUS = {404: NotFound, 405: MethodNotAllowed}

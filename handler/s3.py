@@ -20,7 +20,7 @@ from urllib.parse import unquote_plus
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ocr_engine import OcrEngine, OcrError, OcrResult
-from ocr_engine.errors import InputTooLarge
+from ocr_engine.errors import DeadlineExceeded, InputTooLarge
 from ocr_engine.runtime import limit_malloc_arenas
 
 from .aws import s3_client
@@ -146,16 +146,15 @@ def process(obj: S3Object, context) -> None:
 
 
 def _read_before_deadline(data: bytes, context) -> OcrResult:
-    """Page by page, stopping (as a transient failure) well before the Lambda deadline
-    rather than being killed in the middle of writing."""
-    pages = engine.iter_pages(data, mode="auto")
-    read = []
-    for page in pages:
-        read.append(page)
-        remaining = context.get_remaining_time_in_millis() if context is not None else None
-        if remaining is not None and remaining < folder.deadline_margin_ms and page.number < pages.count:
-            raise Transient(f"{remaining} ms left after page {page.number} of {pages.count}: too close to the deadline")
-    return OcrResult(read, is_document=pages.is_document)
+    """The engine's read, stopping between pages (as a transient failure: the message
+    returns) well before the Lambda deadline rather than being killed mid-write."""
+    deadline = None
+    if context is not None:
+        deadline = time.monotonic() + (context.get_remaining_time_in_millis() - folder.deadline_margin_ms) / 1000
+    try:
+        return engine.read(data, mode="auto", deadline=deadline)
+    except DeadlineExceeded as exc:
+        raise Transient(f"too close to the Lambda deadline: {exc.message}") from exc
 
 
 def _already_done(bucket: str, base: str, etag: str) -> bool:

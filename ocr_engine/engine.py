@@ -10,7 +10,7 @@ import numpy as np
 
 from .classify import OrientationClassifier
 from .detect import TextDetector, order_clockwise
-from .errors import InvalidParameter, TooManyLines
+from .errors import DeadlineExceeded, InvalidParameter, TooManyLines
 from .io import ImageInput, Pages, open_pages
 from .layout import reading_order
 from .packs import ModelPack, find_pack
@@ -45,36 +45,39 @@ class OcrEngine:
 
     # --- public API -------------------------------------------------------------
 
-    def read(self, image: ImageInput, mode: str = "auto") -> OcrResult:
+    def read(self, image: ImageInput, mode: str = "auto", deadline: float | None = None) -> OcrResult:
         """Read an image (bytes, path or numpy array in OpenCV's BGR order). A PDF or a
-        multi-page TIFF is read as a document, page by page."""
-        return self._read(image, mode, as_document=False)
+        multi-page TIFF is read as a document, page by page. With a `deadline` (a
+        `time.monotonic()` value), no page after the first starts once it has passed:
+        DeadlineExceeded says how far the read got."""
+        return self._read(image, mode, as_document=False, deadline=deadline)
 
-    def read_document(self, data: ImageInput, mode: str = "page") -> OcrResult:
+    def read_document(self, data: ImageInput, mode: str = "page", deadline: float | None = None) -> OcrResult:
         """Read every page of a PDF or TIFF (an image counts as one page); the result has `pages`."""
-        return self._read(data, mode, as_document=True)
+        return self._read(data, mode, as_document=True, deadline=deadline)
 
-    def iter_pages(self, data: ImageInput, mode: str = "page") -> Pages:
-        """Read pages one at a time, so a caller can stop between pages (e.g. near a
-        deadline): iterate the returned object for `Page`s; it also has `count` and
-        `is_document`. Limits are checked before it returns."""
+    def iter_pages(self, data: ImageInput, mode: str = "page", deadline: float | None = None) -> Pages:
+        """Read pages one at a time: iterate the returned object for `Page`s; it also has
+        `count` and `is_document`. Limits are checked before it returns."""
         _check_mode(mode)
         pages = open_pages(data, self.settings)
-        return Pages(pages.count, pages.is_document, self._read_pages(pages, mode, {}))
+        return Pages(pages.count, pages.is_document, self._read_pages(pages, mode, {}, deadline))
 
     # --- pipeline ---------------------------------------------------------------
 
-    def _read(self, source: ImageInput, mode: str, as_document: bool) -> OcrResult:
+    def _read(self, source: ImageInput, mode: str, as_document: bool, deadline: float | None) -> OcrResult:
         _check_mode(mode)
         timings: dict[str, float] = {}
         with _timed(timings, "decode"):
             pages = open_pages(source, self.settings)
-        results = list(self._read_pages(pages, mode, timings))
+        results = list(self._read_pages(pages, mode, timings, deadline))
         return OcrResult(results, is_document=as_document or pages.is_document, timings=timings)
 
-    def _read_pages(self, pages: Pages, mode: str, timings: dict[str, float]) -> Iterator[Page]:
+    def _read_pages(self, pages: Pages, mode: str, timings: dict[str, float], deadline: float | None) -> Iterator[Page]:
         images = iter(pages)
         for number in range(1, pages.count + 1):
+            if deadline is not None and number > 1 and time.monotonic() > deadline:
+                raise DeadlineExceeded(f"the time budget ran out after page {number - 1} of {pages.count}")
             with _timed(timings, "decode"):
                 image = next(images)
             page = self._read_page(image, number, mode, timings)

@@ -64,6 +64,12 @@ class InvalidParameter(OcrError):
     code = "invalid_parameter"
 
 
+class DeadlineExceeded(OcrError):
+    """The caller's time budget ran out between pages."""
+
+    code = "timeout"
+
+
 class SettingsError(OcrError):
     """A malformed setting (an `OCR_*` variable): the deployment's fault, not the request's."""
 

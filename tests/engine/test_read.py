@@ -169,3 +169,20 @@ def test_iter_pages_yields_one_page_at_a_time(engine):
     first = next(pages)
     assert first.number == 1 and len(first.lines) == len(RECEIPT)
     assert [page.number for page in pages] == [2, 3]
+
+
+def test_a_deadline_stops_a_document_between_pages_and_says_where(engine):
+    import time
+
+    from ocr_engine.errors import DeadlineExceeded
+
+    line = Image.open(SAMPLES / "line.png").convert("RGB")
+    pdf = encode(line, "PDF", save_all=True, append_images=[line, line], resolution=100)
+    with pytest.raises(DeadlineExceeded, match="after page 1 of 3") as raised:
+        engine.read(pdf, deadline=time.monotonic())
+    assert raised.value.code == "timeout"
+    assert len(engine.read(pdf, deadline=time.monotonic() + 600).pages) == 3
+    pages = engine.iter_pages(pdf, deadline=time.monotonic())
+    assert next(pages).number == 1
+    with pytest.raises(DeadlineExceeded):
+        next(pages)
