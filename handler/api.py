@@ -22,11 +22,9 @@ from ocr_engine.errors import InvalidParameter
 
 from .dependencies import request_id_of, settings
 from .errors import InternalError, Unauthorized, from_http_status, status_of
-from .logs import json_logger
+from .logs import logger
 from .models import ErrorDetail, ErrorResponse
 from .routes import jobs, ocr, web
-
-log = json_logger("ocr.api")
 
 app = FastAPI(
     title="OCR API (Chinese + English)",
@@ -76,7 +74,7 @@ async def request_context(request: Request, call_next):
         "latency_ms": round((time.perf_counter() - started) * 1000, 1),
     }
     fields.update(getattr(request.state, "log_fields", {}))
-    log.info("request", extra={"fields": fields})
+    logger.info("request", extra=fields)
     return response
 
 
@@ -98,7 +96,7 @@ async def on_http_error(request: Request, exc: StarletteHTTPException):
 
 @app.exception_handler(Exception)
 async def on_bug(request: Request, exc: Exception):
-    log.error("unhandled error", exc_info=exc, extra={"fields": {"request_id": request_id_of(request)}})
+    logger.error("unhandled error", exc_info=exc, extra={"request_id": request_id_of(request)})
     return error_response(request, InternalError("an internal error occurred; quote the request id to report it"))
 
 

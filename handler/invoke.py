@@ -27,9 +27,10 @@ EVENT_BUCKET = "my-ocr-bucket"  # the placeholder in events/
 
 
 class LambdaContext:
-    """The context Lambda passes: a request id and a clock that runs down to the timeout."""
+    """The context Lambda passes: a request id and a clock that runs down to the timeout
+    (local invoke and the tests use this one)."""
 
-    def __init__(self, function_name: str, memory_mb: int, timeout_s: int):
+    def __init__(self, function_name: str = "WorkerFunction", memory_mb: int = 3008, timeout_s: float = 900):
         self.function_name = function_name
         self.function_version = "$LATEST"
         self.memory_limit_in_mb = memory_mb

@@ -2,21 +2,21 @@
 engine and the results are written back next to them, under the output prefix.
 
 Events: SQS batches whose bodies are S3 notifications (the deployed path: S3 -> SQS ->
-Lambda, answered with partial batch failures) and plain S3 notifications (direct or local
-invoke). `incoming/a/b.png` -> `results/a/b.png.json` (+ `.txt`), or `.error.json` for a
-file that cannot be read. Outputs carry the source's ETag in their metadata: a duplicate
-delivery finds them and writes nothing; a new version of the key is read again."""
+Lambda, answered with partial batch failures by Powertools' BatchProcessor) and plain S3
+notifications (direct or local invoke). `incoming/a/b.png` -> `results/a/b.png.json`
+(+ `.txt`), or `.error.json` for a file that cannot be read. Outputs carry the source's
+ETag in their metadata: a duplicate delivery finds them and writes nothing; a new version
+of the key is read again."""
 
 from __future__ import annotations
 
-import json
-import logging
-import os
 import time
 import uuid
 from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes import S3Event, SQSRecord
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ocr_engine import OcrEngine, OcrError, OcrResult
@@ -25,11 +25,9 @@ from ocr_engine.runtime import limit_malloc_arenas
 
 from .aws import s3_client
 from .config import service_settings
-from .drop_folder import DropFolder
+from .drop_folder import ERROR, RESULT, TEXT, DropFolder
+from .logs import logger
 from .models import DropError, DropResult, ErrorDetail, ModelOut, Source
-
-log = logging.getLogger("ocr.worker")
-log.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
 
 ETAG_METADATA = "source-etag"  # x-amz-meta-source-etag on every output
 
@@ -44,6 +42,8 @@ settings = service_settings()
 folder = DropFolder.of(settings)
 engine = OcrEngine(settings=settings)
 MODEL = ModelOut.of(engine.pack)
+# a batch whose every message failed is answered like any other: each returns to the queue
+batch = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 @dataclass(frozen=True)
@@ -53,10 +53,11 @@ class S3Object:
     etag: str | None
 
 
+@logger.inject_lambda_context
 def handler(event: dict, context) -> dict:
     records = event.get("Records") or []
     if records and records[0].get("eventSource") == "aws:sqs":
-        return _sqs_batch(records, context)
+        return process_partial_response(event=event, record_handler=_sqs_record, processor=batch, context=context)
     failures = []
     for obj in _objects_in(event):
         try:
@@ -68,57 +69,47 @@ def handler(event: dict, context) -> dict:
     return {"processed": len(records)}
 
 
-def _sqs_batch(records: list[dict], context) -> dict:
-    failures = []
-    for record in records:
-        try:
-            body = json.loads(record["body"])
-            for obj in _objects_in(body):
-                process(obj, context)
-        except Transient as exc:
-            log.warning("transient failure, message returns to the queue: %s", exc)
-            failures.append({"itemIdentifier": record["messageId"]})
-        except Exception:  # a bug: retried, and after maxReceiveCount parked in the DLQ
-            log.exception("unexpected failure for message %s", record.get("messageId"))
-            failures.append({"itemIdentifier": record["messageId"]})
-    return {"batchItemFailures": failures}
+def _sqs_record(record: SQSRecord, lambda_context=None) -> None:
+    """One message: any exception returns it to the queue (a bug, after maxReceiveCount,
+    parks it in the dead-letter queue)."""
+    try:
+        for obj in _objects_in(record.json_body):
+            process(obj, lambda_context)
+    except Transient as exc:
+        logger.warning("transient failure, message returns to the queue", extra={"reason": str(exc)})
+        raise
+    except Exception:
+        logger.exception("unexpected failure", extra={"message_id": record.message_id})
+        raise
 
 
 def _objects_in(notification: dict) -> list[S3Object]:
     """The objects of an S3 notification; `s3:TestEvent` (sent when notifications are
     configured) and non-create events have none. Keys arrive URL-encoded (`+` = space)."""
-    if notification.get("Event") == "s3:TestEvent":
+    if notification.get("Event") == "s3:TestEvent" or not notification.get("Records"):
         return []
-    objects = []
-    for record in notification.get("Records") or []:
-        if record.get("eventSource") != "aws:s3" or not str(record.get("eventName", "")).startswith("ObjectCreated"):
-            continue
-        s3 = record["s3"]
-        objects.append(S3Object(s3["bucket"]["name"], unquote_plus(s3["object"]["key"]), s3["object"].get("eTag")))
-    return objects
+    return [
+        S3Object(record.s3.bucket.name, unquote_plus(record.s3.get_object.key), record.s3.get_object.etag or None)
+        for record in S3Event(notification).records
+        if record.event_source == "aws:s3" and record.event_name.startswith("ObjectCreated")
+    ]
 
 
 def process(obj: S3Object, context) -> None:
     base = folder.output_base(obj.key)
     if base is None:
-        log.info("ignored (outside %s or a folder): %s", folder.input_prefix, obj.key)
+        logger.info("ignored: outside the input prefix, or a folder", extra={"key": obj.key})
         return
-    s3 = s3_client()
-    try:
-        head = s3.head_object(Bucket=obj.bucket, Key=obj.key)
-    except ClientError as exc:
-        if _status(exc) == 404:
-            log.info("gone before it was read: %s", obj.key)
-            return
-        raise _transient(exc) from exc
-    except BotoCoreError as exc:
-        raise Transient(str(exc)) from exc
+    head = _s3("head_object", absent=(404,), Bucket=obj.bucket, Key=obj.key)
+    if head is None:
+        logger.info("gone before it was read", extra={"key": obj.key})
+        return
     etag = head["ETag"].strip('"')
     if obj.etag and obj.etag.strip('"') != etag:
-        log.info("a newer version replaced %s; its own event will read it", obj.key)
+        logger.info("a newer version replaced it; its own event will read it", extra={"key": obj.key})
         return
     if _already_done(obj.bucket, base, etag):
-        log.info("duplicate delivery, outputs exist: %s", obj.key)
+        logger.info("duplicate delivery, outputs exist", extra={"key": obj.key})
         return
     source = Source(bucket=obj.bucket, key=obj.key, etag=etag, size=head["ContentLength"])
     request_id = getattr(context, "aws_request_id", None) or uuid.uuid4().hex
@@ -126,15 +117,11 @@ def process(obj: S3Object, context) -> None:
         _write_error(base, source, request_id, InputTooLarge(
             f"the file is {head['ContentLength']:,} bytes; the limit is {folder.max_object_bytes:,}"))
         return
-    try:
-        data = s3.get_object(Bucket=obj.bucket, Key=obj.key, IfMatch=head["ETag"])["Body"].read()
-    except ClientError as exc:
-        if _status(exc) in (404, 412):
-            log.info("changed or gone while being read: %s", obj.key)
-            return
-        raise _transient(exc) from exc
-    except BotoCoreError as exc:
-        raise Transient(str(exc)) from exc
+    got = _s3("get_object", absent=(404, 412), Bucket=obj.bucket, Key=obj.key, IfMatch=head["ETag"])
+    if got is None:
+        logger.info("changed or gone while being read", extra={"key": obj.key})
+        return
+    data = _read_body(got)
     try:
         started = time.perf_counter()
         result = _read_before_deadline(data, context)
@@ -158,16 +145,9 @@ def _read_before_deadline(data: bytes, context) -> OcrResult:
 
 
 def _already_done(bucket: str, base: str, etag: str) -> bool:
-    for suffix in (".json", ".error.json"):
-        try:
-            head = s3_client().head_object(Bucket=bucket, Key=base + suffix)
-        except ClientError as exc:
-            if _status(exc) == 404:
-                continue
-            raise _transient(exc) from exc
-        except BotoCoreError as exc:
-            raise Transient(str(exc)) from exc
-        if head.get("Metadata", {}).get(ETAG_METADATA) == etag:
+    for suffix in (RESULT, ERROR):
+        head = _s3("head_object", absent=(404,), Bucket=bucket, Key=base + suffix)
+        if head is not None and head.get("Metadata", {}).get(ETAG_METADATA) == etag:
             return True
     return False
 
@@ -175,42 +155,40 @@ def _already_done(bucket: str, base: str, etag: str) -> bool:
 def _write_result(base: str, source: Source, request_id: str, result: OcrResult, elapsed: float) -> None:
     body = DropResult.of(result, elapsed, MODEL, request_id, source=source)
     # the .json is written last: its presence (with this ETag) means done
-    _put(source, base + ".txt", result.text.encode("utf-8"), "text/plain; charset=utf-8")
-    _put(source, base + ".json", body.model_dump_json(exclude_none=True).encode(), "application/json")
-    _delete(source.bucket, base + ".error.json")
+    _put(source, base + TEXT, result.text.encode("utf-8"), "text/plain; charset=utf-8")
+    _put(source, base + RESULT, body.model_dump_json(exclude_none=True).encode(), "application/json")
+    _s3("delete_object", absent=(404,), Bucket=source.bucket, Key=base + ERROR)
 
 
 def _write_error(base: str, source: Source, request_id: str, error: OcrError) -> None:
-    log.info("cannot read %s: %s", source.key, error.code)
+    logger.info("cannot read the file", extra={"key": source.key, "code": error.code})
     body = DropError(error=ErrorDetail(code=error.code, message=error.message), request_id=request_id, source=source)
-    _put(source, base + ".error.json", body.model_dump_json().encode(), "application/json")
-    for stale in (".json", ".txt"):
-        _delete(source.bucket, base + stale)
+    _put(source, base + ERROR, body.model_dump_json().encode(), "application/json")
+    for stale in (RESULT, TEXT):
+        _s3("delete_object", absent=(404,), Bucket=source.bucket, Key=base + stale)
 
 
 def _put(source: Source, key: str, body: bytes, content_type: str) -> None:
+    _s3("put_object", Bucket=source.bucket, Key=key, Body=body, ContentType=content_type,
+        Metadata={ETAG_METADATA: source.etag})
+
+
+def _read_body(got: dict) -> bytes:
     try:
-        s3_client().put_object(Bucket=source.bucket, Key=key, Body=body, ContentType=content_type,
-                               Metadata={ETAG_METADATA: source.etag})
-    except ClientError as exc:
-        raise _transient(exc) from exc
-    except BotoCoreError as exc:
+        return got["Body"].read()
+    except BotoCoreError as exc:  # the connection dropped mid-download
         raise Transient(str(exc)) from exc
 
 
-def _delete(bucket: str, key: str) -> None:
+def _s3(operation: str, absent: tuple[int, ...] = (), **params) -> dict | None:
+    """One S3 call. An S3 or network error is Transient (the message returns to the queue),
+    except the HTTP statuses in `absent`, which give None."""
     try:
-        s3_client().delete_object(Bucket=bucket, Key=key)
+        return getattr(s3_client(), operation)(**params)
     except ClientError as exc:
-        if _status(exc) != 404:
-            raise _transient(exc) from exc
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        if status in absent:
+            return None
+        raise Transient(f"S3 {exc.response.get('Error', {}).get('Code', '?')}: {exc}") from exc
     except BotoCoreError as exc:
         raise Transient(str(exc)) from exc
-
-
-def _status(exc: ClientError) -> int:
-    return exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-
-
-def _transient(exc: ClientError) -> Transient:
-    return Transient(f"S3 {exc.response.get('Error', {}).get('Code', '?')}: {exc}")

@@ -13,19 +13,6 @@ BUCKET = "ocr-drop-test"
 REGION = "eu-west-1"  # moto needs one; the code under test reads it from the environment
 
 
-class LambdaContext:
-    """What Lambda passes as `context`: the one part of AWS that cannot run here."""
-
-    aws_request_id = "worker-test"
-    function_name = "WorkerFunction"
-
-    def __init__(self, remaining_ms: int = 600_000):
-        self.remaining_ms = remaining_ms
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_ms
-
-
 @pytest.fixture(scope="session")
 def moto_endpoint():
     from moto.server import ThreadedMotoServer

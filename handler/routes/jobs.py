@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from ..aws import s3_client
 from ..dependencies import folder, settings
+from ..drop_folder import job_state
 from ..errors import JobsUnavailable, NotFound, openapi_responses
 from ..models import ErrorDetail
 
@@ -63,7 +64,7 @@ async def create_job(job: JobRequest | None = None) -> JobCreated:
     bucket = _jobs_bucket()
     job = job or JobRequest()
     job_id = str(uuid.uuid4())
-    key = f"{folder.input_prefix}jobs/{job_id}/{safe_name(job.filename)}"
+    key = folder.job_upload_key(job_id, safe_name(job.filename))
     url = s3_client().generate_presigned_url(
         "put_object",
         Params={"Bucket": bucket, "Key": key, "ContentType": job.content_type},
@@ -85,19 +86,17 @@ async def job_status(job_id: uuid.UUID) -> JobStatus:
 
 
 def _read_job(bucket: str, job_id: str) -> JobStatus:
-    """The job's state from what the worker wrote: `.error.json` failed, `.json` done,
-    the upload alone pending, nothing at all unknown."""
+    """The job's state from what the worker wrote; with nothing written and nothing
+    uploaded, there is no such job."""
     s3 = s3_client()
-    listing = s3.list_objects_v2(Bucket=bucket, Prefix=f"{folder.output_prefix}jobs/{job_id}/", MaxKeys=10)
-    outputs = sorted(o["Key"] for o in listing.get("Contents", []))
-    for suffix, status in ((".error.json", "failed"), (".json", "done")):
-        for key in outputs:
-            if key.endswith(suffix):
-                body = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
-                if status == "failed":
-                    return JobStatus(job_id=job_id, status=status, error=ErrorDetail(**body["error"]))
-                return JobStatus(job_id=job_id, status=status, result=body)
-    uploaded = s3.list_objects_v2(Bucket=bucket, Prefix=f"{folder.input_prefix}jobs/{job_id}/", MaxKeys=1)
+    listing = s3.list_objects_v2(Bucket=bucket, Prefix=folder.job_outputs(job_id), MaxKeys=10)
+    status, key = job_state([o["Key"] for o in listing.get("Contents", [])])
+    if key is not None:
+        body = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+        if status == "failed":
+            return JobStatus(job_id=job_id, status=status, error=ErrorDetail(**body["error"]))
+        return JobStatus(job_id=job_id, status=status, result=body)
+    uploaded = s3.list_objects_v2(Bucket=bucket, Prefix=folder.job_inputs(job_id), MaxKeys=1)
     if not uploaded.get("KeyCount"):
         raise NotFound(f"no job {job_id} (or its file was never uploaded)")
     return JobStatus(job_id=job_id, status="pending")

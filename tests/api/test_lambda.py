@@ -4,20 +4,15 @@ import base64
 import json
 import pytest
 
+from handler.invoke import LambdaContext as ApiContext
+
 from tests.conftest import ROOT
 
 EVENTS = ROOT / "events"
 
 
-class LambdaContext:
-    """What Lambda passes as `context`: the one part of AWS that cannot run here."""
-
-    function_name = "ApiFunction"
-    aws_request_id = "local-invoke"
-    memory_limit_in_mb = 2048
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 29_000
+def LambdaContext():
+    return ApiContext("ApiFunction", memory_mb=2048, timeout_s=29)
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,8 @@ import pytest
 from PIL import Image
 
 from tests.conftest import EVAL, ROOT, SAMPLES, encode
-from tests.aws_fixtures import BUCKET, REGION, LambdaContext
+from handler.invoke import LambdaContext
+from tests.aws_fixtures import BUCKET, REGION
 
 
 def drop(drop_folder, worker, files: dict[str, bytes], context=None) -> dict:
@@ -136,7 +137,7 @@ def test_a_three_page_pdf_gives_three_pages(drop_folder, worker):
 def test_near_the_deadline_the_worker_stops_between_pages_and_retries_later(drop_folder, worker):
     receipt = Image.open(SAMPLES / "receipt.png").convert("RGB")
     pdf = encode(receipt, "PDF", save_all=True, append_images=[receipt], resolution=100)
-    response = drop(drop_folder, worker, {"incoming/late/two.pdf": pdf}, context=LambdaContext(remaining_ms=5_000))
+    response = drop(drop_folder, worker, {"incoming/late/two.pdf": pdf}, context=LambdaContext(timeout_s=5))
     assert len(response["batchItemFailures"]) == 1
     assert not any(k.startswith("results/late/") for k in drop_folder.keys("results/"))
 

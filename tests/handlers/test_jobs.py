@@ -6,7 +6,8 @@ import httpx
 import pytest
 
 from tests.conftest import SAMPLES, LiveServer
-from tests.aws_fixtures import BUCKET, LambdaContext
+from handler.invoke import LambdaContext
+from tests.aws_fixtures import BUCKET
 
 
 @pytest.fixture(scope="module")
