@@ -13,7 +13,7 @@ from ocr_engine import OcrEngine
 from ocr_engine.runtime import limit_malloc_arenas
 
 from .config import service_settings
-from .drop_folder import DropFolder
+from .drop_folder import DropFolderLayout
 from .models import ModelOut
 
 
@@ -21,7 +21,7 @@ from .models import ModelOut
 limit_malloc_arenas()
 settings = service_settings()
 engine = OcrEngine(settings=settings)
-folder = DropFolder.of(settings)  # the jobs API writes into the worker's input prefix
+folder = DropFolderLayout.of(settings)  # the jobs API writes into the worker's input prefix
 MODEL = ModelOut.of(engine.pack)
 inference_slots = anyio.CapacityLimiter(settings.inference_slots)
 

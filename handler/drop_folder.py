@@ -13,14 +13,14 @@ JOBS = "jobs/"  # the jobs API's files live under <prefix>jobs/<job id>/
 
 
 @dataclass(frozen=True)
-class DropFolder:
+class DropFolderLayout:
     input_prefix: str
     output_prefix: str
     max_object_bytes: int  # the engine's OCR_MAX_BYTES
     deadline_margin_ms: int  # stop taking pages this long before the Lambda deadline
 
     @classmethod
-    def of(cls, settings: ServiceSettings) -> "DropFolder":
+    def of(cls, settings: ServiceSettings) -> "DropFolderLayout":
         return cls(settings.input_prefix, settings.output_prefix, settings.max_bytes, settings.deadline_margin_ms)
 
     def output_base(self, key: str) -> str | None:

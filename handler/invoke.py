@@ -19,7 +19,7 @@ import time
 import uuid
 from pathlib import Path
 
-from .lambda_env import FUNCTIONS, function_environment
+from .lambda_env import FUNCTIONS, WORKER, function_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL_PACKS = (ROOT / "build" / "layers" / "model" / "model-pack", ROOT / "build" / "packs" / "ppocr-v6")
@@ -30,7 +30,8 @@ class LambdaContext:
     """The context Lambda passes: a request id and a clock that runs down to the timeout
     (local invoke and the tests use this one)."""
 
-    def __init__(self, function_name: str = "WorkerFunction", memory_mb: int = 3008, timeout_s: float = 900):
+    def __init__(self, function_name: str = "WorkerFunction", memory_mb: int = WORKER.memory_mb,
+                 timeout_s: float = WORKER.timeout_s):
         self.function_name = function_name
         self.function_version = "$LATEST"
         self.memory_limit_in_mb = memory_mb

@@ -13,6 +13,7 @@ SERVICE = "ocr-service"
 MODEL_PACK_MOUNT = "/opt/model-pack"  # where the model layer's `model-pack/` lands
 INPUT_PREFIX = default("input_prefix")
 OUTPUT_PREFIX = default("output_prefix")
+LAMBDA_MAX_TIMEOUT_S = 900  # Lambda's limit
 # Lambda gives a function CPU in proportion to its memory: one vCPU at 1769 MB, six at 10240 MB
 MB_PER_VCPU = 1769
 
@@ -25,7 +26,7 @@ class FunctionDefaults:
 
 
 API = FunctionDefaults("handler.api.handler", memory_mb=2048, timeout_s=29)  # API Gateway waits 29 s at most
-WORKER = FunctionDefaults("handler.s3.handler", memory_mb=3008, timeout_s=900)  # a 200-page PDF at ~1.5 s a page
+WORKER = FunctionDefaults("handler.s3.handler", memory_mb=3008, timeout_s=LAMBDA_MAX_TIMEOUT_S)  # a 200-page PDF at ~1.5 s a page
 FUNCTIONS = {"api": API, "worker": WORKER}
 
 

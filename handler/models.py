@@ -82,7 +82,7 @@ class HealthResponse(BaseModel):
     model: ModelOut
 
 
-class Source(BaseModel):
+class DropSource(BaseModel):
     bucket: str
     key: str
     etag: str
@@ -92,10 +92,10 @@ class Source(BaseModel):
 class DropResult(OcrResponse):
     """`<output prefix>/<key>.json`: the HTTP response's shape plus where the file came from."""
 
-    source: Source
+    source: DropSource
 
 
 class DropError(ErrorResponse):
     """`<output prefix>/<key>.error.json`."""
 
-    source: Source
+    source: DropSource

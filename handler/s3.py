@@ -25,9 +25,9 @@ from ocr_engine.runtime import limit_malloc_arenas
 
 from .aws import s3_client
 from .config import service_settings
-from .drop_folder import ERROR, RESULT, TEXT, DropFolder
+from .drop_folder import ERROR, RESULT, TEXT, DropFolderLayout
 from .logs import logger
-from .models import DropError, DropResult, ErrorDetail, ModelOut, Source
+from .models import DropError, DropResult, DropSource, ErrorDetail, ModelOut
 
 ETAG_METADATA = "source-etag"  # x-amz-meta-source-etag on every output
 
@@ -39,7 +39,7 @@ class Transient(Exception):
 # a long-running server: flat RSS matters more than the few % one arena costs (runtime.py)
 limit_malloc_arenas()
 settings = service_settings()
-folder = DropFolder.of(settings)
+folder = DropFolderLayout.of(settings)
 engine = OcrEngine(settings=settings)
 MODEL = ModelOut.of(engine.pack)
 # a batch whose every message failed is answered like any other: each returns to the queue
@@ -111,7 +111,7 @@ def process(obj: S3Object, context) -> None:
     if _already_done(obj.bucket, base, etag):
         logger.info("duplicate delivery, outputs exist", extra={"key": obj.key})
         return
-    source = Source(bucket=obj.bucket, key=obj.key, etag=etag, size=head["ContentLength"])
+    source = DropSource(bucket=obj.bucket, key=obj.key, etag=etag, size=head["ContentLength"])
     request_id = getattr(context, "aws_request_id", None) or uuid.uuid4().hex
     if head["ContentLength"] > folder.max_object_bytes:
         _write_error(base, source, request_id, InputTooLarge(
@@ -152,7 +152,7 @@ def _already_done(bucket: str, base: str, etag: str) -> bool:
     return False
 
 
-def _write_result(base: str, source: Source, request_id: str, result: OcrResult, elapsed: float) -> None:
+def _write_result(base: str, source: DropSource, request_id: str, result: OcrResult, elapsed: float) -> None:
     body = DropResult.of(result, elapsed, MODEL, request_id, source=source)
     # the .json is written last: its presence (with this ETag) means done
     _put(source, base + TEXT, result.text.encode("utf-8"), "text/plain; charset=utf-8")
@@ -160,7 +160,7 @@ def _write_result(base: str, source: Source, request_id: str, result: OcrResult,
     _s3("delete_object", absent=(404,), Bucket=source.bucket, Key=base + ERROR)
 
 
-def _write_error(base: str, source: Source, request_id: str, error: OcrError) -> None:
+def _write_error(base: str, source: DropSource, request_id: str, error: OcrError) -> None:
     logger.info("cannot read the file", extra={"key": source.key, "code": error.code})
     body = DropError(error=ErrorDetail(code=error.code, message=error.message), request_id=request_id, source=source)
     _put(source, base + ERROR, body.model_dump_json().encode(), "application/json")
@@ -168,7 +168,7 @@ def _write_error(base: str, source: Source, request_id: str, error: OcrError) ->
         _s3("delete_object", absent=(404,), Bucket=source.bucket, Key=base + stale)
 
 
-def _put(source: Source, key: str, body: bytes, content_type: str) -> None:
+def _put(source: DropSource, key: str, body: bytes, content_type: str) -> None:
     _s3("put_object", Bucket=source.bucket, Key=key, Body=body, ContentType=content_type,
         Metadata={ETAG_METADATA: source.etag})
 

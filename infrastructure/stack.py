@@ -19,7 +19,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from handler.lambda_env import API, INPUT_PREFIX, OUTPUT_PREFIX, WORKER, function_environment
+from handler.lambda_env import API, INPUT_PREFIX, LAMBDA_MAX_TIMEOUT_S, OUTPUT_PREFIX, WORKER, function_environment
 from layers.build import (LAMBDA_RUNTIME_PYTHON, Target, dependencies_layer_dir, model_layer_dir,
                           stage_function_code)
 
@@ -68,8 +68,8 @@ class OcrServiceProps:
     def __post_init__(self) -> None:
         if self.api.timeout_s > API_GATEWAY_TIMEOUT_S:
             raise ValueError(f"the API function's timeout must be at most {API_GATEWAY_TIMEOUT_S} s (API Gateway's)")
-        if not 1 <= self.worker.timeout_s <= 900:
-            raise ValueError("the worker's timeout must be 1..900 s (Lambda's limit)")
+        if not 1 <= self.worker.timeout_s <= LAMBDA_MAX_TIMEOUT_S:
+            raise ValueError(f"the worker's timeout must be 1..{LAMBDA_MAX_TIMEOUT_S} s (Lambda's limit)")
         for fn in (self.api, self.worker):
             if not 128 <= fn.memory_mb <= 10_240:
                 raise ValueError("memory must be 128..10240 MB (Lambda's limits)")
