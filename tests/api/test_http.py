@@ -4,7 +4,7 @@ import json
 import os
 import socket
 import tempfile
-import time
+import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -175,10 +175,19 @@ def test_hostile_file_names_are_only_names_and_nothing_is_written(client, name):
 
 
 def test_healthz_answers_while_a_page_is_being_read(client, live_server):
-    page = (EVAL / "pages" / "sroie_352.jpg").read_bytes()
+    receipt = Image.open(EVAL / "pages" / "sroie_352.jpg").convert("RGB")
+    tall = Image.new("RGB", (receipt.width, 3 * receipt.height))  # a page that takes seconds to read
+    for k in range(3):
+        tall.paste(receipt, (0, k * receipt.height))
+    uploaded = threading.Event()
+
+    def body():
+        yield encode(tall, "JPEG", quality=90)
+        uploaded.set()
+
     with ThreadPoolExecutor(max_workers=1) as pool:
-        reading = pool.submit(lambda: httpx.post(live_server + OCR, content=page, headers={"content-type": "image/jpeg"}, params={"mode": "page"}, timeout=120))
-        time.sleep(0.3)  # let the upload reach the server
+        reading = pool.submit(lambda: httpx.post(live_server + OCR, content=body(), headers={"content-type": "image/jpeg"}, params={"mode": "page"}, timeout=120))
+        assert uploaded.wait(30)
         assert client.get("/healthz").status_code == 200
         assert not reading.done()  # the page was still being read when health answered
         assert reading.result().status_code == 200

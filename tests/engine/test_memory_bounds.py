@@ -1,13 +1,14 @@
 """The stages that bound a page's working memory: the detector's strips and the
 recogniser's batch width."""
 
+import copy
 from dataclasses import replace
 
 import numpy as np
 import pytest
 from rapidfuzz import fuzz
 
-from ocr_engine.detect import MIN_STRIP, strip_rows
+from ocr_engine.detect import MIN_STRIP, TextDetector, strip_rows
 from ocr_engine.recognize import TextRecognizer
 from tests.conftest import EVAL
 
@@ -28,14 +29,10 @@ def test_strips_own_every_row_once_and_stay_within_the_budget(height, width):
 def test_strips_find_the_same_lines_as_one_pass(engine):
     """A receipt taller than one strip: its lines and texts match a single whole-image pass."""
     image = (EVAL / "pages" / "sroie_079.jpg").read_bytes()
-    detector = engine.detector
     stripped = engine.read(image, mode="page")
-    whole_params = replace(detector.params, tile_pixels=10**9)
-    engine.detector.params, saved = whole_params, detector.params
-    try:
-        whole = engine.read(image, mode="page")
-    finally:
-        engine.detector.params = saved
+    one_pass = copy.copy(engine)  # the shared engine is left as it is; the sessions are shared read-only
+    one_pass.detector = TextDetector(engine.detector.session, replace(engine.detector.params, tile_pixels=10**9))
+    whole = one_pass.read(image, mode="page")
     assert len(whole.lines) > 30
     assert abs(len(stripped.lines) - len(whole.lines)) <= 0.05 * len(whole.lines)
     assert fuzz.ratio(stripped.text, whole.text) >= 95
