@@ -25,6 +25,17 @@ def encode(image: Image.Image, fmt: str = "PNG", **params) -> bytes:
 
 
 @pytest.fixture(scope="session")
+def scorer():
+    """../shared/eval/score.py's score(pairs): the one scoring rule."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("eval_score", EVAL / "score.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.score
+
+
+@pytest.fixture(scope="session")
 def engine() -> OcrEngine:
     """The default pack, as `ocr read` and the service load it."""
     return OcrEngine(settings=Settings.from_env(threads=2))

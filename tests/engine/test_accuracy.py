@@ -3,23 +3,11 @@
 Floors sit a little under what the default pack measured (README, "Accuracy"), so a real
 regression fails and run-to-run noise does not."""
 
-import importlib.util
-
-import pytest
-
 from tests.conftest import EVAL, eval_records
 
 LINE_EXACT_FLOOR = 0.82  # measured 0.839 (ppocr-v6, int8)
 LINE_CHAR_F1_FLOOR = 0.97  # measured 0.978
 PAGE_CHAR_F1_FLOOR = 0.96  # measured 0.969
-
-
-@pytest.fixture(scope="module")
-def scorer():
-    spec = importlib.util.spec_from_file_location("eval_score", EVAL / "score.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.score
 
 
 def test_line_accuracy_on_the_eval_lines(engine, scorer):

@@ -2,7 +2,6 @@
 boxes in the turned image's coordinates; a wrong line flip never costs a line."""
 
 import copy
-import importlib.util
 
 import cv2
 import numpy as np
@@ -14,14 +13,6 @@ from ocr_engine.classify import OrientationClassifier
 from ocr_engine.preprocess import rotate_points
 from ocr_engine.runtime import create_session
 from tests.conftest import EVAL, SAMPLES, eval_records
-
-
-@pytest.fixture(scope="module")
-def scorer():
-    spec = importlib.util.spec_from_file_location("eval_score", EVAL / "score.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.score
 
 
 @pytest.fixture(scope="module")
