@@ -8,7 +8,7 @@ from pathlib import Path
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from layers.build import LAMBDA_UNZIPPED_LIMIT, tree_size
+from layers.build import LAMBDA_UNZIPPED_LIMIT, check_total
 
 BUILD_HINT = "build it with `.venv/bin/python -m layers.build` (README: Deploy)"
 
@@ -52,10 +52,4 @@ class ModelLayer(Construct):
 
 def check_unzipped_size(*folders: Path, limit: int = LAMBDA_UNZIPPED_LIMIT) -> int:
     """A function and its layers must fit Lambda's unzipped limit: fail the synth, not the deploy."""
-    sizes = {str(f): tree_size(Path(f)) for f in folders}
-    total = sum(sizes.values())
-    if total > limit:
-        detail = ", ".join(f"{name} {size / 1e6:.1f} MB" for name, size in sizes.items())
-        raise SystemExit(f"the function and its layers are {total / 1e6:.1f} MB unzipped, over Lambda's "
-                         f"{limit / 1e6:.1f} MB ({detail})")
-    return total
+    return check_total({Path(f).name: Path(f) for f in folders}, limit=limit, log=lambda *_: None)

@@ -108,15 +108,18 @@ def runtime_sdk_dir(target: Target) -> Path:
 # --- the dependencies layer -----------------------------------------------------------
 
 
-def build_dependencies_layer(target: Target, trim: bool = True, requirements: Path = REQUIREMENTS, log=print) -> Path:
-    layer = dependencies_layer_dir(target, trim)
+def build_dependencies_layer(target: Target, trim: bool = True, requirements: Path = REQUIREMENTS, log=print,
+                             folder: Path | None = None) -> Path:
+    """`requirements` installed for `target` into `folder` (default: the dependencies layer's),
+    every package pinned, trimmed of TRIMS unless `trim` is off; kept while its recipe holds."""
+    layer = folder or dependencies_layer_dir(target, trim)
     recipe = _recipe(target, trim, requirements)
     stamp = layer.with_name(layer.name + ".recipe.json")
     if layer.is_dir() and stamp.is_file() and json.loads(stamp.read_text()).get("recipe") == recipe:
         log(f"{layer}: up to date")
         return layer
     wheels = download_wheels(target, requirements, log)
-    staging = Path(tempfile.mkdtemp(prefix=f".{layer.name}-", dir=layers_dir()))
+    staging = Path(tempfile.mkdtemp(prefix=f".{layer.name}-", dir=layer.parent))
     try:
         site = staging / "python"
         log(f"{layer.name}: installing {requirements.name} for {target.arch}, Python {target.python_version}")
@@ -148,21 +151,7 @@ def download_wheels(target: Target, requirements: Path, log=print) -> Path:
 
 def build_runtime_sdk(target: Target, log=print) -> Path:
     """A stand-in for the SDK the Lambda runtime provides (tests only; never deployed)."""
-    return build_dependencies_layer_into(runtime_sdk_dir(target), target, RUNTIME_SDK, log)
-
-
-def build_dependencies_layer_into(folder: Path, target: Target, requirements: Path, log=print) -> Path:
-    stamp = folder.with_name(folder.name + ".recipe.json")
-    recipe = _recipe(target, False, requirements)
-    if folder.is_dir() and stamp.is_file() and json.loads(stamp.read_text()).get("recipe") == recipe:
-        return folder
-    wheels = download_wheels(target, requirements, log)
-    if folder.exists():
-        shutil.rmtree(folder)
-    _pip("install", "--quiet", "--no-index", "--find-links", str(wheels), "--target", str(folder / "python"),
-         "--no-compile", *target.pip_options(), "-r", str(requirements))
-    stamp.write_text(json.dumps({"recipe": recipe}) + "\n")
-    return folder
+    return build_dependencies_layer(target, trim=False, requirements=RUNTIME_SDK, log=log, folder=runtime_sdk_dir(target))
 
 
 def trim_tree(site: Path, log=print) -> dict[str, int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -56,12 +57,12 @@ class OcrEngine:
         """Read every page of a PDF or TIFF (an image counts as one page); the result has `pages`."""
         return self._read(data, mode, as_document=True, deadline=deadline)
 
-    def iter_pages(self, data: ImageInput, mode: str = "page", deadline: float | None = None) -> Pages:
+    def iter_pages(self, data: ImageInput, mode: str = "page", deadline: float | None = None) -> "ReadPages":
         """Read pages one at a time: iterate the returned object for `Page`s; it also has
         `count` and `is_document`. Limits are checked before it returns."""
         _check_mode(mode)
         pages = open_pages(data, self.settings)
-        return Pages(pages.count, pages.is_document, self._read_pages(pages, mode, {}, deadline))
+        return ReadPages(pages.count, pages.is_document, self._read_pages(pages, mode, {}, deadline))
 
     # --- pipeline ---------------------------------------------------------------
 
@@ -174,6 +175,21 @@ class OcrEngine:
             if reading[2] > readings[i][2]:
                 readings[i] = reading
         return [(text, confidence) for text, confidence, _ in readings]
+
+
+@dataclass
+class ReadPages:
+    """An input's pages as they are read (`OcrEngine.iter_pages`): `Page`s, one at a time."""
+
+    count: int
+    is_document: bool
+    pages: Iterator[Page]
+
+    def __iter__(self) -> "ReadPages":
+        return self
+
+    def __next__(self) -> Page:
+        return next(self.pages)
 
 
 def _looks_like_one_line(boxes: np.ndarray, height: int) -> bool:

@@ -121,8 +121,8 @@ def check_dimensions(width: int, height: int, settings: Settings, what: str = "i
 
 
 class Pages:
-    """The pages of one input, produced one at a time so memory stays bounded (decoded
-    images from `open_pages`, read `Page`s from `OcrEngine.iter_pages`)."""
+    """The pages of one input as decoded BGR images, produced one at a time so memory
+    stays bounded (`open_pages`)."""
 
     def __init__(self, count: int, is_document: bool, iterator: Iterator):
         self.count = count

@@ -1,5 +1,5 @@
 """moto in server mode on a free loopback port, with a real S3 -> SQS notification
-(fixtures shared through tests/conftest.py)."""
+(fixtures that tests/conftest.py imports for every test)."""
 
 import json
 import os
@@ -7,7 +7,7 @@ import os
 import boto3
 import pytest
 
-from tests.conftest import free_port
+from tests.net import free_port
 
 BUCKET = "ocr-drop-test"
 REGION = "eu-west-1"  # moto needs one; the code under test reads it from the environment

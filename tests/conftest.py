@@ -6,6 +6,7 @@ import pytest
 from PIL import Image
 
 from ocr_engine import OcrEngine, Settings
+from tests.net import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
@@ -39,14 +40,6 @@ def scorer():
 def engine() -> OcrEngine:
     """The default pack, as `ocr read` and the service load it."""
     return OcrEngine(settings=Settings.from_env(threads=2))
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class LiveServer:

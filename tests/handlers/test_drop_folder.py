@@ -44,6 +44,9 @@ def test_an_image_gives_json_and_txt_outputs_with_the_http_schema(drop_folder, w
     assert result["success"] is True and "Corner Shop Receipt" in result["text"]
     assert len(result["lines"]) == 6 and {"text", "confidence", "box"} <= set(result["lines"][0])
     assert result["model"]["name"] == "ppocr-v6" and result["elapsed_time"] > 0
+    (page,) = result["pages"]  # the HTTP response's one shape: an image is one page
+    assert (page["number"], page["width"], page["height"]) == (1, *Image.open(SAMPLES / "receipt.png").size)
+    assert page["lines"] == result["lines"] and page["text"] == result["text"]
     head = drop_folder.s3.head_object(Bucket=BUCKET, Key="incoming/a/receipt.png")
     assert result["source"] == {"bucket": BUCKET, "key": "incoming/a/receipt.png", "etag": head["ETag"].strip('"'),
                                 "size": head["ContentLength"]}
