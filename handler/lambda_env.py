@@ -43,6 +43,7 @@ def function_environment(role: str, bucket: str, memory_mb: int | None = None) -
         "POWERTOOLS_SERVICE_NAME": f"{SERVICE}-{role}",
         "LOG_LEVEL": "INFO",
         "OCR_MODEL_PACK": MODEL_PACK_MOUNT,
+        "ORT_DISABLE_TELEMETRY": "1",  # ocr_engine sets it too; here it holds before any import
         "OCR_THREADS": str(threads_for(memory_mb)),
         "OCR_BUCKET": bucket,
         "OCR_INPUT_PREFIX": INPUT_PREFIX,

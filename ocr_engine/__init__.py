@@ -6,7 +6,15 @@
     print(result.text, result.to_dict()["lines"])
 """
 
-from .engine import MODES, OcrEngine
+import os
+
+# ONNX Runtime's telemetry writes ~/.cache/Microsoft/DeveloperTools/.onnxruntime/ and
+# $TMPDIR/.ses, and a process that lives ~30 s looks up mobile.events.data.microsoft.com:
+# only this variable, set before onnxruntime loads, stops both (disable_telemetry_events()
+# alone did not stop the lookup). Every entry point imports this package first.
+os.environ["ORT_DISABLE_TELEMETRY"] = "1"
+
+from .engine import MODES, OcrEngine  # noqa: E402
 from .errors import (
     EmptyInput,
     EncryptedDocument,
