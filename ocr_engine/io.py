@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import struct
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -41,6 +42,12 @@ MEDIA_TYPES = {
     "gif": "image/gif",
     "pdf": "application/pdf",
 }
+
+# What Pillow's decoders raise on malformed files besides OSError and friends: broken TIFF
+# directories (KeyError, TypeError "Missing dimensions", IndexError from n_frames), EXIF
+# that cannot be parsed (struct.error), ... Each is a bad file, never a bug of ours.
+DECODE_ERRORS = (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, TypeError, IndexError,
+                 KeyError, ZeroDivisionError, struct.error)
 
 # PDFium is not thread-safe: one document operation at a time per process.
 _PDFIUM_LOCK = threading.Lock()
@@ -157,7 +164,7 @@ def _image_pages(src: Source, settings: Settings) -> Pages:
         frames = getattr(image, "n_frames", 1)
     except Image.DecompressionBombError:
         raise ImageTooLarge("the image header claims more pixels than can be decoded safely") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
+    except DECODE_ERRORS as exc:
         raise InvalidImage(f"cannot read the {src.format.upper()} image: {_reason(exc)}") from None
     if frames > 1 and src.format != "tiff":
         raise UnsupportedMediaType(
@@ -176,10 +183,20 @@ def _decode_frames(image: Image.Image, frames: int, settings: Settings) -> Itera
                 image.seek(index)
                 check_dimensions(*image.size, settings, what=f"page {index + 1}")
                 image.load()
-                upright = ImageOps.exif_transpose(image)
-                yield pil_to_bgr(upright)
-            except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as exc:
-                raise InvalidImage(f"cannot decode the image: {_reason(exc)}") from None
+                page = pil_to_bgr(_upright(image))
+            except (*DECODE_ERRORS, Image.DecompressionBombError) as exc:
+                where = f"page {index + 1} of {frames}" if frames > 1 else "the image"
+                raise InvalidImage(f"cannot decode {where}: {_reason(exc)}") from None
+            yield page
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    """The image turned as its EXIF orientation says; as it is when that EXIF is unreadable
+    (the pixels are fine: losing them for a broken tag would be worse)."""
+    try:
+        return ImageOps.exif_transpose(image)
+    except DECODE_ERRORS:
+        return image
 
 
 def pil_to_bgr(image: Image.Image) -> np.ndarray:
@@ -261,10 +278,15 @@ def _pdf_pages(data: bytes, settings: Settings) -> Pages:
 
 
 def _render_pdf(pdf, count: int, settings: Settings) -> Iterator[np.ndarray]:
+    import pypdfium2 as pdfium
+
     try:
         for index in range(count):
             with _PDFIUM_LOCK:
-                page = pdf[index]
+                try:
+                    page = pdf[index]
+                except pdfium.PdfiumError as exc:  # a broken or looping page tree
+                    raise InvalidDocument(f"cannot read page {index + 1} of {count}: {_reason(exc)}") from None
                 try:
                     width_pt, height_pt = page.get_size()
                     scale = _pdf_scale(width_pt, height_pt, settings)
@@ -272,6 +294,8 @@ def _render_pdf(pdf, count: int, settings: Settings) -> Iterator[np.ndarray]:
                     bitmap = page.render(scale=scale, may_draw_forms=True)
                     image = bitmap.to_numpy().copy()  # BGR(x); copy so PDFium's buffer can go
                     bitmap.close()
+                except pdfium.PdfiumError as exc:
+                    raise InvalidDocument(f"cannot render page {index + 1} of {count}: {_reason(exc)}") from None
                 finally:
                     page.close()
             yield array_to_bgr(image)
