@@ -44,7 +44,7 @@ def main() -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "handler.api:app", "--port", str(port), "--workers", "1", "--log-level", "warning"],
+        [sys.executable, "-m", "uvicorn", "handler.api:app", "--port", str(port), "--workers", "1", "--log-level", "warning", "--no-server-header"],
         cwd=ROOT, env={**os.environ, "OCR_THREADS": "1", "OCR_INFERENCE_WORKERS": "1"},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )

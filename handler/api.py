@@ -30,15 +30,42 @@ app = FastAPI(
     title="OCR API (Chinese + English)",
     version="0.1.0",
     description="Text, line boxes and confidences from an image or a small PDF.",
+    docs_url=None,  # routes/web.py serves /docs from a pinned package, not a CDN
+    redoc_url=None,
 )
 app.mount("/static", StaticFiles(directory=web.WEB), name="static")
+app.mount("/swagger", StaticFiles(directory=web.SWAGGER_UI), name="swagger")
+
+# The page has no inline script or style and talks to its own origin only; nothing may frame it.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
+                               "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+                               "frame-ancestors 'none'",
+}
+
+
+def secure(response, request_id: str, path: str):
+    """Every response: its request id, the security headers (a route's own CSP kept), and
+    no caching of API answers (they hold users' text)."""
+    response.headers["X-Request-Id"] = request_id
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if path.startswith("/api/") or path == "/healthz":
+        response.headers["Cache-Control"] = "no-store"
+    return response
 for area in (ocr, jobs, web):
     app.include_router(area.router)
 
 
 def error_response(request: Request, error: OcrError) -> JSONResponse:
+    """The error shape, headers included: a 500 is answered outside the middleware."""
     body = ErrorResponse(error=ErrorDetail(code=error.code, message=error.message), request_id=request_id_of(request))
-    return JSONResponse(body.model_dump(), status_code=status_of(error))
+    response = JSONResponse(body.model_dump(), status_code=status_of(error))
+    return secure(response, body.request_id, request.url.path)
 
 
 def stage_prefix(scope: dict) -> str:
@@ -61,11 +88,8 @@ async def request_context(request: Request, call_next):
     if settings.api_key and request.url.path.startswith("/api/"):
         given = request.headers.get("x-api-key", "")
         if not hmac.compare_digest(given.encode(), settings.api_key.encode()):
-            response = error_response(request, Unauthorized("a valid x-api-key header is required"))
-            response.headers["X-Request-Id"] = request_id
-            return response
-    response = await call_next(request)
-    response.headers["X-Request-Id"] = request_id
+            return error_response(request, Unauthorized("a valid x-api-key header is required"))
+    response = secure(await call_next(request), request_id, request.url.path)
     fields = {
         "request_id": request_id,
         "method": request.method,

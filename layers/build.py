@@ -48,6 +48,8 @@ TRIMS: dict[str, str] = {
     "numpy/**/tests": "numpy's own test suite",
     "numpy/_core/lib/libnpymath.a": "a static library for building C extensions",
     "bin": "console scripts; nothing on Lambda runs them",
+    "swagger_ui_bundle/vendor/*/*.map": "Swagger UI's source maps: only a browser's developer tools fetch them",
+    "swagger_ui_bundle/vendor/*/swagger-ui-es-bundle*": "Swagger UI's ES-module builds: /docs loads the plain bundle",
     "**/__pycache__": "bytecode of the build machine's Python, not the runtime's",
 }
 FUNCTION_CODE = ("handler", "ocr_engine")

@@ -58,7 +58,7 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "handler.api:app", "--host", "127.0.0.1", "--port", str(self.port),
-             "--workers", "1", "--log-level", "warning"],
+             "--workers", "1", "--log-level", "warning", "--no-server-header"],
             cwd=ROOT,
             env={**os.environ, "OCR_THREADS": "1", **(env or {})},
             stdout=subprocess.DEVNULL,
