@@ -33,6 +33,9 @@ app = FastAPI(
     docs_url=None,  # routes/web.py serves /docs from a pinned package, not a CDN
     redoc_url=None,
 )
+# no redirect from /healthz/ to /healthz: Starlette builds it from the Host header, which a
+# client can forge (an open redirect); a path with a slash too many is not found
+app.router.redirect_slashes = False
 app.mount("/static", StaticFiles(directory=web.WEB), name="static")
 app.mount("/swagger", StaticFiles(directory=web.SWAGGER_UI), name="swagger")
 

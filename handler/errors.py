@@ -30,6 +30,12 @@ class MultipleFiles(OcrError):
     code = "multiple_files"
 
 
+class ClientGone(OcrError):
+    """The client disconnected mid-upload: nobody reads the answer."""
+
+    code = "client_disconnected"
+
+
 class BadRequest(OcrError):
     """A request the HTTP layer refused before any route saw it."""
 
@@ -66,6 +72,7 @@ STATUS_BY_CODE = {
     "missing_file": 400,
     "multiple_files": 400,
     "bad_request": 400,
+    "client_disconnected": 400,
     "unauthorized": 401,
     "not_found": 404,
     "method_not_allowed": 405,

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.requests import ClientDisconnect
 
-from .errors import InvalidMultipart, PayloadTooLarge
+from .errors import ClientGone, InvalidMultipart, PayloadTooLarge
 
 MULTIPART_OVERHEAD = 64 * 1024  # headers and boundaries around the file in a form
 
@@ -18,11 +19,14 @@ async def read_body(request, limit: int) -> bytes:
     if declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge.over(limit)
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge.over(limit)
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise PayloadTooLarge.over(limit)
+            chunks.append(chunk)
+    except ClientDisconnect:  # not an error of ours: the access log records it
+        raise ClientGone("the client went away before the upload was complete") from None
     return b"".join(chunks)
 
 

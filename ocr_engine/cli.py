@@ -68,7 +68,8 @@ def _read(args) -> int:
         progress = tqdm(total=len(args.files), unit="file", file=sys.stderr)
     entries, failed = [], 0
     for name in args.files:
-        entry: dict = {"file": name}
+        # a name that is not UTF-8 arrives with surrogate escapes, which JSON cannot carry
+        entry: dict = {"file": os.fsencode(name).decode("utf-8", "backslashreplace")}
         try:
             entry.update(engine.read(name, mode=args.mode).to_dict())
         except OcrError as exc:
@@ -77,12 +78,12 @@ def _read(args) -> int:
             entry["error"] = {"code": "internal_error", "message": f"{type(exc).__name__}: {exc}"[:300]}
         if "error" in entry:
             failed += 1
-            print(f"ocr: {name}: {entry['error']['message']}", file=sys.stderr)
+            print(f"ocr: {entry['file']}: {entry['error']['message']}", file=sys.stderr)
         if args.json:
             entries.append(entry)
         elif "error" not in entry:
             if len(args.files) > 1:
-                print(f"==> {name} <==")
+                print(f"==> {entry['file']} <==")
             print(entry["text"], flush=True)
         if progress:
             progress.update()

@@ -53,6 +53,9 @@ DECODE_ERRORS = (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFEr
 _PDFIUM_LOCK = threading.Lock()
 
 
+_BMP_HEADER_SIZES = {12, 16, 40, 52, 56, 64, 108, 124}  # BITMAPCOREHEADER ... BITMAPV5HEADER
+
+
 def sniff_format(data: bytes) -> str | None:
     """The format from the magic bytes; never from a file name or declared type."""
     head = bytes(data[:16])
@@ -62,8 +65,8 @@ def sniff_format(data: bytes) -> str | None:
         return "jpeg"
     if head[:4] in (b"II*\x00", b"MM\x00*"):
         return "tiff"
-    if head.startswith(b"BM"):
-        return "bmp"
+    if head.startswith(b"BM") and head[14:15] and int.from_bytes(bytes(data[14:18]), "little") in _BMP_HEADER_SIZES:
+        return "bmp"  # a text file can start with "BM"; a bitmap's info header has one of these sizes
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "webp"
     if head[:6] in (b"GIF87a", b"GIF89a"):

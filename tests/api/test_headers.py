@@ -62,3 +62,8 @@ def test_a_500_carries_the_request_id_and_the_headers():
     assert response.status_code == 500 and body["error"]["code"] == "internal_error" and "a bug" not in response.body.decode()
     assert response.headers["x-request-id"] == body["request_id"]
     assert response.headers["cache-control"] == "no-store" and response.headers["x-frame-options"] == "DENY"
+
+
+def test_a_slash_too_many_is_not_found_not_a_redirect_to_a_forged_host(client):
+    response = client.get("/healthz/", headers={"host": "evil.example"}, follow_redirects=False)
+    assert response.status_code == 404 and "location" not in response.headers

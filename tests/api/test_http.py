@@ -246,3 +246,23 @@ def test_an_api_key_when_configured_is_required():
     reads = [r for r in records if r.get("path") == OCR and r.get("status") == 200]
     assert reads and {"request_id", "latency_ms", "bytes", "pixels", "lines", "mode"} <= set(reads[0])
     assert all(r["request_id"] for r in records)
+
+
+def test_a_client_that_leaves_mid_upload_is_logged_as_info_not_an_error():
+    server = LiveServer()
+    try:
+        port = int(server.url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+            sock.sendall(f"POST {OCR} HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: 100000\r\n\r\n".encode()
+                         + b"\x89PNG" + b"\0" * 1000)
+        with httpx.Client(base_url=server.url, timeout=60) as c:
+            for _ in range(50):  # the server notices the disconnect on its next read
+                if OCR in server.logs():
+                    break
+                c.get("/healthz")
+    finally:
+        server.stop()
+    records = [json.loads(line) for line in server.logs().splitlines() if line.startswith("{")]
+    assert any(r.get("status") == 400 and r.get("path") == OCR for r in records), server.logs()[-2000:]
+    assert not any(r.get("level") in ("ERROR", "CRITICAL") for r in records)
+    assert "Traceback" not in server.logs()

@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import SAMPLES
+from tests.conftest import ROOT, SAMPLES
 
 OCR = str(Path(sys.executable).with_name("ocr"))
 
@@ -56,3 +56,16 @@ def test_packs_lists_the_default_pack_with_its_manifest():
     packs = {p["name"]: p for p in json.loads(done.stdout)}
     assert "ppocr-v6" in packs
     assert "rapidocr" in {source["package"] for source in packs["ppocr-v6"]["sources"]}
+
+
+def test_json_stays_valid_for_a_file_name_that_is_not_utf8(tmp_path):
+    import os
+
+    odd = os.path.join(os.fsencode(tmp_path), b"receipt-\xff.png")
+    with open(odd, "wb") as handle:
+        handle.write((SAMPLES / "line.png").read_bytes())
+    done = subprocess.run([sys.executable, "-m", "ocr_engine.cli", "read", "--json", os.fsdecode(odd), str(SAMPLES / "line.png")],
+                          capture_output=True, cwd=ROOT, env={**os.environ, "PYTHONIOENCODING": "utf-8:strict"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    first, second = json.loads(done.stdout.decode("utf-8"))["results"]
+    assert first["file"].endswith("receipt-\\xff.png") and "OCR" in first["text"] and "OCR" in second["text"]

@@ -23,7 +23,7 @@ def shard_dir(tmp_path_factory, pretrained):
 
 def _loss_on(model, encoder, samples, config):
     batch = make_batch(samples, encoder, random.Random(0), config)
-    images, frames, targets, lengths, weights = batch
+    images, frames, targets, lengths, weights, _ = batch
     model.eval()
     with torch.no_grad():
         return ctc_loss(model(images), frames, targets, lengths, torch.ones_like(weights)).item()

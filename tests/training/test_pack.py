@@ -1,0 +1,41 @@
+"""The crnn-zh-v1 pack: the committed trained ONNX (LSTM ops, INT8 nodes) with the
+default pack's detector and classifier, read by the engine at height 32, stride 4."""
+
+from conftest import REPO, left_of_comma_lost, onnx_ops
+
+COMMITTED_MODEL = REPO / "training" / "models" / "crnn-zh-v1.onnx"
+
+
+def test_committed_model_has_lstm_ops_and_int8_nodes():
+    ops = onnx_ops(COMMITTED_MODEL)
+    assert ops["DynamicQuantizeLSTM"] == 2 and ops["MatMulInteger"] >= 1
+    assert COMMITTED_MODEL.stat().st_size <= 20_000_000
+
+
+def test_pack_manifest_gives_the_recogniser_geometry(trained_pack):
+    rec = trained_pack.manifest["models"]["rec"]
+    assert rec["input"]["height"] == 32 and rec["input"]["stride"] == 4 and rec["input"]["min_width"] > 0
+    assert set(trained_pack.manifest["files"]) == {"det.onnx", "cls.onnx", "rec.onnx", "charset.txt"}
+    assert len(trained_pack.charset) == 6625
+
+
+def test_engine_reads_the_samples_with_the_trained_pack(trained_pack):
+    from ocr_engine.engine import OcrEngine
+    from ocr_engine.settings import Settings
+
+    engine = OcrEngine(pack=trained_pack, settings=Settings.from_env(threads=1))
+    assert (engine.recognizer.params.height, engine.recognizer.params.stride) == (32, 4)
+    line = engine.read(str(REPO / "samples" / "line.png"), mode="line").text
+    assert "".join(line.split()) == "光学字符识别OCR2026"  # spacing aside, as the eval scores it
+    receipt = engine.read(str(REPO / "samples" / "receipt.png"), mode="page").text
+    assert "19.80" in receipt and "Total" in receipt
+
+
+def test_trained_pack_keeps_text_left_of_commas(comma_lines, trained_pack):
+    from ocr_engine.engine import OcrEngine
+    from ocr_engine.settings import Settings
+
+    engine = OcrEngine(pack=trained_pack, settings=Settings.from_env(threads=1))
+    reads = [t for t, _ in engine.recognizer.recognize([image for image, _ in comma_lines])]
+    lost = [(truth, read) for (_, truth), read in zip(comma_lines, reads) if left_of_comma_lost(truth, read)]
+    assert not lost
