@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from mangum import Mangum
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ocr_engine import OcrError
@@ -51,15 +52,16 @@ SECURITY_HEADERS = {
 }
 
 
-def secure(response, request_id: str, path: str):
-    """Every response: its request id, the security headers (a route's own CSP kept), and
-    no caching of API answers (they hold users' text)."""
-    response.headers["X-Request-Id"] = request_id
+def secure(headers, request_id: str, path: str) -> None:
+    """Every response's headers: its request id, the security headers (a route's own CSP
+    kept), and no caching of API answers (they hold users' text)."""
+    headers["X-Request-Id"] = request_id
     for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
+        headers.setdefault(name, value)
     if path.startswith("/api/") or path == "/healthz":
-        response.headers["Cache-Control"] = "no-store"
-    return response
+        headers["Cache-Control"] = "no-store"
+
+
 for area in (ocr, jobs, web):
     app.include_router(area.router)
 
@@ -68,7 +70,8 @@ def error_response(request: Request, error: OcrError) -> JSONResponse:
     """The error shape, headers included: a 500 is answered outside the middleware."""
     body = ErrorResponse(error=ErrorDetail(code=error.code, message=error.message), request_id=request_id_of(request))
     response = JSONResponse(body.model_dump(), status_code=status_of(error))
-    return secure(response, body.request_id, request.url.path)
+    secure(response.headers, body.request_id, request.url.path)
+    return response
 
 
 def stage_prefix(scope: dict) -> str:
@@ -82,27 +85,45 @@ def stage_prefix(scope: dict) -> str:
     return ""
 
 
-@app.middleware("http")
-async def request_context(request: Request, call_next):
-    started = time.perf_counter()
-    request_id = request_id_of(request)
-    if prefix := stage_prefix(request.scope):
-        request.scope["root_path"] = prefix
-    if settings.api_key and request.url.path.startswith("/api/"):
-        given = request.headers.get("x-api-key", "")
-        if not hmac.compare_digest(given.encode(), settings.api_key.encode()):
-            return error_response(request, Unauthorized("a valid x-api-key header is required"))
-    response = secure(await call_next(request), request_id, request.url.path)
-    fields = {
-        "request_id": request_id,
-        "method": request.method,
-        "path": request.url.path,
-        "status": response.status_code,
-        "latency_ms": round((time.perf_counter() - started) * 1000, 1),
-    }
-    fields.update(getattr(request.state, "log_fields", {}))
-    logger.info("request", extra=fields)
-    return response
+class RequestContext:
+    """Per request: the id, API Gateway's stage prefix, the API key, the headers, the access
+    log. Plain ASGI: Starlette's BaseHTTPMiddleware would hide a client's disconnect from
+    the route, which must see it to cancel the read."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started, status = time.perf_counter(), 500
+        request = Request(scope)
+        request_id, path = request_id_of(request), scope["path"]
+        if prefix := stage_prefix(scope):
+            scope["root_path"] = prefix
+
+        async def send_secured(message):
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                secure(MutableHeaders(scope=message), request_id, path)
+            await send(message)
+
+        try:
+            given = request.headers.get("x-api-key", "")
+            if settings.api_key and path.startswith("/api/") and not hmac.compare_digest(given.encode(),
+                                                                                           settings.api_key.encode()):
+                await error_response(request, Unauthorized("a valid x-api-key header is required"))(scope, receive, send_secured)
+            else:
+                await self.app(scope, receive, send_secured)
+        finally:
+            fields = {"request_id": request_id, "method": scope["method"], "path": path, "status": status,
+                      "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
+            fields.update(scope.get("state", {}).get("log_fields", {}))
+            logger.info("request", extra=fields)
+
+
+app.add_middleware(RequestContext)
 
 
 @app.exception_handler(OcrError)

@@ -15,6 +15,11 @@ class ServiceSettings(Settings):
     #: Largest file of a synchronous request: Lambda caps a request at 6 MB, ~4.4 MB of file
     #: once base64-encoded; larger files go through the jobs API.
     sync_max_bytes: int = Field(4 * 1024 * 1024, gt=0)
+    #: A synchronous read stops with 504 `timeout` after this many seconds (API Gateway gives
+    #: up at 29 s, and the Lambda would go on burning).
+    sync_budget_s: float = Field(25.0, gt=0)
+    #: Most pages of a document read synchronously; longer ones go through the jobs API (413).
+    sync_max_pages: int = Field(20, gt=0)
     #: When set, /api/ needs the header x-api-key (deployed, API Gateway checks the keys).
     api_key: str | None = None
     #: Reads at once in the API (0 = one per available core).

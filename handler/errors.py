@@ -73,6 +73,7 @@ STATUS_BY_CODE = {
     "multiple_files": 400,
     "bad_request": 400,
     "client_disconnected": 400,
+    "cancelled": 400,  # the client went away while its file was read: nobody reads this
     "unauthorized": 401,
     "not_found": 404,
     "method_not_allowed": 405,

@@ -139,7 +139,7 @@ def _read_before_deadline(data: bytes, context) -> OcrResult:
     if context is not None:
         deadline = time.monotonic() + (context.get_remaining_time_in_millis() - folder.deadline_margin_ms) / 1000
     try:
-        return engine.read(data, mode="auto", deadline=deadline)
+        return engine.read(data, mode="auto", budget=deadline)
     except DeadlineExceeded as exc:
         raise Transient(f"too close to the Lambda deadline: {exc.message}") from exc
 

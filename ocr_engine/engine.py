@@ -11,7 +11,8 @@ import numpy as np
 
 from .classify import OrientationClassifier
 from .detect import TextDetector, order_clockwise
-from .errors import DeadlineExceeded, InvalidParameter, TooManyLines
+from .budget import UNLIMITED, Budget
+from .errors import InvalidParameter, TooManyLines
 from .io import ImageInput, Pages, open_pages
 from .layout import reading_order
 from .packs import ModelPack, find_pack
@@ -46,54 +47,59 @@ class OcrEngine:
 
     # --- public API -------------------------------------------------------------
 
-    def read(self, image: ImageInput, mode: str = "auto", deadline: float | None = None) -> OcrResult:
+    def read(self, image: ImageInput, mode: str = "auto", budget: Budget | float | None = None,
+             max_pages: int | None = None) -> OcrResult:
         """Read an image (bytes, path or numpy array in OpenCV's BGR order). A PDF or a
-        multi-page TIFF is read as a document, page by page. With a `deadline` (a
-        `time.monotonic()` value), no page after the first starts once it has passed:
-        DeadlineExceeded says how far the read got."""
-        return self._read(image, mode, as_document=False, deadline=deadline)
+        multi-page TIFF is read as a document, page by page. `budget`: a Budget, or a
+        `time.monotonic()` deadline; once it runs out, no further page or stage starts
+        (DeadlineExceeded / Cancelled say how far the read got). `max_pages` lowers the
+        page limit for this read."""
+        return self._read(image, mode, as_document=False, budget=budget, max_pages=max_pages)
 
-    def read_document(self, data: ImageInput, mode: str = "page", deadline: float | None = None) -> OcrResult:
+    def read_document(self, data: ImageInput, mode: str = "page", budget: Budget | float | None = None,
+                      max_pages: int | None = None) -> OcrResult:
         """Read every page of a PDF or TIFF (an image counts as one page); the result has `pages`."""
-        return self._read(data, mode, as_document=True, deadline=deadline)
+        return self._read(data, mode, as_document=True, budget=budget, max_pages=max_pages)
 
-    def iter_pages(self, data: ImageInput, mode: str = "page", deadline: float | None = None) -> "ReadPages":
+    def iter_pages(self, data: ImageInput, mode: str = "page", budget: Budget | float | None = None) -> "ReadPages":
         """Read pages one at a time: iterate the returned object for `Page`s; it also has
         `count` and `is_document`. Limits are checked before it returns."""
         _check_mode(mode)
         pages = open_pages(data, self.settings)
-        return ReadPages(pages.count, pages.is_document, self._read_pages(pages, mode, {}, deadline))
+        return ReadPages(pages.count, pages.is_document, self._read_pages(pages, mode, {}, _budget(budget)))
 
     # --- pipeline ---------------------------------------------------------------
 
-    def _read(self, source: ImageInput, mode: str, as_document: bool, deadline: float | None) -> OcrResult:
+    def _read(self, source: ImageInput, mode: str, as_document: bool, budget, max_pages: int | None) -> OcrResult:
         _check_mode(mode)
+        settings = self.settings if max_pages is None else self.settings.model_copy(update={"max_pages": max_pages})
         timings: dict[str, float] = {}
         with _timed(timings, "decode"):
-            pages = open_pages(source, self.settings)
-        results = list(self._read_pages(pages, mode, timings, deadline))
+            pages = open_pages(source, settings)
+        results = list(self._read_pages(pages, mode, timings, _budget(budget)))
         return OcrResult(results, is_document=as_document or pages.is_document, timings=timings)
 
-    def _read_pages(self, pages: Pages, mode: str, timings: dict[str, float], deadline: float | None) -> Iterator[Page]:
+    def _read_pages(self, pages: Pages, mode: str, timings: dict[str, float], budget: Budget) -> Iterator[Page]:
         images = iter(pages)
         for number in range(1, pages.count + 1):
-            if deadline is not None and number > 1 and time.monotonic() > deadline:
-                raise DeadlineExceeded(f"the time budget ran out after page {number - 1} of {pages.count}")
+            if number > 1:
+                budget.check(f"after page {number - 1} of {pages.count}")
             with _timed(timings, "decode"):
                 image = next(images)
-            page = self._read_page(image, number, mode, timings)
+            page = self._read_page(image, number, mode, timings, budget)
             del image
             if self.settings.release_memory and mode != "line":
                 release_free_memory()  # the detector's buffers are large; line reads stay flat without
             yield page
 
-    def _read_page(self, image: np.ndarray, number: int, mode: str, timings: dict[str, float]) -> Page:
+    def _read_page(self, image: np.ndarray, number: int, mode: str, timings: dict[str, float], budget: Budget) -> Page:
         height, width = image.shape[:2]
         if mode == "line":
             lines = self._read_as_line(image, timings)
         else:
             with _timed(timings, "detect"):
                 boxes, _ = self.detector.detect(image)
+            budget.check(f"after finding the lines of page {number}")
             if mode == "auto" and not len(boxes):
                 # the detector saw no text (a crop of a word or two can be too small for it):
                 # try the whole image as a line, kept only if the recogniser is sure of it
@@ -175,6 +181,12 @@ class OcrEngine:
             if reading[2] > readings[i][2]:
                 readings[i] = reading
         return [(text, confidence) for text, confidence, _ in readings]
+
+
+def _budget(budget: Budget | float | None) -> Budget:
+    if budget is None:
+        return UNLIMITED
+    return budget if isinstance(budget, Budget) else Budget(deadline=budget)
 
 
 @dataclass

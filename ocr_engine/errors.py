@@ -65,9 +65,15 @@ class InvalidParameter(OcrError):
 
 
 class DeadlineExceeded(OcrError):
-    """The caller's time budget ran out between pages."""
+    """The caller's time budget ran out (checked between pages and stages)."""
 
     code = "timeout"
+
+
+class Cancelled(OcrError):
+    """The caller gave up on the read (its client went away)."""
+
+    code = "cancelled"
 
 
 class SettingsError(OcrError):

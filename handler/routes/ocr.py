@@ -9,6 +9,7 @@ import anyio
 from fastapi import APIRouter, Request
 
 from ocr_engine import MODES, OcrResult
+from ocr_engine.budget import Budget
 from ocr_engine import errors as engine_errors
 
 from ..dependencies import MODEL, engine, inference_slots, request_id_of, settings
@@ -49,8 +50,26 @@ router = APIRouter()
 async def ocr(request: Request, mode: Literal["auto", "line", "page"] | None = None) -> OcrResponse:
     data, form_mode = await _upload(request)
     chosen = form_mode or mode or "auto"  # the engine checks it, before any work
+    budget = Budget.within(settings.sync_budget_s)
     started = time.perf_counter()
-    result = await anyio.to_thread.run_sync(lambda: engine.read(data, mode=chosen), limiter=inference_slots)
+    failure: Exception | None = None
+    async with anyio.create_task_group() as watchers:
+        if "aws.event" not in request.scope:  # behind API Gateway the request is whole before it runs
+            watchers.start_soon(_cancel_when_client_leaves, request, budget)
+        try:
+            result = await anyio.to_thread.run_sync(
+                lambda: engine.read(data, mode=chosen, budget=budget, max_pages=settings.sync_max_pages),
+                limiter=inference_slots,
+            )
+        except Exception as exc:  # raised below, outside the group (which would wrap it in an ExceptionGroup)
+            failure = exc
+        finally:
+            watchers.cancel_scope.cancel()
+    if isinstance(failure, engine_errors.TooManyPages):
+        raise engine_errors.TooManyPages(f"{failure.message} of a synchronous request; send longer documents "
+                                         "through the async jobs API (POST /api/v1/jobs)")
+    if failure is not None:
+        raise failure
     elapsed = time.perf_counter() - started
     request.state.log_fields = {
         "bytes": len(data),
@@ -61,6 +80,13 @@ async def ocr(request: Request, mode: Literal["auto", "line", "page"] | None = N
         "elapsed_ms": round(elapsed * 1000, 1),
     }
     return _response(result, elapsed, request_id_of(request))
+
+
+async def _cancel_when_client_leaves(request: Request, budget: Budget) -> None:
+    """A client that disconnects cancels its read (at the engine's next check)."""
+    while not await request.is_disconnected():
+        await anyio.sleep(0.25)
+    budget.cancelled.set()
 
 
 async def _upload(request: Request) -> tuple[bytes, str | None]:

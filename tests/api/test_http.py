@@ -266,3 +266,42 @@ def test_a_client_that_leaves_mid_upload_is_logged_as_info_not_an_error():
     assert any(r.get("status") == 400 and r.get("path") == OCR for r in records), server.logs()[-2000:]
     assert not any(r.get("level") in ("ERROR", "CRITICAL") for r in records)
     assert "Traceback" not in server.logs()
+
+
+def test_a_synchronous_read_has_a_time_budget_and_a_page_cap():
+    server = LiveServer(env={"OCR_SYNC_BUDGET_S": "0.05", "OCR_SYNC_MAX_PAGES": "2"})
+    try:
+        receipt = Image.open(SAMPLES / "receipt.png").convert("RGB")
+        with httpx.Client(base_url=server.url, timeout=60) as c:
+            slow = c.post(OCR, content=(EVAL / "pages" / "sroie_079.jpg").read_bytes(), headers={"content-type": "image/jpeg"})
+            assert_error(slow, 504, "timeout")
+            pdf = encode(receipt, "PDF", save_all=True, append_images=[receipt, receipt], resolution=100)
+            long = c.post(OCR, content=pdf, headers={"content-type": "application/pdf"})
+            assert_error(long, 413, "too_many_pages")
+            assert "/api/v1/jobs" in long.json()["error"]["message"]
+    finally:
+        server.stop()
+
+
+def test_a_client_that_leaves_during_the_read_cancels_it():
+    receipt = Image.open(EVAL / "pages" / "sroie_352.jpg").convert("RGB")
+    tall = Image.new("RGB", (receipt.width, 4 * receipt.height))  # seconds of work
+    for k in range(4):
+        tall.paste(receipt, (0, k * receipt.height))
+    body = encode(tall, "JPEG", quality=90)
+    server = LiveServer()
+    try:
+        port = int(server.url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+            sock.sendall(f"POST {OCR}?mode=page HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\n"
+                         f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body)
+        with httpx.Client(base_url=server.url, timeout=60) as c:
+            for _ in range(200):
+                if OCR in server.logs():
+                    break
+                c.get("/healthz")
+    finally:
+        server.stop()
+    records = [json.loads(line) for line in server.logs().splitlines() if line.startswith("{")]
+    (read,) = [r for r in records if r.get("path") == OCR]
+    assert read["status"] == 400, read  # cancelled: nobody was there to answer

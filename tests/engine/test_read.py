@@ -171,18 +171,35 @@ def test_iter_pages_yields_one_page_at_a_time(engine):
     assert [page.number for page in pages] == [2, 3]
 
 
-def test_a_deadline_stops_a_document_between_pages_and_says_where(engine):
+def test_a_budget_stops_a_read_between_pages_and_stages_and_says_where(engine):
     import time
 
-    from ocr_engine.errors import DeadlineExceeded
+    from ocr_engine.budget import Budget
+    from ocr_engine.errors import Cancelled, DeadlineExceeded
 
     line = Image.open(SAMPLES / "line.png").convert("RGB")
     pdf = encode(line, "PDF", save_all=True, append_images=[line, line], resolution=100)
     with pytest.raises(DeadlineExceeded, match="after page 1 of 3") as raised:
-        engine.read(pdf, deadline=time.monotonic())
+        engine.read(pdf, mode="line", budget=time.monotonic())
     assert raised.value.code == "timeout"
-    assert len(engine.read(pdf, deadline=time.monotonic() + 600).pages) == 3
-    pages = engine.iter_pages(pdf, deadline=time.monotonic())
+    with pytest.raises(DeadlineExceeded, match="after finding the lines of page 1"):
+        engine.read(pdf, mode="page", budget=time.monotonic())
+    assert len(engine.read(pdf, budget=time.monotonic() + 600).pages) == 3
+    pages = engine.iter_pages(pdf, mode="line", budget=time.monotonic())
     assert next(pages).number == 1
     with pytest.raises(DeadlineExceeded):
         next(pages)
+    gone = Budget()
+    gone.cancelled.set()  # the caller's client went away
+    with pytest.raises(Cancelled):
+        engine.read(pdf, mode="page", budget=gone)
+
+
+def test_max_pages_lowers_the_page_limit_for_one_read(engine):
+    from ocr_engine.errors import TooManyPages
+
+    line = Image.open(SAMPLES / "line.png").convert("RGB")
+    pdf = encode(line, "PDF", save_all=True, append_images=[line, line], resolution=100)
+    with pytest.raises(TooManyPages, match="limit is 2"):
+        engine.read(pdf, max_pages=2)
+    assert len(engine.read(pdf, max_pages=3).pages) == 3
