@@ -84,6 +84,7 @@ STATUS_BY_CODE = {
     "too_many_lines": 413,
     "unsupported_media_type": 415,
     "invalid_parameter": 422,
+    "document_too_complex": 422,
     "internal_error": 500,
     "model_pack_error": 500,  # the engine loads its pack at import: a broken deployment
     "invalid_settings": 500,  # so are malformed OCR_* variables

@@ -28,6 +28,12 @@ class InvalidDocument(OcrError):
     code = "invalid_document"
 
 
+class DocumentTooComplex(OcrError):
+    """A document whose page needs more memory or time to render than allowed (a bomb)."""
+
+    code = "document_too_complex"
+
+
 class EncryptedDocument(OcrError):
     code = "encrypted_document"
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import os
 import struct
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,8 +15,8 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .errors import (
+    DocumentTooComplex,
     EmptyInput,
-    EncryptedDocument,
     ImageTooLarge,
     ImageTooSmall,
     InputTooLarge,
@@ -27,6 +26,7 @@ from .errors import (
     TooManyPages,
     UnsupportedMediaType,
 )
+from .pdf_render import PdfRenderer
 from .settings import Settings
 
 ImageInput = bytes | bytearray | memoryview | str | os.PathLike | np.ndarray
@@ -49,8 +49,6 @@ MEDIA_TYPES = {
 DECODE_ERRORS = (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, TypeError, IndexError,
                  KeyError, ZeroDivisionError, struct.error)
 
-# PDFium is not thread-safe: one document operation at a time per process.
-_PDFIUM_LOCK = threading.Lock()
 
 
 _BMP_HEADER_SIZES = {12, 16, 40, 52, 56, 64, 108, 124}  # BITMAPCOREHEADER ... BITMAPV5HEADER
@@ -261,50 +259,30 @@ def _flatten_alpha(bgr: np.ndarray, alpha: np.ndarray) -> np.ndarray:
 
 
 def _pdf_pages(data: bytes, settings: Settings) -> Pages:
-    import pypdfium2 as pdfium
-
-    with _PDFIUM_LOCK:
-        try:
-            pdf = pdfium.PdfDocument(data)
-        except pdfium.PdfiumError as exc:
-            if "password" in str(exc).lower():
-                raise EncryptedDocument("the PDF is encrypted with a password; send an unlocked copy") from None
-            raise InvalidDocument(f"cannot read the PDF: {_reason(exc)}") from None
-        count = len(pdf)
+    renderer = PdfRenderer(data, settings.pdf_memory_mb, settings.pdf_page_timeout_s)
+    count = renderer.count
     if count == 0:
-        pdf.close()
+        renderer.close()
         raise InvalidDocument("the PDF has no pages")
     if count > settings.max_pages:
-        pdf.close()
+        renderer.close()
         raise TooManyPages(f"the PDF has {count} pages; the limit is {settings.max_pages}")
-    return Pages(count, True, _render_pdf(pdf, count, settings))
+    return Pages(count, True, _render_pdf(renderer, count, settings))
 
 
-def _render_pdf(pdf, count: int, settings: Settings) -> Iterator[np.ndarray]:
-    import pypdfium2 as pdfium
-
+def _render_pdf(renderer: PdfRenderer, count: int, settings: Settings) -> Iterator[np.ndarray]:
     try:
         for index in range(count):
-            with _PDFIUM_LOCK:
-                try:
-                    page = pdf[index]
-                except pdfium.PdfiumError as exc:  # a broken or looping page tree
-                    raise InvalidDocument(f"cannot read page {index + 1} of {count}: {_reason(exc)}") from None
-                try:
-                    width_pt, height_pt = page.get_size()
-                    scale = _pdf_scale(width_pt, height_pt, settings)
-                    check_dimensions(round(width_pt * scale), round(height_pt * scale), settings, f"page {index + 1}")
-                    bitmap = page.render(scale=scale, may_draw_forms=True)
-                    image = bitmap.to_numpy().copy()  # BGR(x); copy so PDFium's buffer can go
-                    bitmap.close()
-                except pdfium.PdfiumError as exc:
-                    raise InvalidDocument(f"cannot render page {index + 1} of {count}: {_reason(exc)}") from None
-                finally:
-                    page.close()
+            try:
+                width_pt, height_pt = renderer.size(index)
+                scale = _pdf_scale(width_pt, height_pt, settings)
+                check_dimensions(round(width_pt * scale), round(height_pt * scale), settings, f"page {index + 1}")
+                image = renderer.render(index, scale)
+            except (InvalidDocument, DocumentTooComplex) as exc:
+                raise type(exc)(f"page {index + 1} of {count}: {exc.message}") from None
             yield array_to_bgr(image)
     finally:
-        with _PDFIUM_LOCK:
-            pdf.close()
+        renderer.close()
 
 
 def _pdf_scale(width_pt: float, height_pt: float, settings: Settings) -> float:

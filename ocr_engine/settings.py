@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     max_lines: int = Field(2_000, gt=0)
     #: Resolution at which PDF pages are rendered.
     pdf_dpi: int = Field(200, gt=0)
+    #: PDF pages are rendered in a child process with this much address space, megabytes...
+    pdf_memory_mb: int = Field(1536, ge=256)
+    #: ...and this long for each page, seconds; past either, `document_too_complex`.
+    pdf_page_timeout_s: float = Field(30.0, gt=0)
     #: 1: give freed memory back to the OS after every page read with the detector (glibc's
     #: malloc_trim), so RSS returns to its baseline between calls; 0: keep it for speed.
     release_memory: int = 1

@@ -14,6 +14,7 @@ from ocr_engine.io import open_pages
 from tests.conftest import SAMPLES
 
 MUTATIONS_PER_FORMAT = 4000
+PDF_MUTATIONS = 150  # each PDF starts its renderer process (ocr_engine/pdf_render.py): ~0.1 s
 
 
 def seeds() -> dict[str, bytes]:
@@ -44,7 +45,7 @@ def test_mutated_files_decode_or_fail_with_a_typed_error(fmt):
     rng = random.Random(f"fuzz-{fmt}")
     seed = seeds()[fmt]
     escaped = []
-    for _ in range(MUTATIONS_PER_FORMAT):
+    for _ in range(PDF_MUTATIONS if fmt == "pdf" else MUTATIONS_PER_FORMAT):
         data = bytearray(seed)
         for _ in range(rng.randint(1, 4)):
             data[rng.randrange(len(data))] = rng.randrange(256)
