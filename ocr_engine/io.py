@@ -160,6 +160,13 @@ def open_pages(source: ImageInput, settings: Settings) -> Pages:
 
 
 def _image_pages(src: Source, settings: Settings) -> Pages:
+    if src.format == "jpeg":
+        # Each progressive scan is a pass over the whole image: a blank 4000 x 4000 JPEG of
+        # 40,000 scans took 44 s to decode. Start-of-scan markers cannot occur inside the
+        # entropy-coded data (0xFF is stuffed there), so counting them bounds the scans.
+        scans = src.data.count(b"\xff\xda")
+        if scans > settings.max_jpeg_scans:
+            raise InvalidImage(f"the JPEG has {scans} scans; photos have a few, and the limit is {settings.max_jpeg_scans}")
     try:
         image = Image.open(io.BytesIO(src.data), formats=[_PILLOW_FORMATS[src.format]])
         frames = getattr(image, "n_frames", 1)

@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     max_side: int = Field(16_384, gt=0)
     #: Shortest side of an image that can hold text, in pixels.
     min_side: int = Field(8, gt=0)
+    #: Most scans (progressive passes) in a JPEG: each costs a full decode pass.
+    max_jpeg_scans: int = Field(100, gt=0)
     #: Most pages read from one PDF or multi-page TIFF.
     max_pages: int = Field(200, gt=0)
     #: Most text lines reported for one page.

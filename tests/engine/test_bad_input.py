@@ -161,3 +161,19 @@ def test_memory_returns_to_baseline_after_page_reads(engine):
     grown = process.memory_info().rss - baseline
     # the detector needs a few hundred MiB for a receipt; it must be handed back
     assert grown < 40 * 2**20, f"RSS stayed {grown / 2**20:.0f} MiB above its baseline"
+
+
+def test_a_jpeg_of_thousands_of_scans_is_refused_before_decoding(engine):
+    import time
+
+    progressive = encode(Image.new("L", (64, 64), 255), "JPEG", progressive=True)
+    first_scan = progressive.index(b"\xff\xda")
+    # repeat the last scan until the file holds 5,000: a decoder would make 5,000 passes
+    last_scan = progressive.rindex(b"\xff\xda")
+    bomb = progressive[:last_scan] + progressive[last_scan:-2] * 5000 + b"\xff\xd9"
+    assert first_scan < last_scan and bomb.count(b"\xff\xda") > 5000
+    started = time.monotonic()
+    with pytest.raises(InvalidImage, match="scans"):
+        engine.read(bomb)
+    assert time.monotonic() - started < 1
+    assert engine.read(progressive, mode="line") is not None  # an ordinary progressive JPEG still reads
