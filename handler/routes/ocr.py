@@ -83,9 +83,11 @@ async def ocr(request: Request, mode: Literal["auto", "line", "page"] | None = N
 
 
 async def _cancel_when_client_leaves(request: Request, budget: Budget) -> None:
-    """A client that disconnects cancels its read (at the engine's next check)."""
-    while not await request.is_disconnected():
-        await anyio.sleep(0.25)
+    """A client that disconnects cancels its read (at the engine's next check). The body has
+    been read, so the next ASGI message is the disconnect: wait for it (a polling peek can
+    miss it while the server is not reading the socket)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
     budget.cancelled.set()
 
 
