@@ -87,13 +87,7 @@ class MobileNetV1Enhance(nn.Module):
         self.blocks = nn.Sequential(*blocks)
         self.pool = nn.MaxPool2d(2, 2)
 
-    def forward(self, x, frozen_blocks: int = 0):
-        if frozen_blocks:
-            # frozen layers need no graph: their backward (depthwise convolutions above all)
-            # would be most of a CPU training step
-            with torch.no_grad():
-                x = self.blocks[:frozen_blocks](self.stem(x))
-            return self.pool(self.blocks[frozen_blocks:](x))
+    def forward(self, x):
         return self.pool(self.blocks(self.stem(x)))
 
 
@@ -127,10 +121,25 @@ class CRNN(nn.Module):
     def num_classes(self) -> int:
         return self.head.out_features
 
+    def frozen_features(self, x):
+        """What the frozen layers make of `x`, with no graph: their backward (depthwise
+        convolutions above all) would be most of a CPU training step. With nothing
+        frozen, `x` itself."""
+        if not self.frozen_blocks:
+            return x
+        with torch.no_grad():
+            return self.backbone.blocks[: self.frozen_blocks](self.backbone.stem(x))
+
+    def forward_from_frozen(self, features):
+        x = features if self.frozen_blocks else self.backbone.stem(features)
+        x = self.backbone.pool(self.backbone.blocks[self.frozen_blocks :](x))
+        sequence, _ = self.rnn(x.squeeze(2).transpose(1, 2))  # [N, T, 512] -> [N, T, 128]
+        return self.head(self.head_mid(sequence))
+
     def forward(self, x):
-        frozen = self.frozen_blocks if self.training else 0
-        features = self.backbone(x, frozen).squeeze(2).transpose(1, 2)  # [N, T, 512]
-        sequence, _ = self.rnn(features)
+        if self.training and self.frozen_blocks:
+            return self.forward_from_frozen(self.frozen_features(x))
+        sequence, _ = self.rnn(self.backbone(x).squeeze(2).transpose(1, 2))
         return self.head(self.head_mid(sequence))
 
 
