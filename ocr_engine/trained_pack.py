@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ModelPackError
+from .pack_build import replace_with_verified
 from .packs import DEFAULT_PACK, MANIFEST, ModelPack, local_packs_dir, sha256_file
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -106,10 +107,7 @@ def build_trained_pack(name: str, out_dir: Path | None = None, force: bool = Fal
             "files": {p.name: sha256_file(p) for p in sorted(staging.iterdir()) if p.is_file()},
         }
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        ModelPack.load(staging)
-        if target.exists():
-            shutil.rmtree(target)
-        staging.rename(target)
+        replace_with_verified(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     log(f"{target}: built ({sum(p.stat().st_size for p in target.iterdir()) / 1e6:.1f} MB)")

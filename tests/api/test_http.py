@@ -248,6 +248,17 @@ def test_an_api_key_when_configured_is_required():
     assert all(r["request_id"] for r in records)
 
 
+def access_log_once_read(server: LiveServer) -> list[dict]:
+    """The server's log records once it has logged a request to OCR (it notices a client
+    that left on its next read of the socket; health checks keep it busy meanwhile)."""
+    with httpx.Client(base_url=server.url, timeout=60) as c:
+        for _ in range(200):
+            if OCR in server.logs():
+                break
+            c.get("/healthz")
+    return [json.loads(line) for line in server.logs().splitlines() if line.startswith("{")]
+
+
 def test_a_client_that_leaves_mid_upload_is_logged_as_info_not_an_error():
     server = LiveServer()
     try:
@@ -255,14 +266,9 @@ def test_a_client_that_leaves_mid_upload_is_logged_as_info_not_an_error():
         with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
             sock.sendall(f"POST {OCR} HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: 100000\r\n\r\n".encode()
                          + b"\x89PNG" + b"\0" * 1000)
-        with httpx.Client(base_url=server.url, timeout=60) as c:
-            for _ in range(50):  # the server notices the disconnect on its next read
-                if OCR in server.logs():
-                    break
-                c.get("/healthz")
+        records = access_log_once_read(server)
     finally:
         server.stop()
-    records = [json.loads(line) for line in server.logs().splitlines() if line.startswith("{")]
     assert any(r.get("status") == 400 and r.get("path") == OCR for r in records), server.logs()[-2000:]
     assert not any(r.get("level") in ("ERROR", "CRITICAL") for r in records)
     assert "Traceback" not in server.logs()
@@ -295,13 +301,8 @@ def test_a_client_that_leaves_during_the_read_cancels_it():
         with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
             sock.sendall(f"POST {OCR}?mode=page HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\n"
                          f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body)
-        with httpx.Client(base_url=server.url, timeout=60) as c:
-            for _ in range(200):
-                if OCR in server.logs():
-                    break
-                c.get("/healthz")
+        records = access_log_once_read(server)
     finally:
         server.stop()
-    records = [json.loads(line) for line in server.logs().splitlines() if line.startswith("{")]
     (read,) = [r for r in records if r.get("path") == OCR]
     assert read["status"] == 400, read  # cancelled: nobody was there to answer
