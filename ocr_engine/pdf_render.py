@@ -26,6 +26,7 @@ _ERRORS = {"invalid_document": InvalidDocument, "encrypted_document": EncryptedD
 class PdfRenderer:
     def __init__(self, data: bytes, memory_mb: int, page_timeout_s: float):
         self.page_timeout_s = page_timeout_s
+        self._pending = bytearray()  # read from the child, not yet taken
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
         # -P: the child's own folder (which holds ocr_engine/io.py) must not shadow the stdlib
         self.process = subprocess.Popen([sys.executable, "-P", str(CHILD)], stdin=subprocess.PIPE,
@@ -34,18 +35,19 @@ class PdfRenderer:
             limits = {"memory_bytes": memory_mb * 1024 * 1024}
             self.process.stdin.write(json.dumps(limits).encode() + b"\n" + struct.pack(">Q", len(data)) + data)
             self.process.stdin.flush()
-            self.count = self._answer("opening the PDF")["pages"]
+            self.count = self._answer(time.monotonic() + page_timeout_s, "opening the PDF")["pages"]
         except BaseException:
             self.close()
             raise
 
     def size(self, index: int) -> tuple[float, float]:
-        width, height = self._ask(f"SIZE {index}", f"reading page {index + 1}")["size"]
+        width, height = self._ask(f"SIZE {index}", f"reading page {index + 1}")[0]["size"]
         return width, height
 
     def render(self, index: int, scale: float) -> np.ndarray:
-        shape = self._ask(f"RENDER {index} {scale!r}", f"rendering page {index + 1}")["shape"]
-        pixels = self._read(int(np.prod(shape)), f"rendering page {index + 1}")
+        message, stop = self._ask(f"RENDER {index} {scale!r}", f"rendering page {index + 1}")
+        shape = message["shape"]
+        pixels = self._take(int(np.prod(shape)), stop, f"rendering page {index + 1}")
         return np.frombuffer(pixels, np.uint8).reshape(shape)
 
     def close(self) -> None:
@@ -55,38 +57,43 @@ class PdfRenderer:
         for pipe in (self.process.stdin, self.process.stdout):
             pipe.close()
 
-    def _ask(self, request: str, doing: str) -> dict:
+    def _ask(self, request: str, doing: str) -> tuple[dict, float]:
+        """Send one request; its answer and the moment its page's time runs out."""
+        stop = time.monotonic() + self.page_timeout_s
         try:
             self.process.stdin.write(request.encode() + b"\n")
             self.process.stdin.flush()
         except BrokenPipeError:
             raise self._over_budget(doing) from None
-        return self._answer(doing)
+        return self._answer(stop, doing), stop
 
-    def _answer(self, doing: str) -> dict:
-        line = b""
-        while not line.endswith(b"\n"):
-            chunk = self._read(1, doing)
-            line += chunk
-        message = json.loads(line)
+    def _answer(self, stop: float, doing: str) -> dict:
+        while b"\n" not in self._pending:
+            self._fill(stop, doing)
+        end = self._pending.index(b"\n")
+        message = json.loads(self._pending[:end])
+        del self._pending[: end + 1]
         if "error" in message:
             raise _ERRORS.get(message.get("code"), InvalidDocument)(f"cannot read the PDF: {message['error']}")
         return message
 
-    def _read(self, size: int, doing: str) -> bytes:
-        """Exactly `size` bytes from the child, or over budget when it dies or takes longer
-        than a page may."""
-        out, stop = bytearray(), time.monotonic() + self.page_timeout_s
+    def _take(self, size: int, stop: float, doing: str) -> bytes:
+        while len(self._pending) < size:
+            self._fill(stop, doing)
+        taken = bytes(self._pending[:size])
+        del self._pending[:size]
+        return taken
+
+    def _fill(self, stop: float, doing: str) -> None:
+        """More bytes from the child, or over budget when it dies or its page's time is up."""
+        left = stop - time.monotonic()
         stream = self.process.stdout
-        while len(out) < size:
-            left = stop - time.monotonic()
-            if left <= 0 or not select.select([stream], [], [], left)[0]:
-                raise self._over_budget(doing)
-            chunk = os.read(stream.fileno(), min(size - len(out), 1 << 20))
-            if not chunk:
-                raise self._over_budget(doing)
-            out += chunk
-        return bytes(out)
+        if left <= 0 or not select.select([stream], [], [], left)[0]:
+            raise self._over_budget(doing)
+        chunk = os.read(stream.fileno(), 1 << 20)
+        if not chunk:
+            raise self._over_budget(doing)
+        self._pending += chunk
 
     def _over_budget(self, doing: str) -> DocumentTooComplex:
         self.close()
