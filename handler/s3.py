@@ -20,6 +20,7 @@ from aws_lambda_powertools.utilities.data_classes import S3Event, SQSRecord
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ocr_engine import OcrEngine, OcrError, OcrResult
+from ocr_engine.budget import Budget
 from ocr_engine.errors import DeadlineExceeded, InputTooLarge
 from ocr_engine.runtime import limit_malloc_arenas
 
@@ -135,11 +136,11 @@ def process(obj: S3Object, context) -> None:
 def _read_before_deadline(data: bytes, context) -> OcrResult:
     """The engine's read, stopping between pages (as a transient failure: the message
     returns) well before the Lambda deadline rather than being killed mid-write."""
-    deadline = None
+    budget = None
     if context is not None:
-        deadline = time.monotonic() + (context.get_remaining_time_in_millis() - folder.deadline_margin_ms) / 1000
+        budget = Budget.within((context.get_remaining_time_in_millis() - folder.deadline_margin_ms) / 1000)
     try:
-        return engine.read(data, mode="auto", budget=deadline)
+        return engine.read(data, mode="auto", budget=budget)
     except DeadlineExceeded as exc:
         raise Transient(f"too close to the Lambda deadline: {exc.message}") from exc
 

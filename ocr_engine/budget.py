@@ -27,5 +27,3 @@ class Budget:
         if self.deadline is not None and time.monotonic() > self.deadline:
             raise DeadlineExceeded(f"the time budget ran out {progress}")
 
-
-UNLIMITED = Budget()

@@ -11,7 +11,7 @@ import numpy as np
 
 from .classify import OrientationClassifier
 from .detect import TextDetector, order_clockwise
-from .budget import UNLIMITED, Budget
+from .budget import Budget
 from .errors import InvalidParameter, TooManyLines
 from .io import ImageInput, Pages, open_pages
 from .layout import reading_order
@@ -47,26 +47,26 @@ class OcrEngine:
 
     # --- public API -------------------------------------------------------------
 
-    def read(self, image: ImageInput, mode: str = "auto", budget: Budget | float | None = None,
+    def read(self, image: ImageInput, mode: str = "auto", budget: Budget | None = None,
              max_pages: int | None = None) -> OcrResult:
         """Read an image (bytes, path or numpy array in OpenCV's BGR order). A PDF or a
-        multi-page TIFF is read as a document, page by page. `budget`: a Budget, or a
-        `time.monotonic()` deadline; once it runs out, no further page or stage starts
+        multi-page TIFF is read as a document, page by page. `budget`: once it runs
+        out (its deadline passes or its caller cancels), no further page or stage starts
         (DeadlineExceeded / Cancelled say how far the read got). `max_pages` lowers the
         page limit for this read."""
         return self._read(image, mode, as_document=False, budget=budget, max_pages=max_pages)
 
-    def read_document(self, data: ImageInput, mode: str = "page", budget: Budget | float | None = None,
+    def read_document(self, data: ImageInput, mode: str = "page", budget: Budget | None = None,
                       max_pages: int | None = None) -> OcrResult:
         """Read every page of a PDF or TIFF (an image counts as one page); the result has `pages`."""
         return self._read(data, mode, as_document=True, budget=budget, max_pages=max_pages)
 
-    def iter_pages(self, data: ImageInput, mode: str = "page", budget: Budget | float | None = None) -> "ReadPages":
+    def iter_pages(self, data: ImageInput, mode: str = "page", budget: Budget | None = None) -> "ReadPages":
         """Read pages one at a time: iterate the returned object for `Page`s; it also has
         `count` and `is_document`. Limits are checked before it returns."""
         _check_mode(mode)
         pages = open_pages(data, self.settings)
-        return ReadPages(pages.count, pages.is_document, self._read_pages(pages, mode, {}, _budget(budget)))
+        return ReadPages(pages.count, pages.is_document, self._read_pages(pages, mode, {}, budget or Budget()))
 
     # --- pipeline ---------------------------------------------------------------
 
@@ -76,7 +76,7 @@ class OcrEngine:
         timings: dict[str, float] = {}
         with _timed(timings, "decode"):
             pages = open_pages(source, settings)
-        results = list(self._read_pages(pages, mode, timings, _budget(budget)))
+        results = list(self._read_pages(pages, mode, timings, budget or Budget()))
         return OcrResult(results, is_document=as_document or pages.is_document, timings=timings)
 
     def _read_pages(self, pages: Pages, mode: str, timings: dict[str, float], budget: Budget) -> Iterator[Page]:
@@ -181,12 +181,6 @@ class OcrEngine:
             if reading[2] > readings[i][2]:
                 readings[i] = reading
         return [(text, confidence) for text, confidence, _ in readings]
-
-
-def _budget(budget: Budget | float | None) -> Budget:
-    if budget is None:
-        return UNLIMITED
-    return budget if isinstance(budget, Budget) else Budget(deadline=budget)
 
 
 @dataclass
