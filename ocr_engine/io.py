@@ -49,8 +49,6 @@ MEDIA_TYPES = {
 DECODE_ERRORS = (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, TypeError, IndexError,
                  KeyError, ZeroDivisionError, struct.error)
 
-
-
 _BMP_HEADER_SIZES = {12, 16, 40, 52, 56, 64, 108, 124}  # BITMAPCOREHEADER ... BITMAPV5HEADER
 
 

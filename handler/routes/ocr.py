@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Literal
 
 import anyio
@@ -50,26 +51,14 @@ router = APIRouter()
 async def ocr(request: Request, mode: Literal["auto", "line", "page"] | None = None) -> OcrResponse:
     data, form_mode = await _upload(request)
     chosen = form_mode or mode or "auto"  # the engine checks it, before any work
-    budget = Budget.within(settings.sync_budget_s)
     started = time.perf_counter()
-    failure: Exception | None = None
-    async with anyio.create_task_group() as watchers:
-        if "aws.event" not in request.scope:  # behind API Gateway the request is whole before it runs
-            watchers.start_soon(_cancel_when_client_leaves, request, budget)
-        try:
-            result = await anyio.to_thread.run_sync(
-                lambda: engine.read(data, mode=chosen, budget=budget, max_pages=settings.sync_max_pages),
-                limiter=inference_slots,
-            )
-        except Exception as exc:  # raised below, outside the group (which would wrap it in an ExceptionGroup)
-            failure = exc
-        finally:
-            watchers.cancel_scope.cancel()
-    if isinstance(failure, engine_errors.TooManyPages):
-        raise engine_errors.TooManyPages(f"{failure.message} of a synchronous request; send longer documents "
-                                         "through the async jobs API (POST /api/v1/jobs)")
-    if failure is not None:
-        raise failure
+    try:
+        result = await _read_unless_client_leaves(
+            request, lambda budget: engine.read(data, mode=chosen, budget=budget, max_pages=settings.sync_max_pages)
+        )
+    except engine_errors.TooManyPages as exc:
+        raise engine_errors.TooManyPages(f"{exc.message} of a synchronous request; send longer documents "
+                                         "through the async jobs API (POST /api/v1/jobs)") from None
     elapsed = time.perf_counter() - started
     request.state.log_fields = {
         "bytes": len(data),
@@ -79,13 +68,32 @@ async def ocr(request: Request, mode: Literal["auto", "line", "page"] | None = N
         "mode": chosen,
         "elapsed_ms": round(elapsed * 1000, 1),
     }
-    return _response(result, elapsed, request_id_of(request))
+    return OcrResponse.of(result, elapsed, MODEL, request_id_of(request))
+
+
+async def _read_unless_client_leaves(request: Request, read: Callable[[Budget], OcrResult]) -> OcrResult:
+    """`read(budget)` on an inference thread, within the synchronous budget; a client that
+    disconnects cancels it at the engine's next check (behind API Gateway the request is
+    whole before it runs, and the budget alone bounds it)."""
+    budget = Budget.within(settings.sync_budget_s)
+    failure: Exception | None = None
+    async with anyio.create_task_group() as watchers:
+        if "aws.event" not in request.scope:
+            watchers.start_soon(_cancel_when_client_leaves, request, budget)
+        try:
+            result = await anyio.to_thread.run_sync(lambda: read(budget), limiter=inference_slots)
+        except Exception as exc:  # raised below, outside the group (which would wrap it in an ExceptionGroup)
+            failure = exc
+        finally:
+            watchers.cancel_scope.cancel()
+    if failure is not None:
+        raise failure
+    return result
 
 
 async def _cancel_when_client_leaves(request: Request, budget: Budget) -> None:
-    """A client that disconnects cancels its read (at the engine's next check). The body has
-    been read, so the next ASGI message is the disconnect: wait for it (a polling peek can
-    miss it while the server is not reading the socket)."""
+    """The body has been read, so the next ASGI message is the disconnect: wait for it (a
+    polling peek can miss it while the server is not reading the socket)."""
     while (await request.receive())["type"] != "http.disconnect":
         pass
     budget.cancelled.set()
@@ -125,6 +133,3 @@ async def _upload(request: Request) -> tuple[bytes, str | None]:
         "(field `image`), an image/* or application/pdf body, or application/octet-stream"
     )
 
-
-def _response(result: OcrResult, elapsed: float, request_id: str) -> OcrResponse:
-    return OcrResponse.of(result, elapsed, MODEL, request_id)
