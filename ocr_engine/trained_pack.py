@@ -21,7 +21,7 @@ BUILDER_VERSION = 1
 
 @dataclass(frozen=True)
 class TrainedRecipe:
-    rec_file: str  # relative to the repository root
+    rec_file: str  # relative to the repository root, or absolute
     version: str
     weights: str
     precision: str  # of the recogniser
@@ -29,6 +29,7 @@ class TrainedRecipe:
     stride: int  # input pixels per output frame
     min_width: int  # strips are padded to at least this width
     manifest_note: str  # training/MANIFEST: how the model was made and measured
+    made_by: str = "this repository"
 
 
 TRAINED_RECIPES = {
@@ -50,7 +51,13 @@ def build_trained_pack(name: str, out_dir: Path | None = None, force: bool = Fal
                        base_dir: Path | None = None) -> Path:
     """Build `name` into `out_dir/<name>`; det and cls are copied from the default pack in
     `base_dir` (default: `out_dir`), built there first if missing."""
-    recipe = TRAINED_RECIPES[name]
+    return build_recogniser_pack(name, TRAINED_RECIPES[name], out_dir, force, log, base_dir)
+
+
+def build_recogniser_pack(name: str, recipe: TrainedRecipe, out_dir: Path | None = None, force: bool = False,
+                          log=print, base_dir: Path | None = None) -> Path:
+    """A pack around `recipe`'s recogniser (a committed one, or one `ocr train --from` just
+    exported: `rec_file` may be absolute)."""
     out_dir = Path(out_dir) if out_dir else local_packs_dir()
     target = out_dir / name
     rec_source = REPO_ROOT / recipe.rec_file
@@ -100,7 +107,7 @@ def build_trained_pack(name: str, out_dir: Path | None = None, force: bool = Fal
             "precision": "int8",
             "builder_version": BUILDER_VERSION,
             "license": "Apache-2.0 (PaddleOCR weights; the recogniser fine-tuned by this project)",
-            "source": {"package": "this repository", "file": recipe.rec_file, "sha256": rec_sha,
+            "source": {"package": recipe.made_by, "file": recipe.rec_file, "sha256": rec_sha,
                        "weights": recipe.weights, "training": recipe.manifest_note},
             "built_with": {"onnx": onnx.__version__, "onnxruntime": onnxruntime.__version__},
             "models": models,

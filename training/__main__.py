@@ -1,4 +1,5 @@
-"""`python -m training COMMAND` (also `ocr train ...`): data, train, eval, export, slim, measure, curve."""
+"""`python -m training COMMAND` (also `ocr train ...`): data, train, eval, export, slim, measure, curve,
+domain, check. `ocr train --from MODEL ...` is `domain --from MODEL ...`: a user's own characters and text."""
 
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ def _log(message: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] and argv[0].split("=")[0] == "--from":
+        argv = ["domain", *argv]
     parser = argparse.ArgumentParser(prog="python -m training", description="Train and export the project's CRNN recogniser.")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -59,7 +63,29 @@ def main(argv: list[str] | None = None) -> int:
     curve = commands.add_parser("curve", help="a run's learning curve as a Markdown table")
     curve.add_argument("--run", type=Path, required=True)
 
+    domain = commands.add_parser("domain", help="fine-tune a trained model for your own characters and text, "
+                                 "and build a pack of it (also `ocr train --from MODEL ...`)")
+    domain.add_argument("--from", dest="base", required=True, help="the model to start from: crnn-zh-v1")
+    domain.add_argument("--charset", type=Path, required=True, help="UTF-8 text file: the characters to add (any layout)")
+    domain.add_argument("--corpus", type=Path, required=True, help="UTF-8 text file: lines of your domain's text")
+    domain.add_argument("--name", default="crnn-zh-custom", help="the pack's name (default: crnn-zh-custom)")
+    domain.add_argument("--run", type=Path, help="run folder: checkpoint, learning curve, ONNX (default: build/train/NAME)")
+    domain.add_argument("--out", type=Path, help="folder that receives the pack (default: build/packs)")
+    domain.add_argument("--steps", type=int, default=400)
+    domain.add_argument("--batch-size", type=int, default=16)
+    domain.add_argument("--resume", action="store_true")
+    domain.add_argument("--device", default="cpu", help="cpu or cuda")
+    domain.add_argument("--threads", type=int, default=1)
+    domain.add_argument("--eval-dir", help="dev lines scored during the run (default ../shared/eval)")
+    domain.add_argument("--check", type=Path, help="UTF-8 lines to render and read with the old and new packs afterwards")
+
+    check = commands.add_parser("check", help="packs' recognisers on rendered lines of a text file: share read exactly")
+    check.add_argument("--pack", type=Path, nargs="+", required=True)
+    check.add_argument("--lines", type=Path, required=True)
+
     args = parser.parse_args(argv)
+    if args.command in ("domain", "check"):
+        return _domain(args)
     if args.command == "data":
         from .data import produce
         from .student import extract_pretrained, pretrained_charset
@@ -116,6 +142,25 @@ def main(argv: list[str] | None = None) -> int:
         export_checkpoint(args.checkpoint, args.out, fp32_out=args.fp32_out, log=_log)
         return 0
     return 2
+
+
+def _domain(args) -> int:
+    from ocr_engine.trained_pack import build_trained_pack
+
+    from .domain import DomainRun, check, fine_tune
+
+    if args.command == "check":
+        _log(json.dumps(check(args.pack, args.lines), indent=1))
+        return 0
+    os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
+    run = DomainRun(base=args.base, charset_file=args.charset, corpus_file=args.corpus, name=args.name,
+                    run_dir=args.run or Path("build/train") / args.name, packs_dir=args.out, steps=args.steps,
+                    batch_size=args.batch_size, threads=args.threads, device=args.device, eval_dir=args.eval_dir)
+    pack = fine_tune(run, resume=args.resume, log=_log)
+    if args.check:
+        base = build_trained_pack(args.base, log=_log)
+        _log(json.dumps(check([base, pack], args.check), indent=1))
+    return 0
 
 
 if __name__ == "__main__":

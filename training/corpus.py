@@ -13,6 +13,7 @@ import itertools
 import os
 import random
 import string
+from collections.abc import Callable
 from functools import lru_cache
 
 # Generic words of Malaysian/Singaporean receipts and addresses (Faker has no ms_MY).
@@ -40,6 +41,8 @@ _AD_WORDS = ["限时抢购", "全场包邮", "新品上市", "买一送一", "�
              "加入购物车", "到手价", "券后价", "原价", "折", "现货速发", "顺丰包邮", "赠运费险", "预售", "优惠券"]
 _ZH_PUNCT = "，。、：；！？（）【】《》“”—…·"
 _SYMBOLS = ",.:;#&/-()@%*+'\"!?$"
+
+Generator = Callable[[random.Random], str]
 
 
 @lru_cache(maxsize=1)
@@ -260,9 +263,12 @@ class LineTexts:
     """Lines from the weighted generators, restricted to `charset` (characters outside
     it are dropped) and to MAX_CHARS; deterministic for a given `seed`."""
 
-    def __init__(self, charset: set[str], seed: int, weights: dict[str, float] | None = None):
+    def __init__(self, charset: set[str], seed: int, weights: dict[str, float] | None = None,
+                 extra: dict[str, Generator] | None = None):
+        """`extra`: more generators by name (a user's corpus), weighted in `weights`."""
         self.rng = random.Random(seed)
         self.charset = charset
+        self.generators = {name: generate for name, (generate, _) in GENERATORS.items()} | (extra or {})
         weights = weights or {name: w for name, (_, w) in GENERATORS.items()}
         self.names = list(weights)
         self.cumulative = list(itertools.accumulate(weights[n] for n in self.names))
@@ -273,7 +279,7 @@ class LineTexts:
     def __next__(self) -> tuple[str, str]:
         while True:
             name = self.names[bisect.bisect(self.cumulative, self.rng.random() * self.cumulative[-1])]
-            text = GENERATORS[name][0](self.rng)
+            text = self.generators[name](self.rng)
             text = "".join(ch for ch in text if ch in self.charset)
             text = " ".join(text.split())
             if self.rng.random() < SHORT_SHARE:

@@ -90,6 +90,7 @@ class Sample:
     teacher_conf: float
     jpeg: np.ndarray  # JPEG bytes
     frames: int  # the teacher's frames: the width at height 48, over 8
+    keepable: bool = True  # the keep term (train.py) applies: the original network knows its characters
 
     def image(self) -> np.ndarray:
         return cv2.imdecode(self.jpeg, cv2.IMREAD_COLOR)
@@ -134,16 +135,23 @@ class SamplePool:
             self.samples = self.samples[drop:]
             self.newest_start = max(0, self.newest_start - drop)
 
+    def describe(self) -> str:
+        return f"pool {len(self.samples)} shards {len(self.loaded)}"
+
     def batches(self, size: int, group: int = 8) -> list[list[Sample]]:
-        """`group` batches from `size * group` random samples sorted by width: a batch is
-        padded to its widest line, and random batches of lines 60 to 960 px wide would be
-        mostly padding."""
+        """`group` batches from `size * group` random samples, half of them fresh."""
         fresh = self.samples[self.newest_start:]
         picks = []
         for _ in range(size * group):
             pool = fresh if fresh and self.rng.random() < 0.5 else self.samples
             picks.append(pool[self.rng.randrange(len(pool))])
-        picks.sort(key=lambda sample: sample.frames)
-        batches = [picks[i : i + size] for i in range(0, len(picks), size)]
-        self.rng.shuffle(batches)
-        return batches
+        return width_sorted_batches(picks, size, self.rng)
+
+
+def width_sorted_batches(lines: list, size: int, rng: random.Random) -> list[list]:
+    """Batches of lines of similar width, in random order: a batch is padded to its widest
+    line, and random batches of lines 60 to 960 px wide would be mostly padding."""
+    lines = sorted(lines, key=lambda line: line.frames)
+    batches = [lines[i : i + size] for i in range(0, len(lines), size)]
+    rng.shuffle(batches)
+    return batches

@@ -29,6 +29,13 @@ def load_checkpoint(model: CRNN, path: Path) -> dict:
     return state
 
 
+def model_for(checkpoint: Path) -> tuple[CRNN, list[str]]:
+    """A CRNN shaped for `checkpoint`'s charset (blank first), and that charset; its weights
+    still to load."""
+    charset = torch.load(checkpoint, map_location="cpu", weights_only=False)["charset"]
+    return CRNN(len(charset)), charset
+
+
 def export_onnx(model: CRNN, path: Path, charset: list[str]) -> None:
     """`charset`: the characters after the blank, stored as the `character` metadata
     (one per line) the way PaddleOCR's exports carry theirs."""
@@ -56,15 +63,13 @@ def quantize_int8(source: Path, target: Path) -> None:
 
 
 def export_checkpoint(checkpoint: Path, out: Path, fp32_out: Path | None = None, log=print) -> Path:
-    from .train import TrainConfig, build_student
-
-    model, encoder = build_student(Path(TrainConfig.cache_dir), log)
+    model, charset = model_for(checkpoint)
     state = load_checkpoint(model, checkpoint)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         fp32 = Path(fp32_out) if fp32_out else Path(tmp) / "fp32.onnx"
-        export_onnx(model, fp32, encoder.charset[1:])
+        export_onnx(model, fp32, charset[1:])
         quantize_int8(fp32, out)
     log(f"{out}: INT8 (LSTM + MatMul) from {checkpoint} (step {state.get('step', '?')}), "
         f"{out.stat().st_size / 1e6:.1f} MB")

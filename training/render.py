@@ -51,6 +51,24 @@ def available_fonts() -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
     return cjk, latin
 
 
+@lru_cache(maxsize=32)
+def _code_points(path: str, index: int) -> frozenset[int]:
+    """The characters a font has glyphs for: a line drawn in a font without one of its
+    characters shows a box (.notdef) labelled as that character."""
+    from fontTools.ttLib import TTFont
+
+    return frozenset(TTFont(path, fontNumber=index, lazy=True).getBestCmap())
+
+
+def fonts_covering(fonts: list[tuple[str, int]], text: str) -> list[tuple[str, int]]:
+    needed = {ord(ch) for ch in text if not ch.isspace()}
+    return [font for font in fonts if needed <= _code_points(*font)]
+
+
+class MissingGlyphs(ValueError):
+    """No installed font draws every character of a line."""
+
+
 @lru_cache(maxsize=256)
 def _font(path: str, index: int, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, size, index=index)
@@ -89,7 +107,11 @@ class LineRenderer:
         """BGR uint8 at the teacher's height (48), width by aspect ratio."""
         rng = self.rng
         cjk, latin = available_fonts()
-        fonts = latin + cjk if _is_latin(text) and latin and rng.random() < 0.7 else cjk
+        fonts = fonts_covering(latin + cjk if _is_latin(text) and latin and rng.random() < 0.7 else cjk, text) \
+            or fonts_covering(cjk + latin, text)
+        if not fonts:
+            missing = sorted({ch for ch in text if not fonts_covering(cjk + latin, ch)})
+            raise MissingGlyphs(f"no installed font has {''.join(missing)!r} ({' '.join(FONT_PACKAGES)})")
         path, index = rng.choice(fonts)
         size = rng.randint(18, 44)
         font = _font(path, index, size)

@@ -78,6 +78,13 @@ class TrainConfig:
     # weights of a line's CTC loss by what the teacher read (see the module docstring)
     weight_teacher_agrees: float = 1.0
     weight_teacher_differs: float = 0.4
+    # A user's own domain (training/domain.py): start from a trained checkpoint instead of
+    # PP-OCRv2's weights, add characters to the charset, and render lines of a corpus as
+    # they are needed (no teacher: it does not know the added characters)
+    base_checkpoint: str | None = None
+    added_characters: str = ""
+    domain_corpus: str | None = None
+    domain_share: float = 0.5  # of the rendered lines; the rest come from the general generators
     extra: dict = field(default_factory=dict)
 
 
@@ -123,7 +130,7 @@ def make_batch(samples, encoder: Encoder, rng: random.Random, config: TrainConfi
         targets.append(target)
         agrees = normalised(sample.teacher) == normalised(sample.text)
         weights.append(config.weight_teacher_agrees if agrees else config.weight_teacher_differs)
-        keep.append("," not in sample.text and "，" not in sample.text)
+        keep.append(sample.keepable and "," not in sample.text and "，" not in sample.text)
     if not strips:
         return None
     # widths in steps of 32 px: every new input shape costs the CPU kernels' caches memory
@@ -174,6 +181,39 @@ def build_student(cache_dir: Path, log=print) -> tuple[CRNN, Encoder]:
     return model, Encoder(characters)
 
 
+def initial_student(config: TrainConfig, log=print) -> tuple[CRNN, Encoder]:
+    """PP-OCRv2's weights, or `config.base_checkpoint`'s, with `config.added_characters`
+    put in the charset (before the space, which the engine appends last)."""
+    model, encoder = build_student(Path(config.cache_dir), log)
+    if config.base_checkpoint:
+        from .export import load_checkpoint, model_for
+
+        model, charset = model_for(config.base_checkpoint)
+        load_checkpoint(model, Path(config.base_checkpoint))
+        encoder = Encoder(charset[1:])
+    added = [ch for ch in dict.fromkeys(config.added_characters) if not ch.isspace() and ch not in encoder.index]
+    if added:
+        characters = encoder.charset[1:]
+        at = len(characters) - 1 if characters[-1] == " " else len(characters)
+        model = widen_head(model, at + 1, len(added))
+        encoder = Encoder(characters[:at] + added + characters[at:])
+    return model, encoder
+
+
+def widen_head(model: CRNN, at: int, count: int) -> CRNN:
+    """`count` new classes at index `at` of the head, starting near "never" (the lowest
+    bias of the characters), so that every reading of the old classes stays as it was."""
+    old = model.head
+    new = torch.nn.Linear(old.in_features, old.out_features + count)
+    with torch.no_grad():
+        torch.nn.init.normal_(new.weight, std=0.01)
+        new.weight[:at], new.weight[at + count :] = old.weight[:at], old.weight[at:]
+        new.bias[:at], new.bias[at + count :] = old.bias[:at], old.bias[at:]
+        new.bias[at : at + count] = old.bias[1:].min()
+    model.head = new
+    return model
+
+
 def _start_producer(config: TrainConfig, characters: list[str]):
     import multiprocessing
 
@@ -201,7 +241,7 @@ def train(config: TrainConfig, resume: bool = False, max_steps: int | None = Non
     run_dir.mkdir(parents=True, exist_ok=True)
     device = torch.device(config.device)
     torch.manual_seed(config.seed)
-    model, encoder = build_student(Path(config.cache_dir), log)
+    model, encoder = initial_student(config, log)
     reference = None  # the original PP-OCRv2, for the keep term
     if config.keep_weight > 0:
         reference = copy.deepcopy(model).freeze(config.frozen_blocks).to(device).eval()
@@ -225,7 +265,13 @@ def train(config: TrainConfig, resume: bool = False, max_steps: int | None = Non
     (run_dir / "config.json").write_text(json.dumps(asdict(config), indent=1) + "\n")
 
     producer = _start_producer(config, encoder.charset[1:]) if config.produce_shards else None
-    pool = SamplePool(Path(config.data_dir), seed=rng.getrandbits(32))
+    if config.domain_corpus:
+        from .domain import RenderedPool
+
+        pool = RenderedPool(Path(config.domain_corpus), set(encoder.charset[1:]), seed=rng.getrandbits(32),
+                            domain_share=config.domain_share)
+    else:
+        pool = SamplePool(Path(config.data_dir), seed=rng.getrandbits(32))
     pool.refresh(log=log)
     curve_path = run_dir / CURVE
     eval_dir = Path(config.eval_dir)
@@ -269,7 +315,7 @@ def train(config: TrainConfig, resume: bool = False, max_steps: int | None = Non
         summary = {"step": step, "loss": loss.item(), "samples": samples_seen}
         if step % config.log_every == 0:
             log(f"step {step} loss {np.mean(running):.4f} lr {learning_rate(step, config):.2e} samples {samples_seen} "
-                f"pool {len(pool.samples)} shards {len(pool.loaded)} train-hours {seconds / 3600:.3f}")
+                f"{pool.describe()} train-hours {seconds / 3600:.3f}")
             last_mean_loss = float(np.mean(running))
             running = []
             release_free_memory()  # glibc keeps the freed buffers of each batch shape otherwise (RSS grew 1 GB / 5 min)
