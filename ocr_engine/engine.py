@@ -13,7 +13,7 @@ from .classify import OrientationClassifier
 from .detect import TextDetector, order_clockwise
 from .budget import Budget
 from .errors import InvalidParameter, TooManyLines
-from .io import ImageInput, Pages, open_pages
+from .io import ImageInput, PageRange, Pages, open_pages
 from .layout import reading_order
 from .packs import ModelPack, find_pack
 from .preprocess import crop_quad, rotate_points, upright_line
@@ -48,13 +48,21 @@ class OcrEngine:
     # --- public API -------------------------------------------------------------
 
     def read(self, image: ImageInput, mode: str = "auto", budget: Budget | None = None,
-             max_pages: int | None = None) -> OcrResult:
+             max_pages: int | None = None, page_range: PageRange | None = None) -> OcrResult:
         """Read an image (bytes, path or numpy array in OpenCV's BGR order). A PDF or a
         multi-page TIFF is read as a document, page by page. `budget`: once it runs
         out (its deadline passes or its caller cancels), no further page or stage starts
-        (DeadlineExceeded / Cancelled say how far the read got). `max_pages` lowers the
-        page limit for this read."""
-        return self._read(image, mode, as_document=False, budget=budget, max_pages=max_pages)
+        (DeadlineExceeded / Cancelled say how far the read got). `max_pages` sets the
+        page limit for this read; `page_range` (first, last; 1-based) reads only those
+        pages of a document, numbered as in the document."""
+        return self._read(image, mode, as_document=False, budget=budget, max_pages=max_pages, page_range=page_range)
+
+    def count_pages(self, data: ImageInput, max_pages: int | None = None) -> int:
+        """A document's page count (1 for an image), from its header or its PDF page tree,
+        with the same limits as a read; nothing is rendered."""
+        pages = open_pages(data, self._settings_for(max_pages))
+        pages.close()
+        return pages.total
 
     def read_document(self, data: ImageInput, mode: str = "page", budget: Budget | None = None,
                       max_pages: int | None = None) -> OcrResult:
@@ -70,20 +78,23 @@ class OcrEngine:
 
     # --- pipeline ---------------------------------------------------------------
 
-    def _read(self, source: ImageInput, mode: str, as_document: bool, budget, max_pages: int | None) -> OcrResult:
+    def _settings_for(self, max_pages: int | None) -> Settings:
+        return self.settings if max_pages is None else self.settings.model_copy(update={"max_pages": max_pages})
+
+    def _read(self, source: ImageInput, mode: str, as_document: bool, budget, max_pages: int | None,
+              page_range: PageRange | None = None) -> OcrResult:
         _check_mode(mode)
-        settings = self.settings if max_pages is None else self.settings.model_copy(update={"max_pages": max_pages})
         timings: dict[str, float] = {}
         with _timed(timings, "decode"):
-            pages = open_pages(source, settings)
+            pages = open_pages(source, self._settings_for(max_pages), page_range)
         results = list(self._read_pages(pages, mode, timings, budget or Budget()))
         return OcrResult(results, is_document=as_document or pages.is_document, timings=timings)
 
     def _read_pages(self, pages: Pages, mode: str, timings: dict[str, float], budget: Budget) -> Iterator[Page]:
         images = iter(pages)
-        for number in range(1, pages.count + 1):
-            if number > 1:
-                budget.check(f"after page {number - 1} of {pages.count}")
+        for number in range(pages.first, pages.first + pages.count):
+            if number > pages.first:
+                budget.check(f"after page {number - 1} of {pages.total}")
             with _timed(timings, "decode"):
                 image = next(images)
             page = self._read_page(image, number, mode, timings, budget)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import os
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from .errors import (
     InvalidDocument,
     InvalidImage,
     InvalidParameter,
+    OcrError,
     TooManyPages,
     UnsupportedMediaType,
 )
@@ -126,14 +127,22 @@ def check_dimensions(width: int, height: int, settings: Settings, what: str = "i
         )
 
 
+PageRange = tuple[int, int]  # first and last page, 1-based, inclusive
+
+
 class Pages:
     """The pages of one input as decoded BGR images, produced one at a time so memory
-    stays bounded (`open_pages`)."""
+    stays bounded (`open_pages`): `count` of them, numbered from `first`, of a document
+    of `total` pages."""
 
-    def __init__(self, count: int, is_document: bool, iterator: Iterator):
+    def __init__(self, count: int, is_document: bool, iterator: Iterator, first: int = 1, total: int | None = None,
+                 release: Callable[[], None] | None = None):
         self.count = count
         self.is_document = is_document
         self._iterator = iterator
+        self.first = first
+        self.total = count if total is None else total
+        self._release = release
 
     def __iter__(self) -> "Pages":
         return self
@@ -141,23 +150,43 @@ class Pages:
     def __next__(self):
         return next(self._iterator)
 
+    def close(self) -> None:
+        """Let go of the decoder (a PDF's renderer process) before the last page."""
+        close = getattr(self._iterator, "close", None)
+        if close is not None:
+            close()
+        if self._release is not None:  # a generator that never started runs no `finally`
+            self._release()
 
-def open_pages(source: ImageInput, settings: Settings) -> Pages:
-    """Check limits from the header, then return the pages as BGR uint8 arrays, lazily."""
+
+def open_pages(source: ImageInput, settings: Settings, page_range: PageRange | None = None) -> Pages:
+    """Check limits from the header, then return the pages as BGR uint8 arrays, lazily;
+    only those of `page_range` when given (the page limit is still the document's)."""
     if isinstance(source, np.ndarray):
+        _check_range(page_range, 1)
         image = array_to_bgr(source)
         check_dimensions(image.shape[1], image.shape[0], settings)
         return Pages(1, False, iter([image]))
     src = load_source(source, settings)
     if src.format == "pdf":
-        return _pdf_pages(src.data, settings)
-    return _image_pages(src, settings)
+        return _pdf_pages(src.data, settings, page_range)
+    return _image_pages(src, settings, page_range)
+
+
+def _check_range(page_range: PageRange | None, total: int) -> tuple[int, int]:
+    """The 0-based start and stop of `page_range` in a document of `total` pages."""
+    if page_range is None:
+        return 0, total
+    first, last = page_range
+    if not 1 <= first <= last <= total:
+        raise InvalidParameter(f"pages {first}-{last} are not within the document's {total} pages")
+    return first - 1, last
 
 
 # --- images -------------------------------------------------------------------
 
 
-def _image_pages(src: Source, settings: Settings) -> Pages:
+def _image_pages(src: Source, settings: Settings, page_range: PageRange | None = None) -> Pages:
     if src.format == "jpeg":
         # Each progressive scan is a pass over the whole image: a blank 4000 x 4000 JPEG of
         # 40,000 scans took 44 s to decode. Start-of-scan markers cannot occur inside the
@@ -178,13 +207,14 @@ def _image_pages(src: Source, settings: Settings) -> Pages:
         )
     if frames > settings.max_pages:
         raise TooManyPages(f"the TIFF has {frames} pages; the limit is {settings.max_pages}")
+    start, stop = _check_range(page_range, frames)
     check_dimensions(*image.size, settings)
-    return Pages(frames, frames > 1, _decode_frames(image, frames, settings))
+    return Pages(stop - start, frames > 1, _decode_frames(image, frames, settings, start, stop), start + 1, frames)
 
 
-def _decode_frames(image: Image.Image, frames: int, settings: Settings) -> Iterator[np.ndarray]:
+def _decode_frames(image: Image.Image, frames: int, settings: Settings, start: int, stop: int) -> Iterator[np.ndarray]:
     with image:
-        for index in range(frames):
+        for index in range(start, stop):
             try:
                 image.seek(index)
                 check_dimensions(*image.size, settings, what=f"page {index + 1}")
@@ -263,21 +293,25 @@ def _flatten_alpha(bgr: np.ndarray, alpha: np.ndarray) -> np.ndarray:
 # --- PDF ----------------------------------------------------------------------
 
 
-def _pdf_pages(data: bytes, settings: Settings) -> Pages:
+def _pdf_pages(data: bytes, settings: Settings, page_range: PageRange | None = None) -> Pages:
     renderer = PdfRenderer(data, settings.pdf_memory_mb, settings.pdf_page_timeout_s)
     count = renderer.count
-    if count == 0:
-        renderer.close()
-        raise InvalidDocument("the PDF has no pages")
-    if count > settings.max_pages:
-        renderer.close()
-        raise TooManyPages(f"the PDF has {count} pages; the limit is {settings.max_pages}")
-    return Pages(count, True, _render_pdf(renderer, count, settings))
-
-
-def _render_pdf(renderer: PdfRenderer, count: int, settings: Settings) -> Iterator[np.ndarray]:
     try:
-        for index in range(count):
+        if count == 0:
+            raise InvalidDocument("the PDF has no pages")
+        if count > settings.max_pages:
+            raise TooManyPages(f"the PDF has {count} pages; the limit is {settings.max_pages}")
+        start, stop = _check_range(page_range, count)
+    except OcrError:
+        renderer.close()
+        raise
+    return Pages(stop - start, True, _render_pdf(renderer, count, settings, start, stop), start + 1, count,
+                 release=renderer.close)
+
+
+def _render_pdf(renderer: PdfRenderer, count: int, settings: Settings, start: int, stop: int) -> Iterator[np.ndarray]:
+    try:
+        for index in range(start, stop):
             try:
                 width_pt, height_pt = renderer.size(index)
                 scale = _pdf_scale(width_pt, height_pt, settings)
@@ -301,5 +335,9 @@ def _pdf_scale(width_pt: float, height_pt: float, settings: Settings) -> float:
 
 
 def _reason(exc: BaseException) -> str:
+    if isinstance(exc, UnidentifiedImageError):
+        # Pillow's message names the file object ("<_io.BytesIO object at 0x7f...>"): a heap
+        # address is nothing a client should see
+        return "its header or structure is not valid"
     text = str(exc).strip() or type(exc).__name__
     return text[:200]
