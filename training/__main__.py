@@ -38,7 +38,10 @@ def main(argv: list[str] | None = None) -> int:
     train.add_argument("--max-steps", type=int, help="stop after this many more steps")
     train.add_argument("--device", default="cpu", help="cpu or cuda")
     train.add_argument("--threads", type=int, default=1)
-    for name in ("seed", "batch_size", "lr", "steps", "warmup_steps", "checkpoint_minutes", "eval_minutes", "log_every", "max_width", "frozen_blocks"):
+    train.add_argument("--base-checkpoint", help="start from this checkpoint's weights instead of PP-OCRv2's "
+                       "(the keep term then keeps what it reads)")
+    for name in ("seed", "batch_size", "lr", "steps", "warmup_steps", "checkpoint_minutes", "eval_minutes", "log_every",
+                 "max_width", "frozen_blocks", "condense_share", "keep_weight"):
         kind = next(f.type for f in fields(TrainConfig) if f.name == name)
         train.add_argument(f"--{name.replace('_', '-')}", type=float if kind in ("float", float) else int)
     train.add_argument("--eval-dir", help="dev lines to score (default ../shared/eval)")

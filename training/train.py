@@ -67,6 +67,7 @@ class TrainConfig:
     # loss for the tests; a start for a new charset)
     head_from_scratch: bool = False
     keep_weight: float = 0.5  # the KL term toward the original PP-OCRv2 (module docstring)
+    condense_share: float = 0.0  # of the lines squeezed narrower than rendered (_student_input)
     checkpoint_minutes: float = 5.0
     eval_minutes: float = 5.0
     log_every: int = 25
@@ -103,11 +104,14 @@ class Encoder:
         return [self.index[ch] for ch in text if ch in self.index]
 
 
-def _student_input(image: np.ndarray, rng: random.Random, max_width: int) -> np.ndarray | None:
+def _student_input(image: np.ndarray, rng: random.Random, max_width: int, condense_share: float = 0.0) -> np.ndarray | None:
     """Height 32 (from the stored 48), with the aspect ratio jittered ±10 %: detectors'
-    crops and fonts vary in width."""
+    crops and fonts vary in width; `condense_share` of the lines squeezed to 55-90 % of
+    their width, as receipt printers' condensed fonts are (the shipped weights drop what is
+    left of a comma in such lines: dev lines read in full once stretched 1.7x)."""
     height, width = image.shape[:2]
-    new_width = max(STRIDE * 2, int(round(width * INPUT_HEIGHT / height * rng.uniform(0.9, 1.1))))
+    squeeze = rng.uniform(0.55, 0.9) if rng.random() < condense_share else rng.uniform(0.9, 1.1)
+    new_width = max(STRIDE * 2, int(round(width * INPUT_HEIGHT / height * squeeze)))
     if new_width > max_width:
         return None
     return cv2.resize(image, (new_width, INPUT_HEIGHT), interpolation=cv2.INTER_AREA)
@@ -118,7 +122,7 @@ def make_batch(samples, encoder: Encoder, rng: random.Random, config: TrainConfi
     per-line frame counts, CTC targets and loss weights."""
     strips, targets, weights, keep = [], [], [], []
     for sample in samples:
-        strip = _student_input(sample.image(), rng, config.max_width)
+        strip = _student_input(sample.image(), rng, config.max_width, config.condense_share)
         target = encoder.encode(sample.text)
         if strip is None or not target:
             continue
