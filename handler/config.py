@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
+from ocr_engine.errors import InvalidParameter
+from ocr_engine.formats import output_formats
 from ocr_engine.settings import Settings, available_cores
 
 
@@ -34,6 +36,27 @@ class ServiceSettings(Settings):
     output_prefix: str = "results/"
     #: The worker stops taking pages this long before the Lambda deadline, milliseconds.
     deadline_margin_ms: int = Field(20_000, ge=0)
+    #: What the drop folder writes for each file, comma-separated: json, txt (or text), hocr,
+    #: alto, pdf (ocr_engine/formats). The .json is always written, last: it marks the file done.
+    output_formats: str = "json,txt"
+    #: The drop folder's queue: a long document is split into page ranges sent to it (the
+    #: stack sets it; unset, every document is read by one worker, up to OCR_MAX_PAGES).
+    queue_url: str | None = None
+    #: Documents of more pages than this are split into ranges read by several workers...
+    fanout_pages: int = Field(20, gt=0)
+    #: ...of this many pages each...
+    range_pages: int = Field(10, gt=0)
+    #: ...up to this many pages in all (OCR_MAX_PAGES stays the limit of one worker's read).
+    max_fanout_pages: int = Field(3000, gt=0)
+
+    @field_validator("output_formats")
+    @classmethod
+    def _known_formats(cls, names: str) -> str:
+        try:
+            output_formats(names)
+        except InvalidParameter as exc:
+            raise ValueError(exc.message) from None
+        return names
 
     @property
     def inference_slots(self) -> int:

@@ -6,10 +6,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from ocr_engine import OcrResult
+from ocr_engine.formats import FORMATS, OutputFormat, output_formats
+
 from .config import ServiceSettings
 
-RESULT, TEXT, ERROR = ".json", ".txt", ".error.json"  # appended to the output base of a key
+RESULT, TEXT, ERROR = FORMATS["json"].suffix, FORMATS["text"].suffix, ".error.json"  # appended to a key's output base
 JOBS = "jobs/"  # the jobs API's files live under <prefix>jobs/<job id>/
+# A fanned-out document's manifest and parts: <output prefix>.parts/<key>/<source ETag>/
+PARTS = ".parts/"
+MANIFEST = "manifest.json"
+PageRange = tuple[int, int]  # first and last page, 1-based, inclusive
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file the drop folder writes for an input besides its .json (OCR_OUTPUT_FORMATS)."""
+
+    suffix: str
+    body: bytes
+    media_type: str
 
 
 @dataclass(frozen=True)
@@ -18,10 +34,43 @@ class DropFolderLayout:
     output_prefix: str
     max_object_bytes: int  # the engine's OCR_MAX_BYTES
     deadline_margin_ms: int  # stop taking pages this long before the Lambda deadline
+    queue_url: str | None = None  # where page ranges are sent; None: no fan-out
+    fanout_pages: int = 20
+    range_pages: int = 10
+    max_fanout_pages: int = 3000
+    renderings: tuple[OutputFormat, ...] = (FORMATS["text"],)  # OCR_OUTPUT_FORMATS less the .json
 
     @classmethod
     def of(cls, settings: ServiceSettings) -> "DropFolderLayout":
-        return cls(settings.input_prefix, settings.output_prefix, settings.max_bytes, settings.deadline_margin_ms)
+        return cls(settings.input_prefix, settings.output_prefix, settings.max_bytes, settings.deadline_margin_ms,
+                   settings.queue_url, settings.fanout_pages, settings.range_pages, settings.max_fanout_pages,
+                   renderings=tuple(f for f in output_formats(settings.output_formats) if f.render is not None))
+
+    def render(self, result: OcrResult, source: bytes, source_name: str, model: str) -> list[Output]:
+        """The outputs besides the .json, in the configured order: renderers need only the
+        result and the source's bytes (a page range's result renders the same way). A
+        renderer's OcrError is the file's: the worker writes it as the .error.json."""
+        return [Output(fmt.suffix, fmt.render(result, source, source_name=source_name, model=model), fmt.media_type)
+                for fmt in self.renderings]
+
+    @staticmethod
+    def every_suffix() -> list[str]:
+        """The suffixes of every output some setting can produce, the .json last."""
+        return [f.suffix for f in FORMATS.values() if f.render is not None] + [RESULT]
+
+    def fans_out(self, pages: int) -> bool:
+        return self.queue_url is not None and pages > self.fanout_pages
+
+    def ranges(self, pages: int) -> list[PageRange]:
+        return [(first, min(first + self.range_pages - 1, pages)) for first in range(1, pages + 1, self.range_pages)]
+
+    def parts_prefix(self, key: str, etag: str) -> str:
+        """Where the manifest and the parts of one version of `key` go (under the output
+        prefix: never processed; the lifecycle rule of the outputs expires what is left)."""
+        return f"{self.output_prefix}{PARTS}{key[len(self.input_prefix):]}/{etag}/"
+
+    def job_parts(self, job_id: str) -> str:
+        return f"{self.output_prefix}{PARTS}{JOBS}{job_id}/"
 
     def output_base(self, key: str) -> str | None:
         """Where the outputs of `key` go, or None for keys that must not be processed
@@ -51,3 +100,19 @@ def job_state(output_keys: list[str]) -> tuple[Literal["failed", "done", "pendin
     if results:
         return "done", results[0]
     return "pending", None
+
+
+def part_name(page_range: PageRange, failed: bool = False) -> str:
+    first, last = page_range
+    return f"pages-{first:05d}-{last:05d}" + (ERROR if failed else RESULT)
+
+
+def part_range(key: str) -> tuple[PageRange, bool] | None:
+    """The page range of a part's key and whether it is a failure; None for other keys."""
+    name = key.rsplit("/", 1)[-1]
+    if not name.startswith("pages-"):
+        return None
+    failed = name.endswith(ERROR)
+    stem = name[: -len(ERROR if failed else RESULT)]
+    first, last = stem.split("-")[1:3]
+    return (int(first), int(last)), failed

@@ -54,6 +54,18 @@ class MethodNotAllowed(OcrError):
     code = "method_not_allowed"
 
 
+class NotAcceptable(OcrError):
+    """The Accept header allows none of the output formats."""
+
+    code = "not_acceptable"
+
+
+class ResponseTooLarge(OcrError):
+    """A rendering larger than a synchronous answer can carry (Lambda returns 6 MB at most)."""
+
+    code = "response_too_large"
+
+
 class JobsUnavailable(OcrError):
     code = "jobs_unavailable"
 
@@ -77,11 +89,13 @@ STATUS_BY_CODE = {
     "unauthorized": 401,
     "not_found": 404,
     "method_not_allowed": 405,
+    "not_acceptable": 406,
     "input_too_large": 413,
     "payload_too_large": 413,
     "image_too_large": 413,
     "too_many_pages": 413,
     "too_many_lines": 413,
+    "response_too_large": 413,
     "unsupported_media_type": 415,
     "invalid_parameter": 422,
     "document_too_complex": 422,

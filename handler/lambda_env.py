@@ -8,11 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .config import default
+from .drop_folder import PARTS
 
 SERVICE = "ocr-service"
 MODEL_PACK_MOUNT = "/opt/model-pack"  # where the model layer's `model-pack/` lands
 INPUT_PREFIX = default("input_prefix")
 OUTPUT_PREFIX = default("output_prefix")
+PARTS_PREFIX = OUTPUT_PREFIX + PARTS  # a fanned-out document's manifest and parts (drop_folder.py)
 LAMBDA_MAX_TIMEOUT_S = 900  # Lambda's limit
 # Lambda gives a function CPU in proportion to its memory: one vCPU at 1769 MB, six at 10240 MB
 MB_PER_VCPU = 1769
@@ -36,8 +38,9 @@ def threads_for(memory_mb: int) -> int:
     return max(1, min(6, round(memory_mb / MB_PER_VCPU)))
 
 
-def function_environment(role: str, bucket: str, memory_mb: int | None = None) -> dict[str, str]:
-    """The environment variables of the `api` or `worker` function."""
+def function_environment(role: str, bucket: str, memory_mb: int | None = None, queue_url: str | None = None) -> dict[str, str]:
+    """The environment variables of the `api` or `worker` function; the worker sends a long
+    document's page ranges to `queue_url` (its own queue)."""
     memory_mb = memory_mb or FUNCTIONS[role].memory_mb
     env = {
         "POWERTOOLS_SERVICE_NAME": f"{SERVICE}-{role}",
@@ -54,6 +57,10 @@ def function_environment(role: str, bucket: str, memory_mb: int | None = None) -
         # OCR_API_KEY stays unset
         env["OCR_INFERENCE_WORKERS"] = "1"
         env["OCR_JOB_UPLOAD_EXPIRY"] = str(default("job_upload_expiry"))
-    elif role != "worker":
+    elif role == "worker":
+        env["OCR_OUTPUT_FORMATS"] = default("output_formats")
+        if queue_url:
+            env["OCR_QUEUE_URL"] = queue_url
+    else:
         raise ValueError(f"unknown function {role!r}: api or worker")
     return env

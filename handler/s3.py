@@ -4,9 +4,10 @@ engine and the results are written back next to them, under the output prefix.
 Events: SQS batches whose bodies are S3 notifications (the deployed path: S3 -> SQS ->
 Lambda, answered with partial batch failures by Powertools' BatchProcessor) and plain S3
 notifications (direct or local invoke). `incoming/a/b.png` -> `results/a/b.png.json`
-(+ `.txt`), or `.error.json` for a file that cannot be read. Outputs carry the source's
-ETag in their metadata: a duplicate delivery finds them and writes nothing; a new version
-of the key is read again."""
+(+ the other OCR_OUTPUT_FORMATS: `.txt`, `.pdf`, `.hocr.html`, `.alto.xml`), or
+`.error.json` for a file that cannot be read. Outputs carry the source's ETag in their
+metadata: a duplicate delivery finds them and writes nothing; a new version of the key is
+read again."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from ocr_engine.runtime import limit_malloc_arenas
 
 from .aws import s3_client
 from .config import service_settings
-from .drop_folder import ERROR, RESULT, TEXT, DropFolderLayout
+from .drop_folder import ERROR, RESULT, DropFolderLayout, Output
 from .logs import logger
 from .models import DropError, DropResult, DropSource, ErrorDetail, ModelOut
 
@@ -43,6 +44,7 @@ settings = service_settings()
 folder = DropFolderLayout.of(settings)
 engine = OcrEngine(settings=settings)
 MODEL = ModelOut.of(engine.pack)
+MODEL_LABEL = f"{MODEL.name} {MODEL.version}"  # how hOCR and ALTO name the model
 # a batch whose every message failed is answered like any other: each returns to the queue
 batch = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
@@ -127,10 +129,11 @@ def process(obj: S3Object, context) -> None:
         started = time.perf_counter()
         result = _read_before_deadline(data, context)
         elapsed = time.perf_counter() - started
+        outputs = folder.render(result, data, source_name=obj.key.rsplit("/", 1)[-1], model=MODEL_LABEL)
     except OcrError as exc:
         _write_error(base, source, request_id, exc)
         return
-    _write_result(base, source, request_id, result, elapsed)
+    _write_result(base, source, request_id, result, elapsed, outputs)
 
 
 def _read_before_deadline(data: bytes, context) -> OcrResult:
@@ -153,10 +156,15 @@ def _already_done(bucket: str, base: str, etag: str) -> bool:
     return False
 
 
-def _write_result(base: str, source: DropSource, request_id: str, result: OcrResult, elapsed: float) -> None:
+def _write_result(base: str, source: DropSource, request_id: str, result: OcrResult, elapsed: float,
+                  outputs: list[Output]) -> None:
     body = DropResult.of(result, elapsed, MODEL, request_id, source=source)
+    for output in outputs:
+        _put(source, base + output.suffix, output.body, output.media_type)
+    # what an earlier setting wrote for an earlier version of the file must not pass for this one's
+    for stale in set(folder.every_suffix()) - {RESULT, *(o.suffix for o in outputs)}:
+        _s3("delete_object", absent=(404,), Bucket=source.bucket, Key=base + stale)
     # the .json is written last: its presence (with this ETag) means done
-    _put(source, base + TEXT, result.text.encode("utf-8"), "text/plain; charset=utf-8")
     _put(source, base + RESULT, body.model_dump_json(exclude_none=True).encode(), "application/json")
     _s3("delete_object", absent=(404,), Bucket=source.bucket, Key=base + ERROR)
 
@@ -165,11 +173,17 @@ def _write_error(base: str, source: DropSource, request_id: str, error: OcrError
     logger.info("cannot read the file", extra={"key": source.key, "code": error.code})
     body = DropError(error=ErrorDetail(code=error.code, message=error.message), request_id=request_id, source=source)
     _put(source, base + ERROR, body.model_dump_json().encode(), "application/json")
-    for stale in (RESULT, TEXT):
+    for stale in folder.every_suffix():  # every format's, whatever OCR_OUTPUT_FORMATS says now
         _s3("delete_object", absent=(404,), Bucket=source.bucket, Key=base + stale)
 
 
 def _put(source: DropSource, key: str, body: bytes, content_type: str) -> None:
+    """Write one output, unless an earlier try at this source (same ETag) already did: a try
+    that failed between two writes (S3 throttling past the SDK's retries) returns its message,
+    and the retry writes only what is missing."""
+    written = _s3("head_object", absent=(404,), Bucket=source.bucket, Key=key)
+    if written is not None and written.get("Metadata", {}).get(ETAG_METADATA) == source.etag:
+        return
     _s3("put_object", Bucket=source.bucket, Key=key, Body=body, ContentType=content_type,
         Metadata={ETAG_METADATA: source.etag})
 

@@ -50,6 +50,9 @@ TRIMS: dict[str, str] = {
     "bin": "console scripts; nothing on Lambda runs them",
     "swagger_ui_bundle/vendor/*/*.map": "Swagger UI's source maps: only a browser's developer tools fetch them",
     "swagger_ui_bundle/vendor/*/swagger-ui-es-bundle*": "Swagger UI's ES-module builds: /docs loads the plain bundle",
+    "lxml/objectify.*.so": "lxml.objectify: pikepdf (the searchable PDF) uses lxml.etree only",
+    "lxml/includes": "lxml's C headers, for building extensions",
+    "lxml/isoschematron": "Schematron validation; nothing here validates XML",
     "**/__pycache__": "bytecode of the build machine's Python, not the runtime's",
 }
 FUNCTION_CODE = ("handler", "ocr_engine")

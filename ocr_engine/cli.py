@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .engine import MODES
 from .errors import ModelPackError, OcrError
+from .formats import ALIASES, NAMES, OutputFormat, output_format
 
 PROGRESS_AFTER = 3  # files; fewer finish before a bar would help
 
@@ -24,7 +25,13 @@ def main(argv: list[str] | None = None) -> int:
     read = commands.add_parser("read", help="read text from images and PDFs")
     read.add_argument("files", nargs="+", metavar="FILE")
     read.add_argument("--mode", choices=MODES, default="auto", help="line: the image is one line; page: detect lines first")
-    read.add_argument("--json", action="store_true", help="print one JSON object for all files")
+    read.add_argument("--format", choices=[*NAMES, *ALIASES], help="json: one JSON object for all files; text "
+                      "(the default): the text of each; hocr, alto, pdf (searchable): one document per file, "
+                      "to stdout for one file, else into the folder given with -o")
+    read.add_argument("--json", action="store_true", help="the same as --format json")
+    read.add_argument("-o", "--output", metavar="PATH", help="write there instead of stdout: a file, or for hocr, "
+                      "alto and pdf with several files a folder that gets <file name><suffix> (.hocr.html, "
+                      ".alto.xml, .pdf) for each")
     read.add_argument("--pack", help="model pack folder or local pack name (default: OCR_MODEL_PACK, layer, build folder)")
     read.add_argument("--threads", type=int, help="ONNX Runtime threads (default: OCR_THREADS or one per core)")
     read.add_argument("--quiet", action="store_true", help="no progress on stderr")
@@ -56,11 +63,27 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+class UsageError(Exception):
+    """A combination of options that cannot work: exit 2, as argparse does."""
+
+
+STREAMED = ("json", "text")  # one stream for all the files; the other formats are one document per file
+
+
 def _read(args) -> int:
     from .engine import OcrEngine
+    from .io import load_source
     from .settings import Settings
 
+    try:
+        fmt = _chosen_format(args)
+        documents = None if fmt.name in STREAMED else DocumentWriter(fmt, args.output, len(args.files))
+        stream = _open_stream(args.output) if documents is None else None
+    except UsageError as exc:
+        print(f"ocr read: {exc}", file=sys.stderr)
+        return 2
     engine = OcrEngine(settings=Settings.from_env(model_pack=args.pack, threads=args.threads))
+    model = f"{engine.pack.name} {engine.pack.version}"
     progress = None
     if len(args.files) > PROGRESS_AFTER and not args.quiet:
         from tqdm import tqdm
@@ -71,28 +94,84 @@ def _read(args) -> int:
         # a name that is not UTF-8 arrives with surrogate escapes, which JSON cannot carry
         entry: dict = {"file": os.fsencode(name).decode("utf-8", "backslashreplace")}
         try:
-            entry.update(engine.read(name, mode=args.mode).to_dict())
+            source = load_source(name, engine.settings)
+            result = engine.read(source.data, mode=args.mode)
+            entry.update(result.to_dict())
+            if documents is not None:
+                documents.write(name, fmt.render(result, source.data, source_name=Path(name).name, model=model))
         except OcrError as exc:
             entry["error"] = exc.to_dict()
+        except OSError as exc:  # the output could not be written
+            entry["error"] = {"code": "output_error", "message": f"cannot write the output: {exc}"[:300]}
         except Exception as exc:  # a bug must not cost the other files their results
             entry["error"] = {"code": "internal_error", "message": f"{type(exc).__name__}: {exc}"[:300]}
         if "error" in entry:
             failed += 1
             print(f"ocr: {entry['file']}: {entry['error']['message']}", file=sys.stderr)
-        if args.json:
+        if fmt.name == "json":
             entries.append(entry)
-        elif "error" not in entry:
+        elif fmt.name == "text" and "error" not in entry:
             if len(args.files) > 1:
-                print(f"==> {entry['file']} <==")
-            print(entry["text"], flush=True)
+                print(f"==> {entry['file']} <==", file=stream)
+            print(entry["text"], file=stream, flush=True)
         if progress:
             progress.update()
     if progress:
         progress.close()
-    if args.json:
-        json.dump({"results": entries}, sys.stdout, ensure_ascii=False)
-        sys.stdout.write("\n")
+    if fmt.name == "json":
+        json.dump({"results": entries}, stream, ensure_ascii=False)
+        stream.write("\n")
+    if stream is not None and stream is not sys.stdout:
+        stream.close()
     return 1 if failed else 0
+
+
+def _chosen_format(args) -> OutputFormat:
+    fmt = output_format(args.format or ("json" if args.json else "text"))
+    if args.json and fmt.name != "json":
+        raise UsageError(f"--json asks for JSON, --format for {fmt.name}: give one")
+    return fmt
+
+
+def _open_stream(output: str | None):
+    if output in (None, "-"):
+        return sys.stdout
+    try:
+        return open(output, "w", encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror}") from None
+
+
+class DocumentWriter:
+    """Where the documents of hOCR, ALTO and PDF go: stdout or the file `output` for one
+    input; the folder `output` for several, one `<input name><suffix>` each."""
+
+    def __init__(self, fmt: OutputFormat, output: str | None, files: int):
+        self.fmt, self.written = fmt, set()
+        self.folder = Path(output) if output and files > 1 else None
+        self.file = None if self.folder or output in (None, "-") else Path(output)
+        if files > 1 and self.folder is None:
+            raise UsageError(f"--format {fmt.name} writes one document per file: give a folder with -o")
+        if self.folder is None and self.file is None and fmt.binary and sys.stdout.isatty():
+            raise UsageError(f"a {fmt.name.upper()} is not for a terminal: give a file with -o, or redirect stdout")
+        if self.folder is not None:
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise UsageError(f"cannot make the folder {self.folder}: {exc.strerror}") from None
+
+    def write(self, name: str, document: bytes) -> None:
+        if self.folder is not None:
+            target = self.folder / (Path(name).name + self.fmt.suffix)
+            if target in self.written:  # two inputs of the same name from different folders
+                raise OSError(f"{target} was written for another file of the same name")
+            self.written.add(target)
+            target.write_bytes(document)
+        elif self.file is not None:
+            self.file.write_bytes(document)
+        else:
+            sys.stdout.buffer.write(document)
+            sys.stdout.buffer.flush()
 
 
 def _packs() -> int:

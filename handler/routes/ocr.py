@@ -1,4 +1,6 @@
-"""`POST /api/v1/ocr`: an image or a small PDF in, its text, lines and boxes out."""
+"""`POST /api/v1/ocr`: an image or a small PDF in, its text, lines and boxes out: JSON, or
+plain text, hOCR, ALTO XML or a searchable PDF (the `format` parameter or the Accept header,
+handler/negotiation.py)."""
 
 from __future__ import annotations
 
@@ -7,18 +9,21 @@ from collections.abc import Callable
 from typing import Literal
 
 import anyio
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request, Response
 
 from ocr_engine import MODES, OcrResult
 from ocr_engine.budget import Budget
 from ocr_engine import errors as engine_errors
+from ocr_engine.formats import FORMATS, NAMES, OutputFormat
 
 from ..dependencies import MODEL, engine, inference_slots, request_id_of, settings
-from ..errors import MissingFile, MultipleFiles, PayloadTooLarge, openapi_responses
+from ..errors import MissingFile, MultipleFiles, PayloadTooLarge, ResponseTooLarge, openapi_responses
 from ..models import OcrResponse
+from ..negotiation import chosen_format
 from ..uploads import MULTIPART_OVERHEAD, parse_multipart, read_body
 
 FILE_FIELDS = ("image", "file")  # the form field that holds the file: `image` as in the seed's curl example
+OPTION_FIELDS = ("mode", "format")  # the query parameters a form may carry as fields instead
 RAW_TYPES = ("image/", "application/pdf", "application/octet-stream")  # a raw body's accepted types (prefixes)
 _BINARY = {"type": "string", "format": "binary", "description": "PNG, JPEG, TIFF, BMP, WebP, GIF or PDF"}
 
@@ -30,7 +35,8 @@ OCR_REQUEST_BODY = {
             "schema": {
                 "type": "object",
                 "properties": {**{name: _BINARY for name in FILE_FIELDS},
-                               "mode": {"type": "string", "enum": list(MODES), "default": "auto"}},
+                               "mode": {"type": "string", "enum": list(MODES), "default": "auto"},
+                               "format": {"type": "string", "enum": list(NAMES), "default": "json"}},
                 "oneOf": [{"required": [name]} for name in FILE_FIELDS],
             }
         },
@@ -38,19 +44,35 @@ OCR_REQUEST_BODY = {
     },
 }
 
+# Every rendering the route answers with besides JSON (the response model), for OpenAPI.
+OTHER_RESPONSES = {
+    fmt.media_type.split(";")[0]: {"schema": {"type": "string", **({"format": "binary"} if fmt.binary else {})}}
+    for fmt in FORMATS.values() if fmt.name != "json"
+}
+FORMAT_HELP = ("json (the default), text, hocr (hOCR HTML), alto (ALTO XML v4) or pdf (the PDF, or the image as "
+               "a PDF page, with an invisible text layer); without it, the Accept header chooses: application/json, "
+               "text/plain, text/html (hOCR), application/xml or application/alto+xml (ALTO), application/pdf")
+# A synchronous answer must fit Lambda's response payload (6 MB; a binary body travels base64-encoded).
+MAX_RESPONSE_BYTES = 6 * 1024 * 1024 - 64 * 1024  # less what the headers and the envelope take
+
 router = APIRouter()
 
 
 @router.post(
     "/api/v1/ocr",
     response_model=OcrResponse,
-    responses=openapi_responses(),
+    responses={**openapi_responses(),
+               200: {"description": "The text, lines and boxes; in the format asked for", "content": OTHER_RESPONSES}},
     openapi_extra={"requestBody": OCR_REQUEST_BODY},
     summary="Read the text of an image or a small PDF",
 )
-async def ocr(request: Request, mode: Literal["auto", "line", "page"] | None = None) -> OcrResponse:
-    data, form_mode = await _upload(request)
-    chosen = form_mode or mode or "auto"  # the engine checks it, before any work
+async def ocr(request: Request, response: Response, mode: Literal["auto", "line", "page"] | None = None,
+              output: Literal[NAMES] | None = Query(  # type: ignore[valid-type]
+                  None, alias="format", description=FORMAT_HELP)):
+    response.headers["Vary"] = "Accept"  # the JSON answer's; _rendered sets its own
+    data, fields = await _upload(request)
+    chosen = fields.get("mode") or mode or "auto"  # the engine checks it, before any work
+    fmt = chosen_format(fields.get("format") or output, request.headers.get("accept"))
     started = time.perf_counter()
     try:
         result = await _read_unless_client_leaves(
@@ -66,9 +88,24 @@ async def ocr(request: Request, mode: Literal["auto", "line", "page"] | None = N
         "lines": len(result.lines),
         "pages": len(result.pages),
         "mode": chosen,
+        "format": fmt.name,
         "elapsed_ms": round(elapsed * 1000, 1),
     }
-    return OcrResponse.of(result, elapsed, MODEL, request_id_of(request))
+    if fmt.render is None:
+        return OcrResponse.of(result, elapsed, MODEL, request_id_of(request))
+    return await _rendered(fmt, result, data)
+
+
+async def _rendered(fmt: OutputFormat, result: OcrResult, data: bytes) -> Response:
+    """`result` in `fmt`, rendered on an inference thread (a PDF takes a while)."""
+    model = f"{MODEL.name} {MODEL.version}"
+    body = await anyio.to_thread.run_sync(lambda: fmt.render(result, data, model=model), limiter=inference_slots)
+    size = len(body) * 4 // 3 if fmt.binary else len(body)
+    if size > MAX_RESPONSE_BYTES:
+        raise ResponseTooLarge(f"the {fmt.name} answer would be {size:,} bytes, more than a synchronous answer "
+                               f"carries ({MAX_RESPONSE_BYTES:,}); send the file through the async jobs API (POST "
+                               f"/api/v1/jobs): the drop folder writes {fmt.name} when OCR_OUTPUT_FORMATS lists it")
+    return Response(body, media_type=fmt.media_type, headers={"Vary": "Accept"})
 
 
 async def _read_unless_client_leaves(request: Request, read: Callable[[Budget], OcrResult]) -> OcrResult:
@@ -99,8 +136,9 @@ async def _cancel_when_client_leaves(request: Request, budget: Budget) -> None:
     budget.cancelled.set()
 
 
-async def _upload(request: Request) -> tuple[bytes, str | None]:
-    """The file's bytes and the form's `mode`, from a multipart form or a raw body."""
+async def _upload(request: Request) -> tuple[bytes, dict[str, str]]:
+    """The file's bytes and the form's option fields (`mode`, `format`), from a multipart
+    form or a raw body."""
     content_type = request.headers.get("content-type", "").lower()
     limit = settings.sync_max_bytes
     if content_type.startswith("multipart/form-data"):
@@ -108,26 +146,31 @@ async def _upload(request: Request) -> tuple[bytes, str | None]:
         if not body:
             raise engine_errors.EmptyInput("the request has no body; send the file in the form field `image`")
         parts = parse_multipart(body, request.headers["content-type"])
-        unknown = sorted({p.name for p in parts} - {*FILE_FIELDS, "mode"})
+        unknown = sorted({p.name for p in parts} - {*FILE_FIELDS, *OPTION_FIELDS})
         if unknown:
-            raise engine_errors.InvalidParameter(f"unknown form field(s) {', '.join(map(repr, unknown))}; send `image` and optionally `mode`")
+            raise engine_errors.InvalidParameter(f"unknown form field(s) {', '.join(map(repr, unknown))}; send `image` "
+                                                 "and optionally `mode` and `format`")
         files = [p for p in parts if p.name in FILE_FIELDS]
         if not files:
             raise MissingFile("no file in the form: send it in the field `image`")
         if len(files) > 1:
             raise MultipleFiles("send one file per request (one `image` field)")
-        modes = [p for p in parts if p.name == "mode"]
-        if len(modes) > 1:
-            raise engine_errors.InvalidParameter("send `mode` once")
+        fields = {}
+        for name in OPTION_FIELDS:
+            values = [p for p in parts if p.name == name]
+            if len(values) > 1:
+                raise engine_errors.InvalidParameter(f"send `{name}` once")
+            if values:
+                fields[name] = values[0].data.decode("utf-8", "replace").strip()
         data = bytes(files[0].data)
         if len(data) > limit:
             raise PayloadTooLarge.over(limit)
-        return data, (modes[0].data.decode("utf-8", "replace").strip() if modes else None)
+        return data, fields
     if not content_type or content_type.startswith(RAW_TYPES):
         data = await read_body(request, limit)
         if not data:
             raise engine_errors.EmptyInput("the request has no body: send an image or a PDF")
-        return data, None
+        return data, {}
     raise engine_errors.UnsupportedMediaType(
         f"content type {content_type.split(';')[0]!r} is not accepted: send multipart/form-data "
         "(field `image`), an image/* or application/pdf body, or application/octet-stream"

@@ -61,10 +61,10 @@ def test_the_openapi_schema_lists_every_status_the_table_answers():
 
 
 def test_the_openapi_request_body_lists_exactly_what_the_route_accepts():
-    from handler.routes.ocr import FILE_FIELDS, RAW_TYPES
+    from handler.routes.ocr import FILE_FIELDS, OPTION_FIELDS, RAW_TYPES
 
     body = TestClient(app).get("/openapi.json").json()["paths"]["/api/v1/ocr"]["post"]["requestBody"]["content"]
     form = body.pop("multipart/form-data")["schema"]
-    assert set(form["properties"]) == {*FILE_FIELDS, "mode"}
+    assert set(form["properties"]) == {*FILE_FIELDS, *OPTION_FIELDS}
     assert [one["required"] for one in form["oneOf"]] == [[name] for name in FILE_FIELDS]
     assert set(body) == {t + "*" if t.endswith("/") else t for t in RAW_TYPES}

@@ -76,7 +76,9 @@ class Context:
 out = {}
 for name, event in json.loads(sys.stdin.read()).items():
     response = handler(event, Context())
-    out[name] = {"status": response["statusCode"], "body": json.loads(response["body"])}
+    binary = response.get("isBase64Encoded", False)  # a PDF: the test decodes it
+    out[name] = {"status": response["statusCode"], "binary": binary,
+                 "body": response["body"] if binary else json.loads(response["body"])}
 allowed = tuple(json.loads(os.environ["PROOF_PATH"])) + (sys.base_prefix,)
 out["outside"] = sorted({m.__name__.split(".")[0] for m in list(sys.modules.values())
                          if getattr(m, "__file__", None) and not m.__file__.startswith(allowed)})
@@ -85,10 +87,11 @@ print(json.dumps(out))
 """
 
 
-def rest_event(body: bytes, content_type: str, path: str = "/api/v1/ocr") -> dict:
+def rest_event(body: bytes, content_type: str, path: str = "/api/v1/ocr", query: dict | None = None) -> dict:
     event = json.loads((SAMPLES.parent / "events" / "api-rest-post.json").read_text())
     event.update(path=path, body=base64.b64encode(body).decode(), isBase64Encoded=True,
-                 headers={"content-type": content_type}, multiValueHeaders={"content-type": [content_type]})
+                 headers={"content-type": content_type}, multiValueHeaders={"content-type": [content_type]},
+                 queryStringParameters=query, multiValueQueryStringParameters={k: [v] for k, v in (query or {}).items()})
     return event
 
 
@@ -119,6 +122,7 @@ def test_the_trimmed_layer_reads_an_image_and_a_pdf_in_a_clean_interpreter(local
         "line": json.loads((SAMPLES.parent / "events" / "api-rest-post.json").read_text()),
         "receipt": rest_event((SAMPLES / "receipt.png").read_bytes(), "image/png"),
         "pdf": rest_event(pdf.getvalue(), "application/pdf"),
+        "searchable": rest_event(pdf.getvalue(), "application/pdf", query={"format": "pdf"}),  # pikepdf, qpdf
         "healthz": json.loads((SAMPLES.parent / "events" / "api-rest-healthz.json").read_text()),
     }
     path = [str(local_arch_layer[k]) for k in ("code", "dependencies", "sdk")]
@@ -140,3 +144,8 @@ def test_the_trimmed_layer_reads_an_image_and_a_pdf_in_a_clean_interpreter(local
     assert out["pdf"]["status"] == 200 and len(out["pdf"]["body"]["pages"]) == 1
     assert out["pdf"]["body"]["text"] == engine.read_document(pdf.getvalue()).text
     assert "Corner Shop Receipt" in out["pdf"]["body"]["text"]  # samples/make_samples.py drew it
+    assert out["searchable"]["status"] == 200 and out["searchable"]["binary"]
+    import pypdfium2
+
+    searchable = pypdfium2.PdfDocument(base64.b64decode(out["searchable"]["body"]))
+    assert "Corner Shop Receipt" in searchable[0].get_textpage().get_text_range()
