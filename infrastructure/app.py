@@ -27,6 +27,7 @@ CONTEXT = {
     "workerBatchSize": ("worker_batch_size", int),
     "inputExpiryDays": ("input_expiry_days", int),
     "resultExpiryDays": ("result_expiry_days", int),
+    "partsExpiryDays": ("parts_expiry_days", int),
     "keyRatePerS": ("api_limits.key_rate_per_s", float),
     "keyBurst": ("api_limits.key_burst", int),
     "keyQuotaPerDay": ("api_limits.key_quota_per_day", int),

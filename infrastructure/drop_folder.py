@@ -9,18 +9,20 @@ from aws_cdk import aws_s3_notifications as s3n
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from handler.lambda_env import INPUT_PREFIX, OUTPUT_PREFIX
+from handler.lambda_env import INPUT_PREFIX, OUTPUT_PREFIX, PARTS_PREFIX
 
 
 class DropFolder(Construct):
     def __init__(self, scope: Construct, id: str, *, worker_timeout: Duration, batching_window: Duration,
-                 input_expiry_days: int | None, result_expiry_days: int | None, max_receive_count: int) -> None:
+                 input_expiry_days: int | None, result_expiry_days: int | None, max_receive_count: int,
+                 parts_expiry_days: int = 3) -> None:
         super().__init__(scope, id)
         lifecycle = [s3.LifecycleRule(id="abort-incomplete-uploads", abort_incomplete_multipart_upload_after=Duration.days(1))]
         if input_expiry_days:
             lifecycle.append(s3.LifecycleRule(id="expire-inputs", prefix=INPUT_PREFIX, expiration=Duration.days(input_expiry_days)))
         if result_expiry_days:
             lifecycle.append(s3.LifecycleRule(id="expire-results", prefix=OUTPUT_PREFIX, expiration=Duration.days(result_expiry_days)))
+        lifecycle.append(s3.LifecycleRule(id="expire-parts", prefix=PARTS_PREFIX, expiration=Duration.days(parts_expiry_days)))
         self.bucket = s3.Bucket(
             self, "Bucket",
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,

@@ -6,7 +6,8 @@ from __future__ import annotations
 from aws_cdk import Stack
 from cdk_nag import NagPackSuppression, NagSuppressions
 
-from handler.lambda_env import INPUT_PREFIX, OUTPUT_PREFIX
+from handler.drop_folder import JOBS
+from handler.lambda_env import INPUT_PREFIX, OUTPUT_PREFIX, PARTS_PREFIX
 
 BASIC_EXECUTION_ROLE = "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 
@@ -49,7 +50,9 @@ def suppress(stack: Stack, *, bucket_arn_token: str) -> None:
         NagPackSuppression(
             id="AwsSolutions-IAM5",
             applies_to=[f"Resource::<{bucket_arn_token}.Arn>/{prefix}*"
-                        for prefix in (INPUT_PREFIX, OUTPUT_PREFIX, INPUT_PREFIX + "jobs/", OUTPUT_PREFIX + "jobs/")],
+                        for prefix in (INPUT_PREFIX, OUTPUT_PREFIX, INPUT_PREFIX + JOBS, OUTPUT_PREFIX + JOBS,
+                                       PARTS_PREFIX + JOBS)],
             reason=f"object keys under one prefix: the worker reads {INPUT_PREFIX} and writes {OUTPUT_PREFIX}; the API "
-                   f"presigns uploads to {INPUT_PREFIX}jobs/ and reads {OUTPUT_PREFIX}jobs/"),
+                   f"presigns uploads to {INPUT_PREFIX}{JOBS} and reads {OUTPUT_PREFIX}{JOBS} and the progress of long "
+                   f"documents in {PARTS_PREFIX}{JOBS}"),
     ])

@@ -19,7 +19,9 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from handler.lambda_env import API, INPUT_PREFIX, LAMBDA_MAX_TIMEOUT_S, OUTPUT_PREFIX, WORKER, function_environment
+from handler.drop_folder import JOBS
+from handler.lambda_env import (API, INPUT_PREFIX, LAMBDA_MAX_TIMEOUT_S, OUTPUT_PREFIX, PARTS_PREFIX, WORKER,
+                                function_environment)
 from layers.build import (LAMBDA_RUNTIME_PYTHON, Target, dependencies_layer_dir, model_layer_dir,
                           stage_function_code)
 
@@ -55,6 +57,9 @@ class OcrServiceProps:
     #: days before S3 deletes inputs (incoming/) and results (results/); None keeps them
     input_expiry_days: int | None = 7
     result_expiry_days: int | None = 30
+    #: a fanned-out document's manifest and parts are removed once it is assembled; what a
+    #: failure leaves behind goes after this many days
+    parts_expiry_days: int = 3
     log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH
     tracing: bool = False  # X-Ray on both functions and the API stage
     #: an SNS topic for the alarms (None: the alarms only show in CloudWatch)
@@ -97,6 +102,7 @@ class OcrServiceStack(Stack):
             batching_window=Duration.seconds(props.worker_batching_window_s),
             input_expiry_days=props.input_expiry_days,
             result_expiry_days=props.result_expiry_days,
+            parts_expiry_days=props.parts_expiry_days,
             max_receive_count=props.max_receive_count,
         )
         bucket = self.drop_folder.bucket
@@ -114,7 +120,8 @@ class OcrServiceStack(Stack):
                 memory_size=spec.memory_mb,
                 timeout=Duration.seconds(spec.timeout_s),
                 reserved_concurrent_executions=spec.reserved_concurrency,
-                environment=function_environment(role, bucket.bucket_name, spec.memory_mb),
+                environment=function_environment(role, bucket.bucket_name, spec.memory_mb,
+                                                 queue_url=self.drop_folder.queue.queue_url if role == "worker" else None),
                 log_group=log_group,
                 tracing=lambda_.Tracing.ACTIVE if props.tracing else lambda_.Tracing.DISABLED,
                 description=f"OCR service: {role} ({handler})",
@@ -138,10 +145,14 @@ class OcrServiceStack(Stack):
         self.api_function.add_to_role_policy(iam.PolicyStatement(
             sid="PresignJobUploads", actions=["s3:PutObject"], resources=[bucket.arn_for_objects(f"{INPUT_PREFIX}jobs/*")]))
         self.api_function.add_to_role_policy(iam.PolicyStatement(
-            sid="ReadJobResults", actions=["s3:GetObject"], resources=[bucket.arn_for_objects(f"{OUTPUT_PREFIX}jobs/*")]))
+            sid="ReadJobResults", actions=["s3:GetObject"],  # results, and the progress of a long document's parts
+            resources=[bucket.arn_for_objects(f"{OUTPUT_PREFIX}{JOBS}*"), bucket.arn_for_objects(f"{PARTS_PREFIX}{JOBS}*")]))
         self.api_function.add_to_role_policy(iam.PolicyStatement(
             sid="ListJobs", actions=["s3:ListBucket"], resources=[bucket.bucket_arn],
-            conditions={"StringLike": {"s3:prefix": [f"{INPUT_PREFIX}jobs/*", f"{OUTPUT_PREFIX}jobs/*"]}}))
+            conditions={"StringLike": {"s3:prefix": [f"{INPUT_PREFIX}{JOBS}*", f"{OUTPUT_PREFIX}{JOBS}*",
+                                                     f"{PARTS_PREFIX}{JOBS}*"]}}))
+        # a long document's page ranges go back to the worker's own queue (handler/fanout.py)
+        self.drop_folder.queue.grant_send_messages(self.worker_function)
 
         self.worker_function.add_event_source(sources.SqsEventSource(
             self.drop_folder.queue,

@@ -16,6 +16,10 @@ class Line:
     def to_dict(self) -> dict:
         return {"text": self.text, "confidence": round(self.confidence, 4), "box": self.box}
 
+    @classmethod
+    def from_dict(cls, data: dict) -> "Line":
+        return cls(data["text"], data["confidence"], data["box"])
+
 
 @dataclass(frozen=True)
 class Page:
@@ -36,6 +40,11 @@ class Page:
             "text": self.text,
             "lines": [line.to_dict() for line in self.lines],
         }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Page":
+        """A page back from its wire shape (a fanned-out document's parts are assembled from it)."""
+        return cls(data["number"], data["width"], data["height"], [Line.from_dict(line) for line in data["lines"]])
 
 
 PAGE_SEPARATOR = "\f"  # as Tesseract separates pages

@@ -9,12 +9,13 @@ import uuid
 from typing import Literal
 
 import anyio
+from botocore.exceptions import ClientError
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from ..aws import s3_client
 from ..dependencies import folder, settings
-from ..drop_folder import job_state
+from ..drop_folder import MANIFEST, job_state, part_range
 from ..errors import JobsUnavailable, NotFound, openapi_responses
 from ..models import ErrorDetail
 
@@ -42,9 +43,19 @@ class JobCreated(BaseModel):
     expires_in: int
 
 
+class FailedPages(BaseModel):
+    first: int
+    last: int
+    error: ErrorDetail
+
+
 class JobStatus(BaseModel):
     job_id: str
     status: Literal["pending", "done", "failed"]
+    #: a long document read in page ranges by several workers: its pages and how many are read
+    pages_total: int | None = None
+    pages_done: int | None = None
+    failed_pages: list[FailedPages] | None = Field(None, description="ranges that could not be read, and why")
     result: dict | None = None
     error: ErrorDetail | None = None
 
@@ -85,21 +96,57 @@ async def job_status(job_id: uuid.UUID) -> JobStatus:
     return await anyio.to_thread.run_sync(lambda: _read_job(bucket, str(job_id)))
 
 
-def _read_job(bucket: str, job_id: str) -> JobStatus:
+def _read_job(bucket: str, job_id: str, again_if_parts_vanish: bool = True) -> JobStatus:
     """The job's state from what the worker wrote; with nothing written and nothing
     uploaded, there is no such job."""
     s3 = s3_client()
     listing = s3.list_objects_v2(Bucket=bucket, Prefix=folder.job_outputs(job_id), MaxKeys=10)
     status, key = job_state([o["Key"] for o in listing.get("Contents", [])])
     if key is not None:
-        body = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+        body = _json(s3, bucket, key)
         if status == "failed":
             return JobStatus(job_id=job_id, status=status, error=ErrorDetail(**body["error"]))
-        return JobStatus(job_id=job_id, status=status, result=body)
+        pages = len(body.get("pages", []))
+        return JobStatus(job_id=job_id, status=status, pages_total=pages, pages_done=pages, result=body)
     uploaded = s3.list_objects_v2(Bucket=bucket, Prefix=folder.job_inputs(job_id), MaxKeys=1)
     if not uploaded.get("KeyCount"):
         raise NotFound(f"no job {job_id} (or its file was never uploaded)")
-    return JobStatus(job_id=job_id, status="pending")
+    try:
+        return _progress(s3, bucket, job_id)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") not in ("NoSuchKey", "404") or not again_if_parts_vanish:
+            raise
+        # the last range was assembled (and its parts removed) while they were being read
+        return _read_job(bucket, job_id, again_if_parts_vanish=False)
+
+
+def _progress(s3, bucket: str, job_id: str) -> JobStatus:
+    """A pending job's pages, when its document is being read in ranges: the total from
+    its manifest, the pages of the parts written so far, and the ranges that failed."""
+    pending = JobStatus(job_id=job_id, status="pending")
+    objects = [o for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=folder.job_parts(job_id))
+               for o in page.get("Contents", [])]
+    manifests = sorted((o for o in objects if o["Key"].endswith("/" + MANIFEST)), key=lambda o: o["LastModified"])
+    if not manifests:
+        return pending
+    manifest_key = manifests[-1]["Key"]  # the newest version of the job's file
+    parts_prefix = manifest_key[: -len(MANIFEST)]
+    done, failed = 0, []
+    for o in objects:
+        if not o["Key"].startswith(parts_prefix) or (found := part_range(o["Key"])) is None:
+            continue
+        (first, last), is_failure = found
+        if is_failure:
+            failed.append(FailedPages(first=first, last=last, error=ErrorDetail(**_json(s3, bucket, o["Key"])["error"])))
+        else:
+            done += last - first + 1
+    total = _json(s3, bucket, manifest_key)["pages"]
+    return pending.model_copy(update={"pages_total": total, "pages_done": done,
+                                      "failed_pages": sorted(failed, key=lambda f: f.first) or None})
+
+
+def _json(s3, bucket: str, key: str) -> dict:
+    return json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
 
 
 def safe_name(filename: str | None) -> str:

@@ -148,7 +148,7 @@ def test_the_bucket_is_private_encrypted_tls_only_retained_and_expires_inputs_an
     assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
     assert bucket["DeletionPolicy"] == "Retain"
     expiry = {r.get("Prefix"): r.get("ExpirationInDays") for r in props["LifecycleConfiguration"]["Rules"]}
-    assert expiry["incoming/"] == 7 and expiry["results/"] == 30
+    assert expiry["incoming/"] == 7 and expiry["results/"] == 30 and expiry["results/.parts/"] == 3
     policy = resources(template, "AWS::S3::BucketPolicy").popitem()[1]["Properties"]["PolicyDocument"]["Statement"]
     assert any(s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in policy)
 
@@ -205,11 +205,23 @@ def test_the_worker_reads_incoming_and_writes_results_only(template):
 def test_the_api_presigns_uploads_under_incoming_jobs_and_reads_results_jobs_only(template):
     assert s3_grants(template, "ApiFunction") == {
         "s3:PutObject": {"/incoming/jobs/*"},
-        "s3:GetObject": {"/results/jobs/*"},
+        "s3:GetObject": {"/results/jobs/*", "/results/.parts/jobs/*"},
         "s3:ListBucket": {"bucket"},
     }
     (listing,) = [s for s in statements_of(template, "ApiFunction") if s["Action"] == "s3:ListBucket"]
-    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["incoming/jobs/*", "results/jobs/*"]}}
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["incoming/jobs/*", "results/jobs/*",
+                                                                 "results/.parts/jobs/*"]}}
+
+
+def test_the_worker_sends_page_ranges_to_its_own_queue_and_only_there(template):
+    (worker,) = [f["Properties"] for i, f in resources(template, "AWS::Lambda::Function").items() if i == "WorkerFunction"]
+    queue_url = worker["Environment"]["Variables"]["OCR_QUEUE_URL"]
+    assert "DropFolderQueue" in json.dumps(queue_url)
+    sends = [s for s in statements_of(template, "WorkerFunction") if "sqs:SendMessage" in as_list(s["Action"])]
+    assert len(sends) == 1 and "DropFolderQueue" in json.dumps(sends[0]["Resource"])
+    assert "DeadLetter" not in json.dumps(sends[0]["Resource"])
+    (api,) = [f["Properties"] for i, f in resources(template, "AWS::Lambda::Function").items() if i == "ApiFunction"]
+    assert "OCR_QUEUE_URL" not in api["Environment"]["Variables"]
 
 
 def test_no_statement_grants_every_action_or_every_resource(template):
