@@ -19,3 +19,8 @@ CLIENT_CONFIG = Config(
 @lru_cache(maxsize=None)
 def s3_client():
     return boto3.client("s3", config=CLIENT_CONFIG)
+
+
+@lru_cache(maxsize=None)
+def sqs_client():
+    return boto3.client("sqs", config=CLIENT_CONFIG)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
@@ -25,9 +26,9 @@ from ocr_engine.budget import Budget
 from ocr_engine.errors import DeadlineExceeded, InputTooLarge
 from ocr_engine.runtime import limit_malloc_arenas
 
-from .aws import s3_client
+from .aws import s3_client, sqs_client
 from .config import service_settings
-from .drop_folder import ERROR, RESULT, DropFolderLayout, Output
+from .drop_folder import ERROR, RESULT, DropFolderLayout
 from .logs import logger
 from .models import DropError, DropResult, DropSource, ErrorDetail, ModelOut
 
@@ -73,10 +74,14 @@ def handler(event: dict, context) -> dict:
 
 
 def _sqs_record(record: SQSRecord, lambda_context=None) -> None:
-    """One message: any exception returns it to the queue (a bug, after maxReceiveCount,
-    parks it in the dead-letter queue)."""
+    """One message: an S3 notification, or a range of a long document (fanout.py). Any
+    exception returns it to the queue (a bug, after maxReceiveCount, parks it in the
+    dead-letter queue)."""
     try:
-        for obj in _objects_in(record.json_body):
+        body = record.json_body
+        if fanout.RANGE in body:
+            fanout.process_range(fanout.RangeTask.from_message(body), lambda_context)
+        for obj in _objects_in(body):
             process(obj, lambda_context)
     except Transient as exc:
         logger.warning("transient failure, message returns to the queue", extra={"reason": str(exc)})
@@ -103,7 +108,7 @@ def process(obj: S3Object, context) -> None:
     if base is None:
         logger.info("ignored: outside the input prefix, or a folder", extra={"key": obj.key})
         return
-    head = _s3("head_object", absent=(404,), Bucket=obj.bucket, Key=obj.key)
+    head = s3_call("head_object", absent=(404,), Bucket=obj.bucket, Key=obj.key)
     if head is None:
         logger.info("gone before it was read", extra={"key": obj.key})
         return
@@ -111,81 +116,117 @@ def process(obj: S3Object, context) -> None:
     if obj.etag and obj.etag.strip('"') != etag:
         logger.info("a newer version replaced it; its own event will read it", extra={"key": obj.key})
         return
-    if _already_done(obj.bucket, base, etag):
+    if already_done(obj.bucket, base, etag):
         logger.info("duplicate delivery, outputs exist", extra={"key": obj.key})
         return
     source = DropSource(bucket=obj.bucket, key=obj.key, etag=etag, size=head["ContentLength"])
     request_id = getattr(context, "aws_request_id", None) or uuid.uuid4().hex
     if head["ContentLength"] > folder.max_object_bytes:
-        _write_error(base, source, request_id, InputTooLarge(
-            f"the file is {head['ContentLength']:,} bytes; the limit is {folder.max_object_bytes:,}"))
+        write_error(base, source, request_id, ErrorDetail(**InputTooLarge(
+            f"the file is {head['ContentLength']:,} bytes; the limit is {folder.max_object_bytes:,}").to_dict()))
         return
-    got = _s3("get_object", absent=(404, 412), Bucket=obj.bucket, Key=obj.key, IfMatch=head["ETag"])
-    if got is None:
+    data = read_source(obj.bucket, obj.key, etag)
+    if data is None:
         logger.info("changed or gone while being read", extra={"key": obj.key})
         return
-    data = _read_body(got)
     try:
+        if folder.queue_url is not None and folder.fans_out(pages := engine.count_pages(data, folder.max_fanout_pages)):
+            fanout.fan_out(source, pages)
+            return
         started = time.perf_counter()
-        result = _read_before_deadline(data, context)
+        result = read_before_deadline(data, context)
         elapsed = time.perf_counter() - started
-        outputs = folder.render(result, data, source_name=obj.key.rsplit("/", 1)[-1], model=MODEL_LABEL)
     except OcrError as exc:
-        _write_error(base, source, request_id, exc)
+        write_error(base, source, request_id, ErrorDetail(**exc.to_dict()))
         return
-    _write_result(base, source, request_id, result, elapsed, outputs)
+    write_result(base, source, request_id, result, elapsed, data)
 
 
-def _read_before_deadline(data: bytes, context) -> OcrResult:
+def read_source(bucket: str, key: str, etag: str) -> bytes | None:
+    """The bytes of that version of the file; None when it changed or went meanwhile."""
+    got = s3_call("get_object", absent=(404, 412), Bucket=bucket, Key=key, IfMatch=f'"{etag}"')
+    return None if got is None else _read_body(got)
+
+
+def read_before_deadline(data: bytes, context, **read_options) -> OcrResult:
     """The engine's read, stopping between pages (as a transient failure: the message
     returns) well before the Lambda deadline rather than being killed mid-write."""
     budget = None
     if context is not None:
         budget = Budget.within((context.get_remaining_time_in_millis() - folder.deadline_margin_ms) / 1000)
     try:
-        return engine.read(data, mode="auto", budget=budget)
+        return engine.read(data, mode="auto", budget=budget, **read_options)
     except DeadlineExceeded as exc:
         raise Transient(f"too close to the Lambda deadline: {exc.message}") from exc
 
 
-def _already_done(bucket: str, base: str, etag: str) -> bool:
+def already_done(bucket: str, base: str, etag: str) -> bool:
     for suffix in (RESULT, ERROR):
-        head = _s3("head_object", absent=(404,), Bucket=bucket, Key=base + suffix)
+        head = s3_call("head_object", absent=(404,), Bucket=bucket, Key=base + suffix)
         if head is not None and head.get("Metadata", {}).get(ETAG_METADATA) == etag:
             return True
     return False
 
 
-def _write_result(base: str, source: DropSource, request_id: str, result: OcrResult, elapsed: float,
-                  outputs: list[Output]) -> None:
+def write_result(base: str, source: DropSource, request_id: str, result: OcrResult, elapsed: float,
+                 data: bytes | Callable[[], bytes | None]) -> bool:
+    """The outputs, the .json last; False when another worker's .json landed first (a long
+    document's two last ranges finishing together: the .json is written only if absent).
+    `data`: the source's bytes, or how to fetch them (only the searchable PDF needs them)."""
+    try:
+        if callable(data) and any(fmt.needs_source for fmt in folder.renderings):
+            data = data()
+            if data is None:
+                logger.info("changed or gone before its outputs were written", extra={"key": source.key})
+                return False
+        outputs = folder.render(result, b"" if callable(data) else data, source_name=source.key.rsplit("/", 1)[-1],
+                                model=MODEL_LABEL)
+    except OcrError as exc:
+        return write_error(base, source, request_id, ErrorDetail(**exc.to_dict()))
     body = DropResult.of(result, elapsed, MODEL, request_id, source=source)
     for output in outputs:
         _put(source, base + output.suffix, output.body, output.media_type)
     # what an earlier setting wrote for an earlier version of the file must not pass for this one's
     for stale in set(folder.every_suffix()) - {RESULT, *(o.suffix for o in outputs)}:
-        _s3("delete_object", absent=(404,), Bucket=source.bucket, Key=base + stale)
+        s3_call("delete_object", absent=(404,), Bucket=source.bucket, Key=base + stale)
     # the .json is written last: its presence (with this ETag) means done
-    _put(source, base + RESULT, body.model_dump_json(exclude_none=True).encode(), "application/json")
-    _s3("delete_object", absent=(404,), Bucket=source.bucket, Key=base + ERROR)
+    document = body.model_dump_json(exclude_none=True).encode()
+    if not _put(source, base + RESULT, document, "application/json", final=True):
+        return False
+    s3_call("delete_object", absent=(404,), Bucket=source.bucket, Key=base + ERROR)
+    return True
 
 
-def _write_error(base: str, source: DropSource, request_id: str, error: OcrError) -> None:
+def write_error(base: str, source: DropSource, request_id: str, error: ErrorDetail) -> bool:
     logger.info("cannot read the file", extra={"key": source.key, "code": error.code})
-    body = DropError(error=ErrorDetail(code=error.code, message=error.message), request_id=request_id, source=source)
-    _put(source, base + ERROR, body.model_dump_json().encode(), "application/json")
+    body = DropError(error=error, request_id=request_id, source=source)
+    if not _put(source, base + ERROR, body.model_dump_json().encode(), "application/json", final=True):
+        return False
     for stale in folder.every_suffix():  # every format's, whatever OCR_OUTPUT_FORMATS says now
-        _s3("delete_object", absent=(404,), Bucket=source.bucket, Key=base + stale)
+        s3_call("delete_object", absent=(404,), Bucket=source.bucket, Key=base + stale)
+    return True
 
 
-def _put(source: DropSource, key: str, body: bytes, content_type: str) -> None:
+def _put(source: DropSource, key: str, body: bytes, content_type: str, final: bool = False) -> bool:
     """Write one output, unless an earlier try at this source (same ETag) already did: a try
     that failed between two writes (S3 throttling past the SDK's retries) returns its message,
-    and the retry writes only what is missing."""
-    written = _s3("head_object", absent=(404,), Bucket=source.bucket, Key=key)
+    and the retry writes only what is missing. A `final` output (.json, .error.json) is
+    written only over what was there when looked at (If-None-Match / If-Match): of two
+    workers that race to write it, one does. Returns whether this call wrote it."""
+    written = s3_call("head_object", absent=(404,), Bucket=source.bucket, Key=key)
     if written is not None and written.get("Metadata", {}).get(ETAG_METADATA) == source.etag:
-        return
-    _s3("put_object", Bucket=source.bucket, Key=key, Body=body, ContentType=content_type,
-        Metadata={ETAG_METADATA: source.etag})
+        return False
+    condition = ({"IfMatch": written["ETag"]} if written else {"IfNoneMatch": "*"}) if final else {}
+    return s3_call("put_object", absent=(412,), Bucket=source.bucket, Key=key, Body=body, ContentType=content_type,
+                   Metadata={ETAG_METADATA: source.etag}, **condition) is not None
+
+
+def sqs_call(operation: str, **params) -> dict:
+    """One SQS call; any failure is Transient."""
+    try:
+        return getattr(sqs_client(), operation)(**params)
+    except (ClientError, BotoCoreError) as exc:
+        raise Transient(f"SQS {operation}: {exc}") from exc
 
 
 def _read_body(got: dict) -> bytes:
@@ -195,7 +236,7 @@ def _read_body(got: dict) -> bytes:
         raise Transient(str(exc)) from exc
 
 
-def _s3(operation: str, absent: tuple[int, ...] = (), **params) -> dict | None:
+def s3_call(operation: str, absent: tuple[int, ...] = (), **params) -> dict | None:
     """One S3 call. An S3 or network error is Transient (the message returns to the queue),
     except the HTTP statuses in `absent`, which give None."""
     try:
@@ -207,3 +248,6 @@ def _s3(operation: str, absent: tuple[int, ...] = (), **params) -> dict | None:
         raise Transient(f"S3 {exc.response.get('Error', {}).get('Code', '?')}: {exc}") from exc
     except BotoCoreError as exc:
         raise Transient(str(exc)) from exc
+
+
+from . import fanout  # noqa: E402  (last: fanout reads this module's names when it runs)

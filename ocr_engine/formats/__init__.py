@@ -43,6 +43,7 @@ class OutputFormat:
     #: ALTO has no registered type: application/alto+xml is understood, application/xml sent)
     also_accepted: tuple[str, ...] = field(default=())
     binary: bool = False
+    needs_source: bool = False  # its renderer reads the source's bytes, not only the result
 
     @property
     def accepted(self) -> tuple[str, ...]:
@@ -58,7 +59,7 @@ FORMATS: dict[str, OutputFormat] = {
                      also_accepted=("application/xhtml+xml", "text/vnd.hocr+html")),
         OutputFormat("alto", "application/xml", ".alto.xml", render_alto,
                      also_accepted=("application/alto+xml", "text/xml")),
-        OutputFormat("pdf", "application/pdf", ".pdf", _render_pdf, binary=True),
+        OutputFormat("pdf", "application/pdf", ".pdf", _render_pdf, binary=True, needs_source=True),
     )
 }
 NAMES = tuple(FORMATS)
