@@ -111,13 +111,16 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "eval":
         from .evaluate import MIN_WIDTH, evaluate as score
-        from .export import load_checkpoint
+        from .export import load_checkpoint, model_for
         from .train import build_student
 
-        model, encoder = build_student(Path(TrainConfig.cache_dir), _log)
-        if args.checkpoint:
+        if args.checkpoint:  # its own charset: a widened head (`ocr train --from`) has more classes
+            model, charset = model_for(args.checkpoint)
             load_checkpoint(model, args.checkpoint)
-        _log(json.dumps(score(model, encoder.charset, min_width=args.min_width or MIN_WIDTH)))
+        else:
+            model, encoder = build_student(Path(TrainConfig.cache_dir), _log)
+            charset = encoder.charset
+        _log(json.dumps(score(model, charset, min_width=args.min_width or MIN_WIDTH)))
         return 0
     if args.command == "curve":
         rows = [json.loads(line) for line in (args.run / "curve.jsonl").read_text().splitlines() if line.strip()]
