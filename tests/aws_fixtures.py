@@ -36,25 +36,39 @@ def moto_endpoint():
 @pytest.fixture(scope="session")
 def drop_folder(moto_endpoint):
     """The bucket, its queue, and the notification for `incoming/` that links them."""
-    s3 = boto3.client("s3", endpoint_url=moto_endpoint, region_name=REGION)
-    sqs = boto3.client("sqs", endpoint_url=moto_endpoint, region_name=REGION)
-    s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
-    queue_url = sqs.create_queue(QueueName="ocr-drop-test")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    s3.put_bucket_notification_configuration(
-        Bucket=BUCKET,
-        NotificationConfiguration={"QueueConfigurations": [{
-            "QueueArn": queue_arn,
-            "Events": ["s3:ObjectCreated:*"],
-            "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "incoming/"}]}},
-        }]},
-    )
-    return DropFolderHarness(s3, sqs, queue_url, queue_arn)
+    return DropFolderHarness.create(moto_endpoint, BUCKET, "ocr-drop-test")
 
 
 class DropFolderHarness:
-    def __init__(self, s3, sqs, queue_url, queue_arn):
+    def __init__(self, s3, sqs, queue_url, queue_arn, bucket: str = BUCKET, dead_letter_url: str | None = None):
         self.s3, self.sqs, self.queue_url, self.queue_arn = s3, sqs, queue_url, queue_arn
+        self.bucket, self.dead_letter_url = bucket, dead_letter_url
+
+    @classmethod
+    def create(cls, endpoint: str, bucket: str, queue: str,
+               max_receive_count: int | None = None) -> "DropFolderHarness":
+        """A bucket whose `incoming/` notifies a queue; with `max_receive_count`, the queue
+        parks a message received that many times in a dead-letter queue (as the stack's does)."""
+        s3 = boto3.client("s3", endpoint_url=endpoint, region_name=REGION)
+        sqs = boto3.client("sqs", endpoint_url=endpoint, region_name=REGION)
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+        attributes, dead_letter_url = {}, None
+        if max_receive_count is not None:
+            dead_letter_url = sqs.create_queue(QueueName=f"{queue}-dead-letters")["QueueUrl"]
+            dead_letter_arn = _queue_arn(sqs, dead_letter_url)
+            attributes["RedrivePolicy"] = json.dumps({"deadLetterTargetArn": dead_letter_arn,
+                                                      "maxReceiveCount": max_receive_count})
+        queue_url = sqs.create_queue(QueueName=queue, Attributes=attributes)["QueueUrl"]
+        queue_arn = _queue_arn(sqs, queue_url)
+        s3.put_bucket_notification_configuration(
+            Bucket=bucket,
+            NotificationConfiguration={"QueueConfigurations": [{
+                "QueueArn": queue_arn,
+                "Events": ["s3:ObjectCreated:*"],
+                "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "incoming/"}]}},
+            }]},
+        )
+        return cls(s3, sqs, queue_url, queue_arn, bucket, dead_letter_url)
 
     def drain(self) -> None:
         """Delete what earlier tests left in the queue (PurgeQueue is allowed once a minute)."""
@@ -62,20 +76,27 @@ class DropFolderHarness:
             self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=[
                 {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)])
 
+    def receive(self, wait_s: int = 1, queue_url: str | None = None) -> list[dict]:
+        """Up to 10 messages, hidden from other receivers for 10 minutes (the worker's time)."""
+        return self.sqs.receive_message(QueueUrl=queue_url or self.queue_url, MaxNumberOfMessages=10,
+                                        WaitTimeSeconds=wait_s, VisibilityTimeout=600,
+                                        AttributeNames=["All"]).get("Messages", [])
+
     def lambda_event(self, expected: int) -> dict:
         """The queue's messages, wrapped as Lambda's SQS event source delivers them."""
         messages = []
         for _ in range(20):
-            batch = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
-                                             VisibilityTimeout=600).get("Messages", [])
-            messages += batch
+            messages += self.receive()
             if len(messages) >= expected:
                 break
+        return self.event_of(messages)
+
+    def event_of(self, messages: list[dict]) -> dict:
         return {"Records": [{
             "messageId": m["MessageId"],
             "receiptHandle": m["ReceiptHandle"],
             "body": m["Body"],
-            "attributes": {"ApproximateReceiveCount": "1"},
+            "attributes": m.get("Attributes") or {"ApproximateReceiveCount": "1"},
             "messageAttributes": {},
             "md5OfBody": m["MD5OfBody"],
             "eventSource": "aws:sqs",
@@ -84,10 +105,14 @@ class DropFolderHarness:
         } for m in messages]}
 
     def json(self, key: str) -> dict:
-        return json.loads(self.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read())
+        return json.loads(self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read())
 
     def keys(self, prefix: str = "") -> set[str]:
-        return {o["Key"] for o in self.s3.list_objects_v2(Bucket=BUCKET, Prefix=prefix).get("Contents", [])}
+        return {o["Key"] for o in self.s3.list_objects_v2(Bucket=self.bucket, Prefix=prefix).get("Contents", [])}
+
+
+def _queue_arn(sqs, queue_url: str) -> str:
+    return sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
 
 
 @pytest.fixture(scope="session")

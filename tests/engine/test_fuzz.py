@@ -1,42 +1,18 @@
 """Seeded mutation fuzzing of ocr_engine.io: whatever the bytes, decoding ends in the page
 images or a typed OcrError (never a KeyError from a TIFF directory, a PdfiumError from a
-broken page tree, a struct.error from EXIF...). Small files, so it takes seconds."""
+broken page tree, a struct.error from EXIF...). Small files, so it takes seconds; bench/fuzz.py
+runs the same mutations for longer."""
 
-import io
 import random
-import warnings
 
 import pytest
-from PIL import Image
 
 from ocr_engine import OcrError, Settings
 from ocr_engine.io import open_pages
-from tests.conftest import SAMPLES
+from tests.hostile.mutations import mutate, outcome, seeds
 
 MUTATIONS_PER_FORMAT = 4000
 PDF_MUTATIONS = 150  # each PDF starts its renderer process (ocr_engine/pdf_render.py): ~0.1 s
-
-
-def seeds() -> dict[str, bytes]:
-    line = Image.open(SAMPLES / "line.png").convert("RGB").resize((120, 40))
-    exif = Image.Exif()
-    exif[0x0112] = 6  # orientation: the decoder turns the image
-    exif[0x010F] = "camera"
-
-    def save(fmt, **params):
-        buffer = io.BytesIO()
-        line.save(buffer, fmt, **params)
-        return buffer.getvalue()
-
-    return {
-        "tiff": save("TIFF", save_all=True, append_images=[line]),
-        "jpeg": save("JPEG", exif=exif.tobytes()),
-        "webp": save("WEBP", exif=exif.tobytes()),
-        "gif": save("GIF", save_all=True, append_images=[line.rotate(90)]),
-        "png": save("PNG"),
-        "bmp": save("BMP"),
-        "pdf": save("PDF", save_all=True, append_images=[line]),
-    }
 
 
 @pytest.mark.parametrize("fmt", list(seeds()))
@@ -46,18 +22,8 @@ def test_mutated_files_decode_or_fail_with_a_typed_error(fmt):
     seed = seeds()[fmt]
     escaped = []
     for _ in range(PDF_MUTATIONS if fmt == "pdf" else MUTATIONS_PER_FORMAT):
-        data = bytearray(seed)
-        for _ in range(rng.randint(1, 4)):
-            data[rng.randrange(len(data))] = rng.randrange(256)
-        if rng.random() < 0.2:
-            data = data[: rng.randrange(1, len(data))]  # cut short
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # Pillow warns about what it skips
-                for _ in open_pages(bytes(data), settings):
-                    pass
-        except OcrError:
-            pass
+            outcome(mutate(seed, rng), settings)
         except Exception as exc:  # noqa: BLE001 - this is what the test looks for
             escaped.append(f"{type(exc).__name__}: {exc}"[:200])
     assert escaped == [], escaped[:5]

@@ -137,14 +137,6 @@ def test_a_three_page_pdf_gives_three_pages(drop_folder, worker):
     assert all("Corner Shop" in p["text"] for p in result["pages"])
 
 
-def test_near_the_deadline_the_worker_stops_between_pages_and_retries_later(drop_folder, worker):
-    receipt = Image.open(SAMPLES / "receipt.png").convert("RGB")
-    pdf = encode(receipt, "PDF", save_all=True, append_images=[receipt], resolution=100)
-    response = drop(drop_folder, worker, {"incoming/late/two.pdf": pdf}, context=LambdaContext(timeout_s=5))
-    assert len(response["batchItemFailures"]) == 1
-    assert not any(k.startswith("results/late/") for k in drop_folder.keys("results/"))
-
-
 def test_a_direct_s3_event_is_processed(drop_folder, worker):
     drop_folder.s3.put_object(Bucket=BUCKET, Key="incoming/direct/line+1.png", Body=(SAMPLES / "line.png").read_bytes())
     event = {"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
