@@ -39,6 +39,10 @@ class ServiceSettings(Settings):
     #: What the drop folder writes for each file, comma-separated: json, txt (or text), hocr,
     #: alto, pdf (ocr_engine/formats). The .json is always written, last: it marks the file done.
     output_formats: str = "json,txt"
+    #: Deliveries of a message before the queue parks it in its dead-letter queue (the stack
+    #: sets it from the queue's maxReceiveCount): on the last one, a read the Lambda deadline
+    #: stops is the file's `timeout` error, not another retry.
+    max_receive_count: int = Field(3, gt=0)
     #: The drop folder's queue: a long document is split into page ranges sent to it (the
     #: stack sets it; unset, every document is read by one worker, up to OCR_MAX_PAGES).
     queue_url: str | None = None

@@ -38,9 +38,11 @@ def threads_for(memory_mb: int) -> int:
     return max(1, min(6, round(memory_mb / MB_PER_VCPU)))
 
 
-def function_environment(role: str, bucket: str, memory_mb: int | None = None, queue_url: str | None = None) -> dict[str, str]:
+def function_environment(role: str, bucket: str, memory_mb: int | None = None, queue_url: str | None = None,
+                         max_receive_count: int | None = None) -> dict[str, str]:
     """The environment variables of the `api` or `worker` function; the worker sends a long
-    document's page ranges to `queue_url` (its own queue)."""
+    document's page ranges to `queue_url` (its own queue), whose messages go to the
+    dead-letter queue after `max_receive_count` deliveries."""
     memory_mb = memory_mb or FUNCTIONS[role].memory_mb
     env = {
         "POWERTOOLS_SERVICE_NAME": f"{SERVICE}-{role}",
@@ -61,6 +63,8 @@ def function_environment(role: str, bucket: str, memory_mb: int | None = None, q
         env["OCR_OUTPUT_FORMATS"] = default("output_formats")
         if queue_url:
             env["OCR_QUEUE_URL"] = queue_url
+        if max_receive_count:
+            env["OCR_MAX_RECEIVE_COUNT"] = str(max_receive_count)
     else:
         raise ValueError(f"unknown function {role!r}: api or worker")
     return env

@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
@@ -46,6 +47,8 @@ folder = DropFolderLayout.of(settings)
 engine = OcrEngine(settings=settings)
 MODEL = ModelOut.of(engine.pack)
 MODEL_LABEL = f"{MODEL.name} {MODEL.version}"  # how hOCR and ALTO name the model
+# whether the message being handled is on its last delivery before the dead-letter queue
+_last_delivery: ContextVar[bool] = ContextVar("last_delivery", default=False)
 # a batch whose every message failed is answered like any other: each returns to the queue
 batch = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
@@ -77,6 +80,8 @@ def _sqs_record(record: SQSRecord, lambda_context=None) -> None:
     """One message: an S3 notification, or a range of a long document (fanout.py). Any
     exception returns it to the queue (a bug, after maxReceiveCount, parks it in the
     dead-letter queue)."""
+    receives = int((record.raw_event.get("attributes") or {}).get("ApproximateReceiveCount") or 1)
+    last_delivery = _last_delivery.set(receives >= settings.max_receive_count)
     try:
         body = record.json_body
         if fanout.RANGE in body:
@@ -89,6 +94,8 @@ def _sqs_record(record: SQSRecord, lambda_context=None) -> None:
     except Exception:
         logger.exception("unexpected failure", extra={"message_id": record.message_id})
         raise
+    finally:
+        _last_delivery.reset(last_delivery)
 
 
 def _objects_in(notification: dict) -> list[S3Object]:
@@ -157,6 +164,8 @@ def read_before_deadline(data: bytes, context, **read_options) -> OcrResult:
     try:
         return engine.read(data, mode="auto", budget=budget, **read_options)
     except DeadlineExceeded as exc:
+        if _last_delivery.get():
+            raise  # no retry is left to finish it: the caller writes the `timeout` error
         raise Transient(f"too close to the Lambda deadline: {exc.message}") from exc
 
 

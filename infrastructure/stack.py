@@ -120,8 +120,9 @@ class OcrServiceStack(Stack):
                 memory_size=spec.memory_mb,
                 timeout=Duration.seconds(spec.timeout_s),
                 reserved_concurrent_executions=spec.reserved_concurrency,
-                environment=function_environment(role, bucket.bucket_name, spec.memory_mb,
-                                                 queue_url=self.drop_folder.queue.queue_url if role == "worker" else None),
+                environment=function_environment(role, bucket.bucket_name, spec.memory_mb, **({
+                    "queue_url": self.drop_folder.queue.queue_url, "max_receive_count": props.max_receive_count,
+                } if role == "worker" else {})),
                 log_group=log_group,
                 tracing=lambda_.Tracing.ACTIVE if props.tracing else lambda_.Tracing.DISABLED,
                 description=f"OCR service: {role} ({handler})",

@@ -220,6 +220,18 @@ def test_near_the_deadline_the_message_returns_and_its_retry_reads_every_page_on
     assert all("Corner Shop" in page["text"] for page in result["pages"])
 
 
+def test_on_its_last_delivery_a_read_the_deadline_stops_is_a_timeout_error_not_a_dead_letter(folder, worker):
+    receipt = Image.open(SAMPLES / "receipt.png").convert("RGB")
+    pdf = encode(receipt, "PDF", save_all=True, append_images=[receipt, receipt], resolution=100)
+    drop(folder, {"incoming/always-late/three.pdf": pdf})
+    answers = event_source(folder, worker, context=lambda: LambdaContext(timeout_s=5))
+    assert [len(answer["batchItemFailures"]) for answer in answers] == [1] * (MAX_RECEIVE_COUNT - 1) + [0]
+    assert folder.receive(wait_s=0, queue_url=folder.dead_letter_url) == []
+    assert versions(folder, "results/always-late/") == {"results/always-late/three.pdf.error.json": 1}
+    error = folder.json("results/always-late/three.pdf.error.json")["error"]
+    assert error["code"] == "timeout" and "page 1" in error["message"]
+
+
 def test_a_message_that_fails_every_time_ends_in_the_dead_letter_queue_and_is_read_once_redriven(
         folder, worker, faults):
     drop(folder, {"incoming/poison/a.png": LINE, "incoming/poison/locked.png": LINE, "incoming/poison/b.png": LINE})

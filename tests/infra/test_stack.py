@@ -217,6 +217,8 @@ def test_the_worker_sends_page_ranges_to_its_own_queue_and_only_there(template):
     (worker,) = [f["Properties"] for i, f in resources(template, "AWS::Lambda::Function").items() if i == "WorkerFunction"]
     queue_url = worker["Environment"]["Variables"]["OCR_QUEUE_URL"]
     assert "DropFolderQueue" in json.dumps(queue_url)
+    queue = next(q["Properties"] for q in resources(template, "AWS::SQS::Queue").values() if "RedrivePolicy" in q["Properties"])
+    assert worker["Environment"]["Variables"]["OCR_MAX_RECEIVE_COUNT"] == str(queue["RedrivePolicy"]["maxReceiveCount"])
     sends = [s for s in statements_of(template, "WorkerFunction") if "sqs:SendMessage" in as_list(s["Action"])]
     assert len(sends) == 1 and "DropFolderQueue" in json.dumps(sends[0]["Resource"])
     assert "DeadLetter" not in json.dumps(sends[0]["Resource"])
