@@ -104,6 +104,22 @@ class DropFolderHarness:
             "awsRegion": REGION,
         } for m in messages]}
 
+    def deliver(self, worker, messages: list[dict], context=None) -> dict:
+        """One invocation as Lambda's SQS event source makes it: the worker gets `messages`;
+        those it did not report as failed are deleted, the failed ones become visible again
+        at once (their visibility timeout, cut short). The worker's answer."""
+        from handler.invoke import LambdaContext
+
+        answer = worker.handler(self.event_of(messages), context or LambdaContext())
+        failed = {failure["itemIdentifier"] for failure in answer["batchItemFailures"]}
+        for message in messages:
+            if message["MessageId"] in failed:
+                self.sqs.change_message_visibility(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"],
+                                                   VisibilityTimeout=0)
+            else:
+                self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return answer
+
     def json(self, key: str) -> dict:
         return json.loads(self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read())
 
@@ -120,3 +136,16 @@ def worker(drop_folder):
     import handler.s3
 
     return handler.s3
+
+
+@pytest.fixture
+def put_keys(worker):
+    """The keys of the PutObject calls the worker's own client makes (botocore's event hooks)."""
+    keys: list[str] = []
+
+    def record(params, **_):
+        keys.append(params["Key"])
+
+    worker.s3_client().meta.events.register("before-parameter-build.s3.PutObject", record)
+    yield keys
+    worker.s3_client().meta.events.unregister("before-parameter-build.s3.PutObject", record)

@@ -24,18 +24,6 @@ def key_of(record: dict) -> str:
     return unquote_plus(json.loads(record["body"])["Records"][0]["s3"]["object"]["key"])
 
 
-@pytest.fixture
-def put_keys(worker):
-    """The keys of the PutObject calls the worker's own client makes (botocore's event hooks)."""
-    keys: list[str] = []
-
-    def record(params, **_):
-        keys.append(params["Key"])
-
-    worker.s3_client().meta.events.register("before-parameter-build.s3.PutObject", record)
-    yield keys
-    worker.s3_client().meta.events.unregister("before-parameter-build.s3.PutObject", record)
-
 
 def test_an_image_gives_json_and_txt_outputs_with_the_http_schema(drop_folder, worker):
     response = drop(drop_folder, worker, {"incoming/a/receipt.png": (SAMPLES / "receipt.png").read_bytes()})

@@ -32,17 +32,6 @@ def configured(worker, monkeypatch, formats: str) -> None:
                                                               renderings=DropFolderLayout.of(settings).renderings))
 
 
-@pytest.fixture
-def put_keys(worker):
-    keys: list[str] = []
-
-    def record(params, **_):
-        keys.append(params["Key"])
-
-    worker.s3_client().meta.events.register("before-parameter-build.s3.PutObject", record)
-    yield keys
-    worker.s3_client().meta.events.unregister("before-parameter-build.s3.PutObject", record)
-
 
 def get(drop_folder, key: str) -> dict:
     return drop_folder.s3.get_object(Bucket=BUCKET, Key=key)

@@ -5,7 +5,6 @@ receive a batch, invoke, delete what succeeded, let failures come back."""
 
 import dataclasses
 import io
-import json
 import threading
 
 import pikepdf
@@ -13,7 +12,6 @@ import pypdfium2
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from handler.invoke import LambdaContext
 from ocr_engine.formats import FORMATS
 from tests.aws_fixtures import BUCKET
 
@@ -81,15 +79,7 @@ def run_queue(drop_folder, worker, rounds: int = 60) -> list[dict]:
 
 
 def deliver(drop_folder, worker, messages: list[dict]) -> dict:
-    response = worker.handler(drop_folder.event_of(messages), LambdaContext())
-    failed = {f["itemIdentifier"] for f in response["batchItemFailures"]}
-    for m in messages:
-        if m["MessageId"] in failed:
-            drop_folder.sqs.change_message_visibility(QueueUrl=drop_folder.queue_url, ReceiptHandle=m["ReceiptHandle"],
-                                                      VisibilityTimeout=0)
-        else:
-            drop_folder.sqs.delete_message(QueueUrl=drop_folder.queue_url, ReceiptHandle=m["ReceiptHandle"])
-    return response
+    return drop_folder.deliver(worker, messages)
 
 
 def upload(drop_folder, key: str, data: bytes) -> None:

@@ -131,15 +131,7 @@ def event_source(folder: DropFolderHarness, worker, context: Callable[[], Lambda
         messages = folder.receive()
         if not messages:
             break
-        answer = worker.handler(folder.event_of(messages), context())
-        failed = {failure["itemIdentifier"] for failure in answer["batchItemFailures"]}
-        for message in messages:
-            if message["MessageId"] in failed:
-                folder.sqs.change_message_visibility(QueueUrl=folder.queue_url, ReceiptHandle=message["ReceiptHandle"],
-                                                     VisibilityTimeout=0)
-            else:
-                folder.sqs.delete_message(QueueUrl=folder.queue_url, ReceiptHandle=message["ReceiptHandle"])
-        answers.append(answer)
+        answers.append(folder.deliver(worker, messages, context()))
     return answers
 
 
