@@ -201,3 +201,14 @@ def test_max_pages_lowers_the_page_limit_for_one_read(engine):
     with pytest.raises(TooManyPages, match="limit is 2"):
         engine.read(pdf, max_pages=2)
     assert len(engine.read(pdf, max_pages=3).pages) == 3
+
+
+@pytest.mark.parametrize("size, tried", [((400, 40), True), ((40, 400), True), ((2000, 40), True),
+                                         ((2100, 40), False), ((8, 16384), False), ((16065, 46), False)])
+def test_an_image_without_text_is_tried_as_one_line_only_if_a_line_could_be_that_long(engine, size, tried):
+    """Auto mode reads an image in which the detector finds no text as one line, unless no
+    line is that long (50 heights): a blank 8 x 16384 PNG is not run through the recogniser
+    (seconds of CPU for nothing)."""
+    result = engine.read(encode(Image.new("L", size, 255)))
+    assert result.lines == []
+    assert ("recognize" in result.timings) is tried
