@@ -43,12 +43,12 @@ def _lost_comma_lines(comma_lines, trained_pack):
 
 
 def test_trained_pack_loses_far_fewer_comma_lines_than_the_shipped_weights(comma_lines, trained_pack):
-    # the shipped v2 loses at least half of them (test_export.py); the committed model,
-    # exported at step 1764 of run crnn-v2, loses 3 of 11 (training/MANIFEST)
+    # the shipped v2 loses at least half of them (test_export.py); the committed model
+    # (run crnn-v4, training/MANIFEST) loses 3 of 11, all three in condensed receipt fonts
     assert len(_lost_comma_lines(comma_lines, trained_pack)) <= 3
 
 
-@pytest.mark.xfail(strict=True, reason="3 of the 11 dev comma lines are still lost at step 1764 of run crnn-v2; "
-                   "training is not done (training/MANIFEST). strict: a model that passes must drop this marker")
+@pytest.mark.xfail(strict=True, reason="3 of the 11 dev comma lines (condensed receipt fonts) are still lost by the "
+                   "committed model (run crnn-v4, training/MANIFEST). strict: a model that passes must drop this marker")
 def test_trained_pack_keeps_text_left_of_commas(comma_lines, trained_pack):
     assert not _lost_comma_lines(comma_lines, trained_pack)
