@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--out", type=Path, required=True, help="the INT8 ONNX file to write")
     export.add_argument("--fp32-out", type=Path, help="also keep the fp32 ONNX here")
 
-    slim = commands.add_parser("slim", help="a small fp16 copy of a checkpoint, to commit; resumable")
+    slim = commands.add_parser("slim", help="a small copy of a checkpoint (fp16 weights, no moments), to commit; resumable")
     slim.add_argument("--checkpoint", type=Path, required=True)
     slim.add_argument("--out", type=Path, required=True)
 

@@ -77,14 +77,14 @@ def export_checkpoint(checkpoint: Path, out: Path, fp32_out: Path | None = None,
 
 
 def slim_checkpoint(source: Path, target: Path) -> Path:
-    """A checkpoint small enough to commit: the weights as they are, the AdamW moments in
-    bfloat16 (fp16 would flush the second moments, ~1e-10, to zero and blow the next
-    steps up), the step, counters and random states. To continue from it, copy it to
-    `<run>/checkpoint.pt` and pass `--resume` (AdamW casts the moments back to fp32)."""
+    """A checkpoint small enough to commit (under 5 MB): the weight matrices in float16, the
+    rest (biases, batch-norm statistics) as they are, the step, counters and random states;
+    no AdamW moments (a resumed run starts them afresh, as after a warm-up). To continue
+    from it, copy it to `<run>/checkpoint.pt` and pass `--resume`."""
     state = torch.load(source, map_location="cpu", weights_only=False)
-    for per_param in state["optimizer"]["state"].values():
-        for key in ("exp_avg", "exp_avg_sq"):
-            per_param[key] = per_param[key].to(torch.bfloat16)
+    state.pop("optimizer", None)
+    state["model"] = {name: value.half() if value.is_floating_point() and value.dim() >= 2 else value
+                      for name, value in state["model"].items()}
     target = Path(target)
     tmp = target.with_name(f".{target.name}.tmp")
     torch.save(state, tmp)

@@ -260,8 +260,9 @@ def train(config: TrainConfig, resume: bool = False, max_steps: int | None = Non
     checkpoint_path = run_dir / CHECKPOINT
     if resume and checkpoint_path.is_file():
         state = torch.load(checkpoint_path, map_location=device, weights_only=False)
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
+        model.load_state_dict({name: value.float() for name, value in state["model"].items()})
+        if "optimizer" in state:  # a slimmed, committed checkpoint has none: the moments start afresh
+            optimizer.load_state_dict(state["optimizer"])
         step, samples_seen, seconds = state["step"], state["samples_seen"], state["seconds"]
         rng.setstate(state["rng"])
         torch.set_rng_state(state["torch_rng"])
