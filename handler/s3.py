@@ -146,7 +146,7 @@ def process(obj: S3Object, context) -> None:
     except OcrError as exc:
         write_error(base, source, request_id, ErrorDetail(**exc.to_dict()))
         return
-    write_result(base, source, request_id, result, elapsed, data)
+    write_result(base, source, request_id, result, elapsed, lambda: data)
 
 
 def read_source(bucket: str, key: str, etag: str) -> bytes | None:
@@ -178,18 +178,18 @@ def already_done(bucket: str, base: str, etag: str) -> bool:
 
 
 def write_result(base: str, source: DropSource, request_id: str, result: OcrResult, elapsed: float,
-                 data: bytes | Callable[[], bytes | None]) -> bool:
+                 source_bytes: Callable[[], bytes | None]) -> bool:
     """The outputs, the .json last; False when another worker's .json landed first (a long
     document's two last ranges finishing together: the .json is written only if absent).
-    `data`: the source's bytes, or how to fetch them (only the searchable PDF needs them)."""
+    `source_bytes` is called only when a format needs them (the searchable PDF)."""
     try:
-        if callable(data) and any(fmt.needs_source for fmt in folder.renderings):
-            data = data()
+        data = b""
+        if any(fmt.needs_source for fmt in folder.renderings):
+            data = source_bytes()
             if data is None:
                 logger.info("changed or gone before its outputs were written", extra={"key": source.key})
                 return False
-        outputs = folder.render(result, b"" if callable(data) else data, source_name=source.key.rsplit("/", 1)[-1],
-                                model=MODEL_LABEL)
+        outputs = folder.render(result, data, source_name=source.key.rsplit("/", 1)[-1], model=MODEL_LABEL)
     except OcrError as exc:
         return write_error(base, source, request_id, ErrorDetail(**exc.to_dict()))
     body = DropResult.of(result, elapsed, MODEL, request_id, source=source)
