@@ -44,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
                  "max_width", "frozen_blocks", "condense_share", "keep_weight"):
         kind = next(f.type for f in fields(TrainConfig) if f.name == name)
         train.add_argument(f"--{name.replace('_', '-')}", type=float if kind in ("float", float) else int)
+    train.add_argument("--qat", action="store_true", default=None,
+                       help="quantization-aware training: the convolutions learn their INT8 rounding")
     train.add_argument("--eval-dir", help="dev lines to score (default ../shared/eval)")
 
     evaluate = commands.add_parser("eval", help="score a checkpoint (or the pretrained weights) on the dev lines")

@@ -1,13 +1,15 @@
 """Checkpoint -> ONNX the engine runs: softmax probabilities [N, W/4, classes], the
 BiLSTM as ONNX `LSTM` ops (opset 17, TorchScript exporter), batch norms folded into the
-convolutions, then dynamic INT8 for the LSTM and MatMul weights.
+convolutions, dynamic INT8 for the LSTM and MatMul weights, and, for a checkpoint of
+quantization-aware training (training/qat.py), static INT8 convolutions with the ranges it
+learnt (QDQ, which ONNX Runtime runs as QLinearConv).
 
 Hard-swish is exported as the opset-14 `HardSwish` op, which ONNX Runtime fuses into the
-convolution before it (its optimised graph keeps no activation node: measured, 77 % of
-the time is then Conv, 11 % the LSTMs), where Paddle's export spelled it as
-Add/Clip/Mul/Div, four unfused passes over every activation map. Convolutions stay fp32: post-training static INT8 collapses this network
-(0.24 exact on the dev lines, issue 12); INT8 convolutions need quantization-aware
-training (phase 2)."""
+fp32 convolution before it, where Paddle's export spelled it as Add/Clip/Mul/Div, four
+unfused passes over every activation map. Between INT8 convolutions it runs on the
+dequantized map (ONNX Runtime has no quantized hard-swish). A checkpoint trained without
+fake quantization keeps fp32 convolutions: post-training static INT8 collapses this
+network (0.17 exact on the dev lines)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from pathlib import Path
 
 import torch
 
+from . import qat
 from .student import CRNN, CRNNProbabilities
 
 OPSET = 17
@@ -23,9 +26,13 @@ QUANTIZED_OPS = ["LSTM", "MatMul"]
 
 
 def load_checkpoint(model: CRNN, path: Path) -> dict:
+    """Weights into `model`, with fake quantizers put in first when the checkpoint comes
+    from quantization-aware training."""
     state = torch.load(path, map_location="cpu", weights_only=False)
     weights = state["model"] if "model" in state else state
-    model.load_state_dict({k: v.float() for k, v in weights.items()})
+    if qat.is_prepared(weights):
+        qat.prepare(model)
+    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in weights.items()})
     return state
 
 
@@ -42,6 +49,7 @@ def export_onnx(model: CRNN, path: Path, charset: list[str]) -> None:
     import onnx
 
     model = model.eval()
+    qat.set_enabled(model, False)  # the fp32 graph; quantize_convolutions puts the rounding back
     example = torch.zeros(1, 3, 32, 128)
     torch.onnx.export(
         CRNNProbabilities(model), (example,), str(path), opset_version=OPSET, dynamo=False,
@@ -56,6 +64,29 @@ def export_onnx(model: CRNN, path: Path, charset: list[str]) -> None:
     onnx.save(exported, str(path))
 
 
+def quantize_convolutions(model: CRNN, source: Path, target: Path) -> None:
+    """Static INT8 (QDQ) for the convolutions that `model` was trained to run quantized,
+    at exactly its learnt scales and zero points."""
+    import numpy as np
+    import onnx
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+
+    class Blank(CalibrationDataReader):
+        """Every quantized tensor's range is overridden; the quantizer still wants data."""
+
+        def __init__(self):
+            self.inputs = iter([{"x": np.zeros((1, 3, 32, 128), np.float32)}])
+
+        def get_next(self):
+            return next(self.inputs, None)
+
+    graph = onnx.load(str(source))
+    quantize_static(str(source), str(target), Blank(), quant_format=QuantFormat.QDQ, op_types_to_quantize=["Conv"],
+                    per_channel=True, activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
+                    nodes_to_exclude=qat.excluded_nodes(graph),
+                    extra_options={"TensorQuantOverrides": qat.tensor_overrides(model, graph)})
+
+
 def quantize_int8(source: Path, target: Path) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -67,12 +98,18 @@ def export_checkpoint(checkpoint: Path, out: Path, fp32_out: Path | None = None,
     state = load_checkpoint(model, checkpoint)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    trained_quantized = qat.is_prepared(model.state_dict())
     with tempfile.TemporaryDirectory() as tmp:
         fp32 = Path(fp32_out) if fp32_out else Path(tmp) / "fp32.onnx"
         export_onnx(model, fp32, charset[1:])
-        quantize_int8(fp32, out)
-    log(f"{out}: INT8 (LSTM + MatMul) from {checkpoint} (step {state.get('step', '?')}), "
-        f"{out.stat().st_size / 1e6:.1f} MB")
+        if trained_quantized:
+            convolutions = Path(tmp) / "convolutions-int8.onnx"
+            quantize_convolutions(model, fp32, convolutions)
+            quantize_int8(convolutions, out)
+        else:
+            quantize_int8(fp32, out)
+    what = "convolutions, LSTM and MatMul" if trained_quantized else "LSTM + MatMul"
+    log(f"{out}: INT8 ({what}) from {checkpoint} (step {state.get('step', '?')}), {out.stat().st_size / 1e6:.1f} MB")
     return out
 
 

@@ -32,13 +32,20 @@ PRETRAINED_CHARSET_SHA256 = "d917d7489d2c20d2e4cee8c17068f8ac54f6ee406a04bf5ac3b
 
 
 class ConvBN(nn.Module):
+    """Convolution, batch norm, hard-swish. `quantization` stays None until quantization-
+    aware training (training/qat.py) puts there the INT8 rounding ONNX Runtime will apply
+    once the batch norm is folded into the convolution."""
+
     def __init__(self, cin: int, cout: int, kernel: int, stride=1, groups: int = 1):
         super().__init__()
         self.conv = nn.Conv2d(cin, cout, kernel, stride, kernel // 2, groups=groups, bias=False)
         self.bn = nn.BatchNorm2d(cout)
         self.act = nn.Hardswish()
+        self.quantization = None
 
     def forward(self, x):
+        if self.quantization is not None:
+            return self.act(self.quantization(x, self.conv, self.bn))
         return self.act(self.bn(self.conv(x)))
 
 
@@ -101,6 +108,7 @@ class CRNN(nn.Module):
         self.head_mid = nn.Linear(2 * HIDDEN, HEAD_MID)
         self.head = nn.Linear(HEAD_MID, num_classes)
         self.frozen_blocks = 0
+        self.frozen_statistics = False  # every batch norm keeps its running statistics
 
     def freeze(self, blocks: int) -> "CRNN":
         """Fine-tune only what follows the stem and the first `blocks` backbone blocks;
@@ -112,6 +120,10 @@ class CRNN(nn.Module):
 
     def train(self, mode: bool = True):
         super().train(mode)
+        if self.frozen_statistics:
+            for module in self.modules():
+                if isinstance(module, nn.BatchNorm2d):
+                    module.eval()
         if self.frozen_blocks:
             self.backbone.stem.eval()
             self.backbone.blocks[: self.frozen_blocks].eval()

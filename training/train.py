@@ -38,6 +38,7 @@ import torch
 
 from ocr_engine.runtime import release_free_memory
 
+from . import qat
 from .data import SamplePool, complete_shards
 from .evaluate import DEFAULT_EVAL_DIR, evaluate
 from .student import CRNN, INPUT_HEIGHT, STRIDE, extract_pretrained, load_onnx_weights, pretrained_charset
@@ -68,6 +69,10 @@ class TrainConfig:
     head_from_scratch: bool = False
     keep_weight: float = 0.5  # the KL term toward the original PP-OCRv2 (module docstring)
     condense_share: float = 0.0  # of the lines squeezed narrower than rendered (_student_input)
+    # quantization-aware training (training/qat.py): the convolutions learn the INT8 rounding
+    # the export will give them; their ranges start from this many batches
+    qat: bool = False
+    qat_calibration_batches: int = 8
     checkpoint_minutes: float = 5.0
     eval_minutes: float = 5.0
     log_every: int = 25
@@ -246,10 +251,13 @@ def train(config: TrainConfig, resume: bool = False, max_steps: int | None = Non
     device = torch.device(config.device)
     torch.manual_seed(config.seed)
     model, encoder = initial_student(config, log)
-    reference = None  # the original PP-OCRv2, for the keep term
+    reference = None  # the original PP-OCRv2 (or the base checkpoint), for the keep term
     if config.keep_weight > 0:
         reference = copy.deepcopy(model).freeze(config.frozen_blocks).to(device).eval()
         reference.requires_grad_(False)
+        qat.set_enabled(reference, False)  # the fp32 readings are what the quantized student keeps
+    if config.qat:
+        qat.prepare(model)
     if config.head_from_scratch:
         torch.nn.init.normal_(model.head.weight, std=0.01)
         torch.nn.init.zeros_(model.head.bias)
@@ -278,6 +286,10 @@ def train(config: TrainConfig, resume: bool = False, max_steps: int | None = Non
     else:
         pool = SamplePool(Path(config.data_dir), seed=rng.getrandbits(32))
     pool.refresh(log=log)
+    if qat.needs_calibration(model):
+        batches = [make_batch(samples, encoder, rng, config) for samples in pool.batches(config.batch_size)]
+        qat.calibrate(model, [batch[0].to(device) for batch in batches[: config.qat_calibration_batches] if batch])
+        log(f"qat: activation ranges calibrated on {config.qat_calibration_batches} batches")
     curve_path = run_dir / CURVE
     eval_dir = Path(config.eval_dir)
     if step == 0 and eval_dir.is_dir() and not curve_path.exists():

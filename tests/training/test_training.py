@@ -56,3 +56,35 @@ def test_tiny_run_lowers_the_loss_checkpoints_and_resumes(tmp_path, shard_dir, s
     assert train(config, resume=True, max_steps=2, log=lambda _: None)["step"] == 14
     assert torch.load(checkpoint, weights_only=False)["step"] == 14
     assert not list((tmp_path / "run").glob(".*.tmp"))
+
+
+def test_tiny_quantization_aware_run_lowers_the_loss_and_exports_int8_convolutions(tmp_path, shard_dir, student):
+    from conftest import WHEEL_CACHE, onnx_ops
+
+    from training import qat
+    from training.data import load_shard
+    from training.export import export_checkpoint, model_for
+
+    config = TrainConfig(run_dir=str(tmp_path / "run"), data_dir=str(shard_dir), batch_size=8, lr=2e-3,
+                         warmup_steps=1, steps=40, log_every=100, eval_dir=str(tmp_path / "no-eval"),
+                         cache_dir=str(WHEEL_CACHE), seed=1, head_from_scratch=True, qat=True,
+                         qat_calibration_batches=2)
+    samples = load_shard(shard_dir, 0)
+    checkpoint = tmp_path / "run" / "checkpoint.pt"
+    _, encoder = student
+
+    def loss_at_checkpoint():
+        model, _ = model_for(checkpoint)
+        load_checkpoint(model, checkpoint)  # puts the fake quantizers back, with their ranges
+        assert not qat.needs_calibration(model)
+        return _loss_on(model, encoder, samples, config)
+
+    train(config, max_steps=1, log=lambda _: None)
+    before = loss_at_checkpoint()
+    train(config, resume=True, max_steps=11, log=lambda _: None)
+    after = loss_at_checkpoint()
+    assert after < 0.7 * before, (before, after)
+
+    exported = export_checkpoint(checkpoint, tmp_path / "rec.onnx", log=lambda _: None)
+    ops = onnx_ops(exported)
+    assert ops["Conv"] == 31 and ops["QuantizeLinear"] >= 27 and ops["DynamicQuantizeLSTM"] == 2
