@@ -24,7 +24,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from ocr_engine import OcrEngine, OcrError, OcrResult
 from ocr_engine.budget import Budget
-from ocr_engine.errors import DeadlineExceeded, InputTooLarge
+from ocr_engine.errors import DeadlineExceeded, InputTooLarge, TooManyPages
 from ocr_engine.runtime import limit_malloc_arenas
 
 from .aws import s3_client, sqs_client
@@ -137,11 +137,20 @@ def process(obj: S3Object, context) -> None:
         logger.info("changed or gone while being read", extra={"key": obj.key})
         return
     try:
-        if folder.queue_url is not None and folder.fans_out(pages := engine.count_pages(data, folder.max_fanout_pages)):
-            fanout.fan_out(source, pages)
-            return
         started = time.perf_counter()
-        result = read_before_deadline(data, context)
+        try:
+            # with fan-out on, a document longer than that is refused from its header
+            # (nothing rendered yet), and the refusal's page count is what fans it out
+            result = read_before_deadline(data, context, **({"max_pages": min(folder.fanout_pages, engine.settings.max_pages)}
+                                                           if folder.queue_url is not None else {}))
+        except TooManyPages as exc:
+            if exc.pages is None or not folder.fans_out(exc.pages):
+                raise
+            if exc.pages > folder.max_fanout_pages:
+                raise TooManyPages(f"the document has {exc.pages} pages; the limit is {folder.max_fanout_pages}",
+                                   pages=exc.pages) from None
+            fanout.fan_out(source, exc.pages)
+            return
         elapsed = time.perf_counter() - started
     except OcrError as exc:
         write_error(base, source, request_id, ErrorDetail(**exc.to_dict()))

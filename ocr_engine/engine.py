@@ -57,13 +57,6 @@ class OcrEngine:
         pages of a document, numbered as in the document."""
         return self._read(image, mode, as_document=False, budget=budget, max_pages=max_pages, page_range=page_range)
 
-    def count_pages(self, data: ImageInput, max_pages: int | None = None) -> int:
-        """A document's page count (1 for an image), from its header or its PDF page tree,
-        with the same limits as a read; nothing is rendered."""
-        pages = open_pages(data, self._settings_for(max_pages))
-        pages.close()
-        return pages.total
-
     def read_document(self, data: ImageInput, mode: str = "page", budget: Budget | None = None,
                       max_pages: int | None = None) -> OcrResult:
         """Read every page of a PDF or TIFF (an image counts as one page); the result has `pages`."""

@@ -59,7 +59,14 @@ class ImageTooSmall(OcrError):
 
 
 class TooManyPages(OcrError):
+    """`pages`: the document's page count, known from its header before anything is
+    rendered (the drop folder fans out on it)."""
+
     code = "too_many_pages"
+
+    def __init__(self, message: str, pages: int | None = None):
+        super().__init__(message)
+        self.pages = pages
 
 
 class TooManyLines(OcrError):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import os
 import struct
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,28 +135,18 @@ class Pages:
     stays bounded (`open_pages`): `count` of them, numbered from `first`, of a document
     of `total` pages."""
 
-    def __init__(self, count: int, is_document: bool, iterator: Iterator, first: int = 1, total: int | None = None,
-                 release: Callable[[], None] | None = None):
+    def __init__(self, count: int, is_document: bool, iterator: Iterator, first: int = 1, total: int | None = None):
         self.count = count
         self.is_document = is_document
         self._iterator = iterator
         self.first = first
         self.total = count if total is None else total
-        self._release = release
 
     def __iter__(self) -> "Pages":
         return self
 
     def __next__(self):
         return next(self._iterator)
-
-    def close(self) -> None:
-        """Let go of the decoder (a PDF's renderer process) before the last page."""
-        close = getattr(self._iterator, "close", None)
-        if close is not None:
-            close()
-        if self._release is not None:  # a generator that never started runs no `finally`
-            self._release()
 
 
 def open_pages(source: ImageInput, settings: Settings, page_range: PageRange | None = None) -> Pages:
@@ -206,7 +196,7 @@ def _image_pages(src: Source, settings: Settings, page_range: PageRange | None =
             f"animated {src.format.upper()} images are not supported; send a single frame as PNG or JPEG"
         )
     if frames > settings.max_pages:
-        raise TooManyPages(f"the TIFF has {frames} pages; the limit is {settings.max_pages}")
+        raise TooManyPages(f"the TIFF has {frames} pages; the limit is {settings.max_pages}", pages=frames)
     start, stop = _check_range(page_range, frames)
     check_dimensions(*image.size, settings)
     return Pages(stop - start, frames > 1, _decode_frames(image, frames, settings, start, stop), start + 1, frames)
@@ -300,13 +290,12 @@ def _pdf_pages(data: bytes, settings: Settings, page_range: PageRange | None = N
         if count == 0:
             raise InvalidDocument("the PDF has no pages")
         if count > settings.max_pages:
-            raise TooManyPages(f"the PDF has {count} pages; the limit is {settings.max_pages}")
+            raise TooManyPages(f"the PDF has {count} pages; the limit is {settings.max_pages}", pages=count)
         start, stop = _check_range(page_range, count)
     except OcrError:
         renderer.close()
         raise
-    return Pages(stop - start, True, _render_pdf(renderer, count, settings, start, stop), start + 1, count,
-                 release=renderer.close)
+    return Pages(stop - start, True, _render_pdf(renderer, count, settings, start, stop), start + 1, count)
 
 
 def _render_pdf(renderer: PdfRenderer, count: int, settings: Settings, start: int, stop: int) -> Iterator[np.ndarray]:
