@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     train.add_argument("--base-checkpoint", help="start from this checkpoint's weights instead of PP-OCRv2's "
                        "(the keep term then keeps what it reads)")
     for name in ("seed", "batch_size", "lr", "steps", "warmup_steps", "checkpoint_minutes", "eval_minutes", "log_every",
-                 "max_width", "frozen_blocks", "condense_share", "keep_weight"):
+                 "max_width", "frozen_blocks", "condense_share", "keep_weight", "qat_float_blocks"):
         kind = next(f.type for f in fields(TrainConfig) if f.name == name)
         train.add_argument(f"--{name.replace('_', '-')}", type=float if kind in ("float", float) else int)
     train.add_argument("--qat", action="store_true", default=None,

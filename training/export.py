@@ -31,7 +31,7 @@ def load_checkpoint(model: CRNN, path: Path) -> dict:
     state = torch.load(path, map_location="cpu", weights_only=False)
     weights = state["model"] if "model" in state else state
     if qat.is_prepared(weights):
-        qat.prepare(model)
+        qat.prepare_like(model, weights)
     model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in weights.items()})
     return state
 
@@ -83,7 +83,7 @@ def quantize_convolutions(model: CRNN, source: Path, target: Path) -> None:
     graph = onnx.load(str(source))
     quantize_static(str(source), str(target), Blank(), quant_format=QuantFormat.QDQ, op_types_to_quantize=["Conv"],
                     per_channel=True, activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
-                    nodes_to_exclude=qat.excluded_nodes(graph),
+                    nodes_to_exclude=qat.excluded_nodes(model, graph),
                     extra_options={"TensorQuantOverrides": qat.tensor_overrides(model, graph)})
 
 

@@ -98,17 +98,36 @@ class ConvBNQuantization(nn.Module):
         return self.output(nn.functional.conv2d(x, weight, bias, conv.stride, conv.padding, conv.dilation, conv.groups))
 
 
-def quantized_convolutions(model: CRNN) -> list[ConvBN]:
-    """The convolutions that run in INT8, in the order the export writes them."""
+def convolutions(model: CRNN) -> list[ConvBN]:
+    """Every ConvBN, in the order the export writes its Conv node."""
     return [module for module in model.backbone.modules() if isinstance(module, ConvBN)]
 
 
-def prepare(model: CRNN) -> CRNN:
-    """Simulated INT8 for every ConvBN; batch norms frozen. Idempotent; the ranges are
-    part of the state dict."""
-    for conv in quantized_convolutions(model):
-        if conv.quantization is None:
+def quantized_convolutions(model: CRNN) -> list[ConvBN]:
+    """The ConvBNs that run in INT8, in the order the export writes them."""
+    return [conv for conv in convolutions(model) if conv.quantization is not None]
+
+
+def prepare(model: CRNN, float_blocks: int = 0) -> CRNN:
+    """Simulated INT8 for every ConvBN but, when `float_blocks` > 0, those of the stem and
+    the first `float_blocks` backbone blocks, which stay fp32 (as CRNN.freeze counts); batch
+    norms frozen. The ranges are part of the state dict."""
+    keep_float = set()
+    if float_blocks > 0:
+        keep_float = {id(m) for part in (model.backbone.stem, *model.backbone.blocks[:float_blocks]) for m in part.modules()}
+    for conv in convolutions(model):
+        if conv.quantization is None and id(conv) not in keep_float:
             conv.quantization = ConvBNQuantization()
+    model.frozen_statistics = True
+    return model.train(model.training)
+
+
+def prepare_like(model: CRNN, state_dict: dict) -> CRNN:
+    """Prepared as the model whose state dict this is: the same ConvBNs quantized."""
+    prefixes = {name.split(".quantization.input.")[0] for name in state_dict if ".quantization.input." in name}
+    for name, module in model.named_modules():
+        if isinstance(module, ConvBN) and name in prefixes and module.quantization is None:
+            module.quantization = ConvBNQuantization()
     model.frozen_statistics = True
     return model.train(model.training)
 
@@ -152,23 +171,32 @@ def calibrate(model: CRNN, batches) -> None:
     model.train(was_training)
 
 
+def _conv_nodes(model: CRNN, onnx_model) -> list[tuple[object, ConvBN]]:
+    """(Conv node, ConvBN) pairs, matched in graph order (the export keeps the module
+    order), the squeeze-excite convolutions aside."""
+    nodes = [node for node in onnx_model.graph.node if node.op_type == "Conv" and "/se/" not in node.name]
+    modules = convolutions(model)
+    if len(nodes) != len(modules):
+        raise ValueError(f"{len(nodes)} Conv nodes in the graph for {len(modules)} ConvBNs")
+    return list(zip(nodes, modules))
+
+
 def tensor_overrides(model: CRNN, onnx_model) -> dict:
     """ONNX Runtime's `TensorQuantOverrides`: each quantized convolution's input and output
-    tensor with the scale and zero point learnt here. Convolutions are matched in graph
-    order (the export keeps the module order), skipping the squeeze-excite ones."""
+    tensor with the scale and zero point learnt here."""
     import numpy as np
 
-    nodes = [node for node in onnx_model.graph.node if node.op_type == "Conv" and "/se/" not in node.name]
-    convs = quantized_convolutions(model)
-    if len(nodes) != len(convs):
-        raise ValueError(f"{len(nodes)} Conv nodes in the graph for {len(convs)} quantized convolutions")
     overrides: dict[str, list[dict]] = {}
-    for node, conv in zip(nodes, convs):
+    for node, conv in _conv_nodes(model, onnx_model):
+        if conv.quantization is None:
+            continue
         for tensor, quantizer in ((node.input[0], conv.quantization.input), (node.output[0], conv.quantization.output)):
             scale, zero_point = quantizer.quantization()
             overrides[tensor] = [{"scale": np.array(scale.item(), np.float32), "zero_point": np.array(zero_point.item(), np.uint8)}]
     return overrides
 
 
-def excluded_nodes(onnx_model) -> list[str]:
-    return [node.name for node in onnx_model.graph.node if node.op_type == "Conv" and "/se/" in node.name]
+def excluded_nodes(model: CRNN, onnx_model) -> list[str]:
+    """The Conv nodes that stay fp32: squeeze-excite, and the ConvBNs kept float."""
+    squeeze_excite = [node.name for node in onnx_model.graph.node if node.op_type == "Conv" and "/se/" in node.name]
+    return squeeze_excite + [node.name for node, conv in _conv_nodes(model, onnx_model) if conv.quantization is None]

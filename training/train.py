@@ -73,6 +73,10 @@ class TrainConfig:
     # the export will give them; their ranges start from this many batches
     qat: bool = False
     qat_calibration_batches: int = 8
+    # the stem and the first N blocks stay fp32 (0: none): the layers post-training INT8
+    # hurts most, at the highest resolution, where INT8 with its requantized hard-swish
+    # was no faster (bench/results/2026-11-27-crnn-qat.md)
+    qat_float_blocks: int = 0
     checkpoint_minutes: float = 5.0
     eval_minutes: float = 5.0
     log_every: int = 25
@@ -257,7 +261,7 @@ def train(config: TrainConfig, resume: bool = False, max_steps: int | None = Non
         reference.requires_grad_(False)
         qat.set_enabled(reference, False)  # the fp32 readings are what the quantized student keeps
     if config.qat:
-        qat.prepare(model)
+        qat.prepare(model, config.qat_float_blocks)
     if config.head_from_scratch:
         torch.nn.init.normal_(model.head.weight, std=0.01)
         torch.nn.init.zeros_(model.head.bias)

@@ -106,3 +106,23 @@ def test_a_prepared_model_reads_like_the_fp32_one_when_its_rounding_is_off(stude
         assert torch.allclose(prepared.eval()(rendered_batch), model.eval()(rendered_batch), atol=1e-4)
         qat.set_enabled(prepared, True)
         assert not torch.allclose(prepared(rendered_batch), model(rendered_batch), atol=1e-4)
+
+
+def test_the_front_blocks_can_stay_fp32(student, rendered_batch, tmp_path):
+    """`qat_float_blocks`: the stem and the first blocks keep fp32 convolutions in the
+    export, the rest are INT8, each still at the ranges it learnt."""
+    import onnx
+    import onnxruntime as ort
+
+    model = qat.prepare(copy.deepcopy(student[0]), float_blocks=3)
+    assert len(qat.quantized_convolutions(model)) == 27 - 7  # stem + 3 blocks x (depthwise, pointwise)
+    qat.calibrate(model, [rendered_batch])
+    fp32, int8 = tmp_path / "fp32.onnx", tmp_path / "int8.onnx"
+    export_onnx(model, fp32, student[1].charset[1:])
+    quantize_convolutions(model, fp32, int8)
+    options = ort.SessionOptions()
+    options.optimized_model_filepath = str(tmp_path / "optimised.onnx")
+    ort.InferenceSession(str(int8), options, providers=["CPUExecutionProvider"])
+    optimised = [node.op_type for node in onnx.load(options.optimized_model_filepath).graph.node]
+    assert optimised.count("QLinearConv") == 20
+    assert optimised.count("Conv") + optimised.count("FusedConv") == 4 + 7
