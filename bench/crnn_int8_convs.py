@@ -12,7 +12,7 @@ accuracy? Time per dev line, interleaved line by line (one ONNX Runtime thread, 
 --by-block adds the sensitivity table: post-training INT8 for one backbone block at a time
 (the rest fp32), which shows where the accuracy goes.
 
-    .venv/bin/python bench/crnn_int8_convs.py --checkpoint FP32_CKPT [--qat-checkpoint QAT_CKPT] [--by-block]
+    .venv/bin/python bench/crnn_int8_convs.py --checkpoint FP32_CKPT [--qat-checkpoint QAT_CKPT ...] [--by-block]
 """
 
 from __future__ import annotations
@@ -102,7 +102,8 @@ def read_all(runner: ort.InferenceSession, inputs, charset, repeats: int) -> tup
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--checkpoint", type=Path, required=True, help="a checkpoint trained without fake quantization")
-    parser.add_argument("--qat-checkpoint", type=Path, help="a quantization-aware checkpoint (training/qat.py)")
+    parser.add_argument("--qat-checkpoint", type=Path, nargs="*", default=[],
+                        help="quantization-aware checkpoints (training/qat.py)")
     parser.add_argument("--calibration-lines", type=int, default=64)
     parser.add_argument("--by-block", action="store_true", help="also post-training INT8 one backbone block at a time")
     args = parser.parse_args()
@@ -116,9 +117,12 @@ def main() -> int:
     models = {"convs fp32, LSTM/MatMul INT8 (as shipped before QAT)": shipped,
               "convs INT8 post-training static + LSTM/MatMul INT8": quantize_statically(fp32, folder / "static.onnx",
                                                                                           args.calibration_lines)}
-    if args.qat_checkpoint:
-        models["convs INT8 from QAT + LSTM/MatMul INT8"] = export_checkpoint(args.qat_checkpoint, folder / "qat.onnx",
-                                                                             log=lambda _: None)
+    for i, checkpoint in enumerate(args.qat_checkpoint):
+        state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+        float_blocks = state.get("config", {}).get("qat_float_blocks", 0)
+        kept = f"stem + blocks 0-{float_blocks - 1} fp32" if float_blocks else "all ConvBNs INT8"
+        name = f"convs INT8 from QAT ({kept}; {checkpoint.parent.name} step {state['step']}) + LSTM/MatMul INT8"
+        models[name] = export_checkpoint(checkpoint, folder / f"qat-{i}.onnx", log=lambda _: None)
     models["fp32"] = fp32
 
     sessions = {name: session(path) for name, path in models.items()}
@@ -134,7 +138,7 @@ def main() -> int:
             seconds[name].append(best)
     score = _score_module(DEFAULT_EVAL_DIR).score
     base = float(np.sum(seconds[next(iter(models))]))
-    print(f"checkpoint {args.checkpoint}, QAT checkpoint {args.qat_checkpoint}, {len(lines)} dev lines, "
+    print(f"checkpoint {args.checkpoint}, QAT checkpoints {[str(c) for c in args.qat_checkpoint]}, {len(lines)} dev lines, "
           f"onnxruntime {ort.__version__}, 1 thread\n")
     print("| model | exact | CER | ms/line mean | median | sum vs first row | file MB |")
     print("|---|---:|---:|---:|---:|---:|---:|")

@@ -44,6 +44,21 @@ TRAINED_RECIPES = {
         min_width=128,
         manifest_note="training/MANIFEST",
     ),
+    # the same network after quantization-aware training: smaller and faster, a little less
+    # accurate (training/MANIFEST, "Quantization-aware training")
+    "crnn-zh-v1-qat": TrainedRecipe(
+        rec_file="training/models/crnn-zh-v1-qat.onnx",
+        version="1.0.0",
+        weights="crnn-zh-v1 after quantization-aware training of its convolutions (run crnn-q4); "
+        "det and cls from ppocr-v6",
+        # INT8 convolutions after the stem and the first four blocks (those stay fp32);
+        # dynamic INT8 LSTM and MatMul
+        precision="int8-qat",
+        height=32,
+        stride=4,
+        min_width=128,
+        manifest_note="training/MANIFEST",
+    ),
 }
 
 
