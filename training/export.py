@@ -9,7 +9,8 @@ fp32 convolution before it, where Paddle's export spelled it as Add/Clip/Mul/Div
 unfused passes over every activation map. Between INT8 convolutions it runs on the
 dequantized map (ONNX Runtime has no quantized hard-swish). A checkpoint trained without
 fake quantization keeps fp32 convolutions: post-training static INT8 collapses this
-network (0.17-0.24 exact on the dev lines, by calibration set: bench/results/2026-11-27-crnn-qat.md)."""
+network (0.17-0.24 exact on the dev lines, by calibration set:
+bench/results/2026-11-27-crnn-qat.md)."""
 
 from __future__ import annotations
 
