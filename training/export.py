@@ -99,7 +99,7 @@ def export_checkpoint(checkpoint: Path, out: Path, fp32_out: Path | None = None,
     state = load_checkpoint(model, checkpoint)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    trained_quantized = qat.is_prepared(model.state_dict())
+    trained_quantized = bool(qat.quantized_convolutions(model))
     with tempfile.TemporaryDirectory() as tmp:
         fp32 = Path(fp32_out) if fp32_out else Path(tmp) / "fp32.onnx"
         export_onnx(model, fp32, charset[1:])

@@ -291,9 +291,11 @@ def train(config: TrainConfig, resume: bool = False, max_steps: int | None = Non
         pool = SamplePool(Path(config.data_dir), seed=rng.getrandbits(32))
     pool.refresh(log=log)
     if qat.needs_calibration(model):
-        batches = [make_batch(samples, encoder, rng, config) for samples in pool.batches(config.batch_size)]
-        qat.calibrate(model, [batch[0].to(device) for batch in batches[: config.qat_calibration_batches] if batch])
-        log(f"qat: activation ranges calibrated on {config.qat_calibration_batches} batches")
+        batches = [make_batch(samples, encoder, rng, config)
+                   for samples in pool.batches(config.batch_size, group=config.qat_calibration_batches)]
+        images = [batch[0].to(device) for batch in batches if batch]
+        qat.calibrate(model, images)
+        log(f"qat: activation ranges calibrated on {len(images)} batches")
     curve_path = run_dir / CURVE
     eval_dir = Path(config.eval_dir)
     if step == 0 and eval_dir.is_dir() and not curve_path.exists():
