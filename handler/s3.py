@@ -137,12 +137,12 @@ def process(obj: S3Object, context) -> None:
         logger.info("changed or gone while being read", extra={"key": obj.key})
         return
     try:
+        # with fan-out on, a document longer than that is refused from its header (nothing
+        # rendered yet), and the refusal's page count is what fans it out
+        max_pages = min(folder.fanout_pages, engine.settings.max_pages) if folder.queue_url is not None else None
         started = time.perf_counter()
         try:
-            # with fan-out on, a document longer than that is refused from its header
-            # (nothing rendered yet), and the refusal's page count is what fans it out
-            result = read_before_deadline(data, context, **({"max_pages": min(folder.fanout_pages, engine.settings.max_pages)}
-                                                           if folder.queue_url is not None else {}))
+            result = read_before_deadline(data, context, max_pages=max_pages)
         except TooManyPages as exc:
             if exc.pages is None or not folder.fans_out(exc.pages):
                 raise

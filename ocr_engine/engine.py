@@ -107,8 +107,9 @@ class OcrEngine:
             if mode == "auto" and not len(boxes):
                 # the detector saw no text (a crop of a word or two can be too small for it):
                 # try the whole image as a line, kept only if the recogniser is sure of it
-                lines = [line for line in self._read_as_line(image, timings) if self._is_confident_text(line)] \
-                    if _could_be_one_line(height, width) else []
+                lines = []
+                if _could_be_one_line(height, width):
+                    lines = [line for line in self._read_as_line(image, timings) if self._is_confident_text(line)]
             elif mode == "auto" and _looks_like_one_line(boxes, height):
                 lines = self._read_as_line(image, timings)
             else:
