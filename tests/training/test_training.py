@@ -2,6 +2,7 @@
 loss fall, checkpoint atomically, and resume where they stopped."""
 
 import random
+from pathlib import Path
 
 import pytest
 import torch
@@ -29,62 +30,59 @@ def _loss_on(model, encoder, samples, config):
         return ctc_loss(model(images), frames, targets, lengths, torch.ones_like(weights)).item()
 
 
-def test_tiny_run_lowers_the_loss_checkpoints_and_resumes(tmp_path, shard_dir, student):
+def _tiny_config(tmp_path, shard_dir, **overrides) -> TrainConfig:
     from conftest import WHEEL_CACHE
 
-    from training.data import load_shard
-    from training.train import build_student
+    return TrainConfig(run_dir=str(tmp_path / "run"), data_dir=str(shard_dir), batch_size=8, lr=2e-3,
+                       warmup_steps=1, steps=40, log_every=100, eval_dir=str(tmp_path / "no-eval"),
+                       cache_dir=str(WHEEL_CACHE), seed=1, head_from_scratch=True, **overrides)
 
-    config = TrainConfig(run_dir=str(tmp_path / "run"), data_dir=str(shard_dir), batch_size=8, lr=2e-3,
-                         warmup_steps=1, steps=40, log_every=100, eval_dir=str(tmp_path / "no-eval"),
-                         cache_dir=str(WHEEL_CACHE), seed=1, head_from_scratch=True)
-    samples = load_shard(shard_dir, 0)
-    checkpoint = tmp_path / "run" / "checkpoint.pt"
+
+def _loss_at_checkpoint(config: TrainConfig, encoder, shard_dir):
+    """The loss on the shard of the model the run's checkpoint holds (its fake quantizers,
+    with their ranges, put back when it has them)."""
+    from training.data import load_shard
+    from training.export import model_for
+
+    checkpoint = Path(config.run_dir) / "checkpoint.pt"
+    model, _ = model_for(checkpoint)
+    load_checkpoint(model, checkpoint)
+    return model, _loss_on(model, encoder, load_shard(shard_dir, 0), config)
+
+
+def test_tiny_run_lowers_the_loss_checkpoints_and_resumes(tmp_path, shard_dir, student):
+    config = _tiny_config(tmp_path, shard_dir)
     _, encoder = student
 
-    def loss_at_checkpoint():
-        model, _ = build_student(WHEEL_CACHE)
-        load_checkpoint(model, checkpoint)
-        return _loss_on(model, encoder, samples, config)
-
     assert train(config, max_steps=1, log=lambda _: None)["step"] == 1
-    before = loss_at_checkpoint()
+    _, before = _loss_at_checkpoint(config, encoder, shard_dir)
     assert train(config, resume=True, max_steps=11, log=lambda _: None)["step"] == 12
-    after = loss_at_checkpoint()
+    _, after = _loss_at_checkpoint(config, encoder, shard_dir)
     assert after < 0.7 * before, (before, after)
 
     assert train(config, resume=True, max_steps=2, log=lambda _: None)["step"] == 14
+    checkpoint = tmp_path / "run" / "checkpoint.pt"
     assert torch.load(checkpoint, weights_only=False)["step"] == 14
     assert not list((tmp_path / "run").glob(".*.tmp"))
 
 
 def test_tiny_quantization_aware_run_lowers_the_loss_and_exports_int8_convolutions(tmp_path, shard_dir, student):
-    from conftest import WHEEL_CACHE, onnx_ops
+    from conftest import onnx_ops
 
     from training import qat
-    from training.data import load_shard
-    from training.export import export_checkpoint, model_for
+    from training.export import export_checkpoint
 
-    config = TrainConfig(run_dir=str(tmp_path / "run"), data_dir=str(shard_dir), batch_size=8, lr=2e-3,
-                         warmup_steps=1, steps=40, log_every=100, eval_dir=str(tmp_path / "no-eval"),
-                         cache_dir=str(WHEEL_CACHE), seed=1, head_from_scratch=True, qat=True,
-                         qat_calibration_batches=2)
-    samples = load_shard(shard_dir, 0)
-    checkpoint = tmp_path / "run" / "checkpoint.pt"
+    config = _tiny_config(tmp_path, shard_dir, qat=True, qat_calibration_batches=2)
     _, encoder = student
 
-    def loss_at_checkpoint():
-        model, _ = model_for(checkpoint)
-        load_checkpoint(model, checkpoint)  # puts the fake quantizers back, with their ranges
-        assert not qat.needs_calibration(model)
-        return _loss_on(model, encoder, samples, config)
-
     train(config, max_steps=1, log=lambda _: None)
-    before = loss_at_checkpoint()
+    model, before = _loss_at_checkpoint(config, encoder, shard_dir)
+    assert not qat.needs_calibration(model)
     train(config, resume=True, max_steps=11, log=lambda _: None)
-    after = loss_at_checkpoint()
+    model, after = _loss_at_checkpoint(config, encoder, shard_dir)
+    assert not qat.needs_calibration(model)
     assert after < 0.7 * before, (before, after)
 
-    exported = export_checkpoint(checkpoint, tmp_path / "rec.onnx", log=lambda _: None)
+    exported = export_checkpoint(tmp_path / "run" / "checkpoint.pt", tmp_path / "rec.onnx", log=lambda _: None)
     ops = onnx_ops(exported)
     assert ops["Conv"] == 31 and ops["QuantizeLinear"] >= 27 and ops["DynamicQuantizeLSTM"] == 2
