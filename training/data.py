@@ -8,6 +8,7 @@ teacher's height, the teacher's top-k per frame). Shard `i` depends only on
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
@@ -40,13 +41,24 @@ def _atomic_write(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def build_shard(folder: Path, index: int, seed: int, charset: set[str], teacher, size: int = SHARD_SIZE) -> None:
+def held_out_text(text: str) -> bool:
+    """One text in ten, by its hash, is never trained on (font set v2 on): such lines are
+    kept for the held-out lines, which are drawn in fonts never trained on too."""
+    return int(hashlib.sha1(text.encode("utf-8")).hexdigest()[:8], 16) % 10 == 0
+
+
+def build_shard(folder: Path, index: int, seed: int, charset: set[str], teacher, size: int = SHARD_SIZE,
+                font_set: str = "v1", held_out: bool | None = None) -> None:
+    """`held_out`: None keeps every text (the v1 shards), False only trainable texts, True
+    only held-out ones (`held_out_text`)."""
     shard_seed = seed * 1_000_003 + index
     texts = LineTexts(charset, shard_seed)
-    renderer = LineRenderer(shard_seed)
+    renderer = LineRenderer(shard_seed, font_set)
     records, jpegs, top_classes, top_probs = [], [], [], []
     for _ in range(size):
         kind, text = next(texts)
+        while held_out is not None and held_out_text(text) != held_out:
+            kind, text = next(texts)
         # JPEG (q95) keeps shards ~4x smaller than PNG; the teacher reads the decoded JPEG,
         # the very pixels the student will see
         ok, encoded = cv2.imencode(".jpg", renderer.render(text), [cv2.IMWRITE_JPEG_QUALITY, 95])
@@ -67,8 +79,9 @@ def build_shard(folder: Path, index: int, seed: int, charset: set[str], teacher,
     _atomic_write(npz, buffer.getvalue())
 
 
-def produce(folder: Path, seed: int, charset: set[str], shards: int, log=print) -> None:
-    """Write shards 0..shards-1 that are missing, in order; safe to stop and rerun."""
+def produce(folder: Path, seed: int, charset: set[str], shards: int, log=print, **shard_options) -> None:
+    """Write shards 0..shards-1 that are missing, in order; safe to stop and rerun.
+    `shard_options`: build_shard's font_set and held_out."""
     from .teacher import Teacher
 
     folder = Path(folder)
@@ -79,7 +92,7 @@ def produce(folder: Path, seed: int, charset: set[str], shards: int, log=print) 
         if index in done:
             continue
         start = time.time()
-        build_shard(folder, index, seed, charset, teacher)
+        build_shard(folder, index, seed, charset, teacher, **shard_options)
         log(f"data: shard {index} ({SHARD_SIZE} lines) in {time.time() - start:.1f}s")
 
 

@@ -37,14 +37,42 @@ _LATIN = [
     ("/usr/share/fonts/truetype/liberation/LiberationMono-Regular.ttf", 0),
     ("/usr/share/fonts/truetype/liberation/LiberationMono-Bold.ttf", 0),
 ]
+_NOTO = "/usr/share/fonts/opentype/noto/"
+# The recogniser issue's wider world (font set "v2"): Song, Hei and Kai cuts from thin to black.
+# Debian packages: fonts-noto-cjk-extra, fonts-arphic-gbsn00lp/gkai00mp, fonts-cns11643-sung,
+# fonts-lxgw-wenkai. Debian has no free FangSong.
+_CJK_V2 = _CJK + [
+    *((_NOTO + f"NotoSansCJK-{cut}.ttc", 2) for cut in ("Black", "DemiLight", "Light", "Medium")),
+    *((_NOTO + f"NotoSerifCJK-{cut}.ttc", 2) for cut in ("Black", "Light", "Medium", "SemiBold")),
+    ("/usr/share/fonts/truetype/arphic-gbsn00lp/gbsn00lp.ttf", 0),
+    ("/usr/share/fonts/truetype/arphic-gkai00mp/gkai00mp.ttf", 0),
+    ("/usr/share/fonts/truetype/cns11643/TW-Sung-98_1.ttf", 0),
+    ("/usr/share/fonts/truetype/lxgw-wenkai/LXGWWenKai-Regular.ttf", 0),
+    ("/usr/share/fonts/truetype/lxgw-wenkai/LXGWWenKai-Bold.ttf", 0),
+    ("/usr/share/fonts/truetype/lxgw-wenkai/LXGWWenKai-Light.ttf", 0),
+]
+# Never trained on: the held-out lines are drawn in these (one Hei, one Kai, one Song/Mincho
+# and two cuts of the trained families). Debian: fonts-wqy-zenhei, fonts-cns11643-kai,
+# fonts-hanazono, fonts-noto-cjk-extra.
+_CJK_HELD_OUT = [
+    ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0),
+    ("/usr/share/fonts/truetype/cns11643/TW-Kai-98_1.ttf", 0),
+    ("/usr/share/fonts/truetype/hanazono/HanaMinA.ttf", 0),
+    (_NOTO + "NotoSerifCJK-ExtraLight.ttc", 2),
+    (_NOTO + "NotoSansCJK-Thin.ttc", 2),
+]
+FONT_SETS = {"v1": _CJK, "v2": _CJK_V2, "held-out": _CJK_HELD_OUT}
 FONT_PACKAGES = ["fonts-noto-cjk", "fonts-wqy-microhei", "fonts-arphic-ukai", "fonts-arphic-uming",
                  "fonts-dejavu-core", "fonts-liberation"]
+FONT_PACKAGES_V2 = FONT_PACKAGES + ["fonts-noto-cjk-extra", "fonts-arphic-gbsn00lp", "fonts-arphic-gkai00mp",
+                                    "fonts-cns11643-sung", "fonts-cns11643-kai", "fonts-lxgw-wenkai",
+                                    "fonts-wqy-zenhei", "fonts-hanazono"]
 TEACHER_HEIGHT = 48  # stored images are at the teacher's height; the student's 32 derive from them
 
 
-@lru_cache(maxsize=1)
-def available_fonts() -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
-    cjk = [f for f in _CJK if Path(f[0]).is_file()]
+@lru_cache(maxsize=4)
+def available_fonts(font_set: str = "v1") -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    cjk = [f for f in FONT_SETS[font_set] if Path(f[0]).is_file()]
     latin = [f for f in _LATIN if Path(f[0]).is_file()]
     if not cjk:
         raise RuntimeError("no CJK font found; install the Debian packages " + " ".join(FONT_PACKAGES))
@@ -98,6 +126,7 @@ def _degrader(seed: int):
 @dataclass
 class LineRenderer:
     seed: int
+    font_set: str = "v1"  # FONT_SETS: v1 made crnn-zh-v1's shards; its replay needs the same fonts
 
     def __post_init__(self):
         self.rng = random.Random(self.seed)
@@ -106,7 +135,7 @@ class LineRenderer:
     def render(self, text: str) -> np.ndarray:
         """BGR uint8 at the teacher's height (48), width by aspect ratio."""
         rng = self.rng
-        cjk, latin = available_fonts()
+        cjk, latin = available_fonts(self.font_set)
         fonts = fonts_covering(latin + cjk if _is_latin(text) and latin and rng.random() < 0.7 else cjk, text) \
             or fonts_covering(cjk + latin, text)
         if not fonts:

