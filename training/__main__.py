@@ -10,7 +10,7 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
-from .train import TrainConfig
+from .config import TrainConfig
 
 
 def _log(message: str) -> None:
@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "eval":
         from .evaluate import MIN_WIDTH, evaluate as score
         from .export import load_checkpoint, model_for
-        from .train import build_student
+        from .initial import build_student
 
         if args.checkpoint:  # its own charset: a widened head (`ocr train --from`) has more classes
             model, charset = model_for(args.checkpoint)
