@@ -1,5 +1,7 @@
 """`python -m training COMMAND` (also `ocr train ...`): data, train, eval, export, slim, measure, curve,
-domain, check. `ocr train --from MODEL ...` is `domain --from MODEL ...`: a user's own characters and text."""
+domain, check. `ocr train --from MODEL ...` is `domain --from MODEL ...`: a user's own characters and
+text. `--config NAME` reads a run's flags from training/configs/NAME.toml (training/runfile.py); given first,
+its file's `command` picks the subcommand."""
 
 from __future__ import annotations
 
@@ -11,14 +13,17 @@ from dataclasses import fields
 from pathlib import Path
 
 from .config import TrainConfig
+from .runfile import apply_run_file, command_of, read_run_file
+
+RUN_FILE_COMMANDS = ("train", "domain")  # the commands `--config` gives flags to
 
 
 def _log(message: str) -> None:
     print(message, flush=True)
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+def parse(argv: list[str]) -> argparse.Namespace:
+    """The command line, with a run file's flags (`--config`) as the defaults of its subcommand."""
     if argv[:1] and argv[0].split("=")[0] == "--from":
         argv = ["domain", *argv]
     parser = argparse.ArgumentParser(prog="python -m training", description="Train and export the project's CRNN recogniser.")
@@ -88,7 +93,28 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--pack", type=Path, nargs="+", required=True)
     check.add_argument("--lines", type=Path, required=True)
 
-    args = parser.parse_args(argv)
+    for command in RUN_FILE_COMMANDS:
+        commands.choices[command].add_argument(
+            "--config", help="the run's flags from training/configs/NAME.toml (or a TOML file); "
+            "flags given here override the file's")
+    config = _config_flag(argv)
+    if config is not None:
+        try:
+            values = read_run_file(config)
+        except (OSError, ValueError) as exc:  # missing, or not TOML (tomllib's error is a ValueError)
+            parser.error(f"--config {config}: {exc}")
+        if argv[0].split("=")[0] == "--config":
+            argv = [command_of(values), *argv]
+        if argv[0] not in RUN_FILE_COMMANDS:
+            parser.error(f"--config: only for {', '.join(RUN_FILE_COMMANDS)}")
+        if command_of(values) != argv[0]:
+            parser.error(f"{config}: a run file of `{command_of(values)}`, not `{argv[0]}`")
+        apply_run_file(commands.choices[argv[0]], values, config)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(sys.argv[1:] if argv is None else argv)
     if args.command in ("domain", "check"):
         return _domain(args)
     if args.command == "data":
@@ -102,13 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         from .train import train as run_training
 
         os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
-        config = TrainConfig(run_dir=str(args.run), data_dir=str(args.data), device=args.device, threads=args.threads,
-                             produce_shards=args.produce)
-        for f in fields(TrainConfig):
-            value = getattr(args, f.name, None)
-            if value is not None and f.name not in ("device", "threads"):
-                setattr(config, f.name, value)
-        summary = run_training(config, resume=args.resume, max_steps=args.max_steps, log=_log)
+        summary = run_training(train_config(args), resume=args.resume, max_steps=args.max_steps, log=_log)
         _log(json.dumps(summary))
         return 0
     if args.command == "eval":
@@ -150,6 +170,24 @@ def main(argv: list[str] | None = None) -> int:
         export_checkpoint(args.checkpoint, args.out, fp32_out=args.fp32_out, log=_log)
         return 0
     return 2
+
+
+def train_config(args: argparse.Namespace) -> TrainConfig:
+    """The `train` command's flags (and its run file's) as a TrainConfig."""
+    config = TrainConfig(run_dir=str(args.run), data_dir=str(args.data), device=args.device, threads=args.threads,
+                         produce_shards=args.produce)
+    for f in fields(TrainConfig):
+        value = getattr(args, f.name, None)
+        if value is not None and f.name not in ("device", "threads"):
+            setattr(config, f.name, value)
+    return config
+
+
+def _config_flag(argv: list[str]) -> str | None:
+    """The value of --config, read before the real parse (its file sets the defaults)."""
+    peek = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    peek.add_argument("--config")
+    return peek.parse_known_args(argv)[0].config
 
 
 def _domain(args) -> int:
