@@ -1,5 +1,5 @@
 """`python -m training COMMAND` (also `ocr train ...`): data, train, eval, export, slim, measure, curve,
-domain, check. `ocr train --from MODEL ...` is `domain --from MODEL ...`: a user's own characters and
+domain, check, replay. `ocr train --from MODEL ...` is `domain --from MODEL ...`: a user's own characters and
 text. `--config NAME` reads a run's flags from training/configs/NAME.toml (training/runfile.py); given first,
 its file's `command` picks the subcommand."""
 
@@ -93,6 +93,18 @@ def parse(argv: list[str]) -> argparse.Namespace:
     check.add_argument("--pack", type=Path, nargs="+", required=True)
     check.add_argument("--lines", type=Path, required=True)
 
+    replay = commands.add_parser("replay", help="check a shipped model's run record against the committed files and "
+                                 "replay its recorded step(s) from a committed checkpoint (training/records/)")
+    replay.add_argument("name", help="the record: training/records/NAME.json, or a path")
+    replay.add_argument("--work", type=Path,
+                        help="regenerated shards and the replayed run (default: build/replay/NAME)")
+    replay.add_argument("--eval-dir", type=Path, help="dev lines to score the checkpoint on "
+                        "(default ../shared/eval; the scores are skipped where they are not)")
+    replay.add_argument("--quick", action="store_true",
+                        help="the checks of the committed files and the scores only: no rebuilds, no steps")
+    replay.add_argument("--update", action="store_true",
+                        help="write what this replay got into the record (how a record's replay section is made)")
+
     for command in RUN_FILE_COMMANDS:
         commands.choices[command].add_argument(
             "--config", help="the run's flags from training/configs/NAME.toml (or a TOML file); "
@@ -117,6 +129,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(sys.argv[1:] if argv is None else argv)
     if args.command in ("domain", "check"):
         return _domain(args)
+    if args.command == "replay":
+        from .replay import replay
+
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
+        report = replay(args.name, lambda flags: train_config(parse(["train", *flags])), work_dir=args.work,
+                        eval_dir=args.eval_dir, run_steps=not args.quick, update=args.update, log=_log)
+        _log(json.dumps(report, indent=1, ensure_ascii=False))
+        return 0 if report["ok"] else 1
     if args.command == "data":
         from .data import produce
         from .student import extract_pretrained, pretrained_charset

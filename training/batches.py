@@ -32,7 +32,8 @@ class Encoder:
         return [self.index[ch] for ch in text if ch in self.index]
 
 
-def _student_input(image: np.ndarray, rng: random.Random, max_width: int, condense_share: float = 0.0) -> np.ndarray | None:
+def _student_input(image: np.ndarray, rng: random.Random, max_width: int,
+                   condense_share: float = 0.0) -> np.ndarray | None:
     """Height 32 (from the stored 48), with the aspect ratio jittered ±10 %: detectors'
     crops and fonts vary in width; `condense_share` of the lines squeezed to 55-90 % of
     their width, as receipt printers' condensed fonts are (the shipped weights drop what is
