@@ -13,7 +13,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from .config import TrainConfig
-from .runfile import apply_run_file, command_of, read_run_file
+from .runfile import with_run_file
 
 RUN_FILE_COMMANDS = ("train", "domain")  # the commands `--config` gives flags to
 
@@ -109,19 +109,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
         commands.choices[command].add_argument(
             "--config", help="the run's flags from training/configs/NAME.toml (or a TOML file); "
             "flags given here override the file's")
-    config = _config_flag(argv)
-    if config is not None:
-        try:
-            values = read_run_file(config)
-        except (OSError, ValueError) as exc:  # missing, or not TOML (tomllib's error is a ValueError)
-            parser.error(f"--config {config}: {exc}")
-        if argv[0].split("=")[0] == "--config":
-            argv = [command_of(values), *argv]
-        if argv[0] not in RUN_FILE_COMMANDS:
-            parser.error(f"--config: only for {', '.join(RUN_FILE_COMMANDS)}")
-        if command_of(values) != argv[0]:
-            parser.error(f"{config}: a run file of `{command_of(values)}`, not `{argv[0]}`")
-        apply_run_file(commands.choices[argv[0]], values, config)
+    argv = with_run_file(parser, commands.choices, argv, RUN_FILE_COMMANDS)
     return parser.parse_args(argv)
 
 
@@ -201,13 +189,6 @@ def train_config(args: argparse.Namespace) -> TrainConfig:
         if value is not None and f.name not in ("device", "threads"):
             setattr(config, f.name, value)
     return config
-
-
-def _config_flag(argv: list[str]) -> str | None:
-    """The value of --config, read before the real parse (its file sets the defaults)."""
-    peek = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
-    peek.add_argument("--config")
-    return peek.parse_known_args(argv)[0].config
 
 
 def _domain(args) -> int:

@@ -35,6 +35,28 @@ def command_of(values: dict) -> str:
     return values.get("command", "train")
 
 
+def with_run_file(parser: argparse.ArgumentParser, commands: dict, argv: list[str], allowed) -> list[str]:
+    """`argv` (its command put first when `--config` comes first), with the run file that
+    `--config` names applied to the subcommand's parser in `commands`."""
+    peek = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    peek.add_argument("--config")
+    config = peek.parse_known_args(argv)[0].config
+    if config is None:
+        return argv
+    try:
+        values = read_run_file(config)
+    except (OSError, ValueError) as exc:  # missing, or not TOML (tomllib's error is a ValueError)
+        parser.error(f"--config {config}: {exc}")
+    if argv[0].split("=")[0] == "--config":
+        argv = [command_of(values), *argv]
+    if argv[0] not in allowed:
+        parser.error(f"--config: only for {', '.join(allowed)}")
+    if command_of(values) != argv[0]:
+        parser.error(f"{config}: a run file of `{command_of(values)}`, not `{argv[0]}`")
+    apply_run_file(commands[argv[0]], values, config)
+    return argv
+
+
 def apply_run_file(parser: argparse.ArgumentParser, values: dict, source: str | Path) -> None:
     """The file's values become `parser`'s defaults, so that flags on the command line
     override them; each is checked against the flag it names, and a flag the file sets
