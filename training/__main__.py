@@ -1,5 +1,7 @@
 """`python -m training COMMAND` (also `ocr train ...`): data, train, eval, export, slim, measure, curve,
-domain, check. `ocr train --from MODEL ...` is `domain --from MODEL ...`: a user's own characters and text."""
+domain, check, replay. `ocr train --from MODEL ...` is `domain --from MODEL ...`: a user's own characters and
+text. `--config NAME` reads a run's flags from training/configs/NAME.toml (training/runfile.py); given first,
+its file's `command` picks the subcommand."""
 
 from __future__ import annotations
 
@@ -10,15 +12,18 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
-from .train import TrainConfig
+from .config import TrainConfig
+from .runfile import with_run_file
+
+RUN_FILE_COMMANDS = ("train", "domain")  # the commands `--config` gives flags to
 
 
 def _log(message: str) -> None:
     print(message, flush=True)
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+def parse(argv: list[str]) -> argparse.Namespace:
+    """The command line, with a run file's flags (`--config`) as the defaults of its subcommand."""
     if argv[:1] and argv[0].split("=")[0] == "--from":
         argv = ["domain", *argv]
     parser = argparse.ArgumentParser(prog="python -m training", description="Train and export the project's CRNN recogniser.")
@@ -88,9 +93,38 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--pack", type=Path, nargs="+", required=True)
     check.add_argument("--lines", type=Path, required=True)
 
-    args = parser.parse_args(argv)
+    replay = commands.add_parser("replay", help="check a shipped model's run record against the committed files and "
+                                 "replay its recorded step(s) from a committed checkpoint (training/records/)")
+    replay.add_argument("name", help="the record: training/records/NAME.json, or a path")
+    replay.add_argument("--work", type=Path,
+                        help="regenerated shards and the replayed run (default: build/replay/NAME)")
+    replay.add_argument("--eval-dir", type=Path, help="dev lines to score the checkpoint on "
+                        "(default ../shared/eval; the scores are skipped where they are not)")
+    replay.add_argument("--quick", action="store_true",
+                        help="the checks of the committed files and the scores only: no rebuilds, no steps")
+    replay.add_argument("--update", action="store_true",
+                        help="write what this replay got into the record (how a record's replay section is made)")
+
+    for command in RUN_FILE_COMMANDS:
+        commands.choices[command].add_argument(
+            "--config", help="the run's flags from training/configs/NAME.toml (or a TOML file); "
+            "flags given here override the file's")
+    argv = with_run_file(parser, commands.choices, argv, RUN_FILE_COMMANDS)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(sys.argv[1:] if argv is None else argv)
     if args.command in ("domain", "check"):
         return _domain(args)
+    if args.command == "replay":
+        from .replay import replay
+
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
+        report = replay(args.name, lambda flags: train_config(parse(["train", *flags])), work_dir=args.work,
+                        eval_dir=args.eval_dir, run_steps=not args.quick, update=args.update, log=_log)
+        _log(json.dumps(report, indent=1, ensure_ascii=False))
+        return 0 if report["ok"] else 1
     if args.command == "data":
         from .data import produce
         from .student import extract_pretrained, pretrained_charset
@@ -102,19 +136,13 @@ def main(argv: list[str] | None = None) -> int:
         from .train import train as run_training
 
         os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
-        config = TrainConfig(run_dir=str(args.run), data_dir=str(args.data), device=args.device, threads=args.threads,
-                             produce_shards=args.produce)
-        for f in fields(TrainConfig):
-            value = getattr(args, f.name, None)
-            if value is not None and f.name not in ("device", "threads"):
-                setattr(config, f.name, value)
-        summary = run_training(config, resume=args.resume, max_steps=args.max_steps, log=_log)
+        summary = run_training(train_config(args), resume=args.resume, max_steps=args.max_steps, log=_log)
         _log(json.dumps(summary))
         return 0
     if args.command == "eval":
         from .evaluate import MIN_WIDTH, evaluate as score
         from .export import load_checkpoint, model_for
-        from .train import build_student
+        from .initial import build_student
 
         if args.checkpoint:  # its own charset: a widened head (`ocr train --from`) has more classes
             model, charset = model_for(args.checkpoint)
@@ -150,6 +178,17 @@ def main(argv: list[str] | None = None) -> int:
         export_checkpoint(args.checkpoint, args.out, fp32_out=args.fp32_out, log=_log)
         return 0
     return 2
+
+
+def train_config(args: argparse.Namespace) -> TrainConfig:
+    """The `train` command's flags (and its run file's) as a TrainConfig."""
+    config = TrainConfig(run_dir=str(args.run), data_dir=str(args.data), device=args.device, threads=args.threads,
+                         produce_shards=args.produce)
+    for f in fields(TrainConfig):
+        value = getattr(args, f.name, None)
+        if value is not None and f.name not in ("device", "threads"):
+            setattr(config, f.name, value)
+    return config
 
 
 def _domain(args) -> int:

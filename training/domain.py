@@ -12,80 +12,16 @@ from the default pack)."""
 from __future__ import annotations
 
 import json
-import random
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import numpy as np
-
-from .corpus import GENERATORS, LineTexts
-from .data import width_sorted_batches
 from .render import LineRenderer
+from .rendered import corpus_lines
 
 REPO = Path(__file__).resolve().parent.parent
 # the trained models `--from` starts from: their committed, resumable checkpoints
 BASES = {"crnn-zh-v1": REPO / "training" / "models" / "crnn-zh-v1.ckpt.pt"}
-DOMAIN = "domain"  # the corpus's generator name
 CHECK_SEED = 7_000_003  # renders of --check lines: never the training stream's seeds
-
-
-@dataclass
-class RenderedLine:
-    text: str
-    pixels: np.ndarray
-    keepable: bool  # a general line: the starting model's reading is kept (train.keep_loss)
-
-    def image(self) -> np.ndarray:
-        return self.pixels
-
-    @property
-    def teacher(self) -> str:  # the rendered text is the truth; make_batch weighs it as agreed
-        return self.text
-
-    @property
-    def frames(self) -> int:
-        return self.pixels.shape[1] // 8
-
-
-def corpus_lines(path: Path) -> list[str]:
-    lines = [" ".join(line.split()) for line in Path(path).read_text(encoding="utf-8").splitlines()]
-    lines = [line for line in lines if line]
-    if not lines:
-        raise ValueError(f"{path}: no text lines")
-    return lines
-
-
-class RenderedPool:
-    """Batches of lines rendered on demand: `domain_share` of them from the corpus (cut
-    into pieces as often as the general lines are), the rest from the general generators."""
-
-    def __init__(self, corpus: Path, charset: set[str], seed: int, domain_share: float = 0.5):
-        if not 0 < domain_share < 1:
-            raise ValueError(f"domain_share must be between 0 and 1, not {domain_share}")
-        lines = corpus_lines(corpus)
-        general = {name: weight for name, (_, weight) in GENERATORS.items()}
-        domain_weight = sum(general.values()) * domain_share / (1 - domain_share)
-        self.texts = LineTexts(charset, seed, weights={**general, DOMAIN: domain_weight},
-                               extra={DOMAIN: lambda rng: rng.choice(lines)})
-        self.renderer = LineRenderer(seed)
-        self.rng = random.Random(seed)
-        self.rendered = self.from_corpus = 0
-
-    def refresh(self, log=print) -> None:
-        """Nothing to load: lines are rendered as batches are asked for."""
-
-    def describe(self) -> str:
-        return f"rendered {self.rendered} (corpus {self.from_corpus})"
-
-    def batches(self, size: int, group: int = 8) -> list[list[RenderedLine]]:
-        lines = [self._line() for _ in range(size * group)]
-        return width_sorted_batches(lines, size, self.rng)
-
-    def _line(self) -> RenderedLine:
-        kind, text = next(self.texts)
-        self.rendered += 1
-        self.from_corpus += kind == DOMAIN
-        return RenderedLine(text, self.renderer.render(text), keepable=kind != DOMAIN)
 
 
 @dataclass
@@ -146,7 +82,7 @@ def check(pack_dirs: list[Path], lines_file: Path, renders: int = 3) -> dict:
     from ocr_engine.packs import ModelPack
 
     from .measure import recognizer
-    from .train import normalised
+    from .batches import normalised
 
     lines = corpus_lines(lines_file)
     renderer = LineRenderer(CHECK_SEED)

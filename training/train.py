@@ -28,8 +28,7 @@ import os
 import random
 import signal
 import time
-import unicodedata
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 
 import cv2
@@ -39,139 +38,17 @@ import torch
 from ocr_engine.runtime import release_free_memory
 
 from . import qat
+# build_student, widen_head and normalised were defined here before the loop was split from
+# its parts; they stay importable from here
+from .batches import Encoder, make_batch, normalised  # noqa: F401
+from .config import TrainConfig
 from .data import SamplePool, complete_shards
-from .evaluate import DEFAULT_EVAL_DIR, evaluate
-from .student import CRNN, INPUT_HEIGHT, STRIDE, extract_pretrained, load_onnx_weights, pretrained_charset
+from .evaluate import evaluate
+from .initial import build_student, initial_student, widen_head  # noqa: F401
+from .losses import ctc_loss, keep_loss
 
 CHECKPOINT = "checkpoint.pt"
-WIDTH_STEP = 32
 CURVE = "curve.jsonl"
-
-
-@dataclass
-class TrainConfig:
-    run_dir: str
-    data_dir: str
-    seed: int = 20261126
-    batch_size: int = 32
-    lr: float = 2e-4
-    weight_decay: float = 1e-2
-    warmup_steps: int = 100
-    steps: int = 100_000  # the cosine schedule's length; the run may be stopped any time before
-    min_lr_ratio: float = 0.05
-    max_width: int = 960  # px at height 32; wider lines are skipped
-    # The stem and the first 11 of 13 backbone blocks stay as PP-OCRv2 trained them on real
-    # images: on one CPU thread their backward would take half of every step, and the
-    # comma defect lives in the BiLSTM (the backward direction), which is trained.
-    frozen_blocks: int = 11
-    # start the CTC head from scratch instead of PP-OCRv2's (a quick, visible fall of the
-    # loss for the tests; a start for a new charset)
-    head_from_scratch: bool = False
-    keep_weight: float = 0.5  # the KL term toward the original PP-OCRv2 (module docstring)
-    condense_share: float = 0.0  # of the lines squeezed narrower than rendered (_student_input)
-    # quantization-aware training (training/qat.py): the convolutions learn the INT8 rounding
-    # the export will give them; their ranges start from this many batches
-    qat: bool = False
-    qat_calibration_batches: int = 8
-    # the stem and the first N blocks stay fp32 (0: none): the layers post-training INT8
-    # hurts most, at the highest resolution, where INT8 with its requantized hard-swish
-    # was no faster (bench/results/2026-11-27-crnn-qat.md)
-    qat_float_blocks: int = 0
-    checkpoint_minutes: float = 5.0
-    eval_minutes: float = 5.0
-    log_every: int = 25
-    device: str = "cpu"
-    threads: int = 1
-    produce_shards: int = 0  # >0: a background producer renders and labels shards up to this count
-    eval_dir: str = str(DEFAULT_EVAL_DIR)
-    cache_dir: str = "build/wheels"
-    # weights of a line's CTC loss by what the teacher read (see the module docstring)
-    weight_teacher_agrees: float = 1.0
-    weight_teacher_differs: float = 0.4
-    # A user's own domain (training/domain.py): start from a trained checkpoint instead of
-    # PP-OCRv2's weights, add characters to the charset, and render lines of a corpus as
-    # they are needed (no teacher: it does not know the added characters)
-    base_checkpoint: str | None = None
-    added_characters: str = ""
-    domain_corpus: str | None = None
-    domain_share: float = 0.5  # of the rendered lines; the rest come from the general generators
-    extra: dict = field(default_factory=dict)
-
-
-def normalised(text: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", text).casefold().split())
-
-
-class Encoder:
-    """Text <-> class ids: blank 0, then the characters of the charset."""
-
-    def __init__(self, characters: list[str]):
-        self.charset = ["<blank>"] + characters
-        self.index = {ch: i for i, ch in enumerate(self.charset) if i}
-
-    def encode(self, text: str) -> list[int]:
-        return [self.index[ch] for ch in text if ch in self.index]
-
-
-def _student_input(image: np.ndarray, rng: random.Random, max_width: int, condense_share: float = 0.0) -> np.ndarray | None:
-    """Height 32 (from the stored 48), with the aspect ratio jittered ±10 %: detectors'
-    crops and fonts vary in width; `condense_share` of the lines squeezed to 55-90 % of
-    their width, as receipt printers' condensed fonts are (the shipped weights drop what is
-    left of a comma in such lines: dev lines read in full once stretched 1.7x)."""
-    height, width = image.shape[:2]
-    squeeze = rng.uniform(0.55, 0.9) if rng.random() < condense_share else rng.uniform(0.9, 1.1)
-    new_width = max(STRIDE * 2, int(round(width * INPUT_HEIGHT / height * squeeze)))
-    if new_width > max_width:
-        return None
-    return cv2.resize(image, (new_width, INPUT_HEIGHT), interpolation=cv2.INTER_AREA)
-
-
-def make_batch(samples, encoder: Encoder, rng: random.Random, config: TrainConfig):
-    """NCHW in [-1, 1] right-padded with the model's zero (as the engine pads), with
-    per-line frame counts, CTC targets and loss weights."""
-    strips, targets, weights, keep = [], [], [], []
-    for sample in samples:
-        strip = _student_input(sample.image(), rng, config.max_width, config.condense_share)
-        target = encoder.encode(sample.text)
-        if strip is None or not target:
-            continue
-        frames = math.ceil(strip.shape[1] / STRIDE)
-        repeats = sum(a == b for a, b in zip(target, target[1:]))
-        if frames < len(target) + repeats:
-            continue
-        strips.append(strip)
-        targets.append(target)
-        agrees = normalised(sample.teacher) == normalised(sample.text)
-        weights.append(config.weight_teacher_agrees if agrees else config.weight_teacher_differs)
-        keep.append(sample.keepable and "," not in sample.text and "，" not in sample.text)
-    if not strips:
-        return None
-    # widths in steps of 32 px: every new input shape costs the CPU kernels' caches memory
-    width = math.ceil(max(s.shape[1] for s in strips) / WIDTH_STEP) * WIDTH_STEP
-    if rng.random() < 0.3:  # sometimes more padding than the batch needs: the engine pads short lines
-        width += WIDTH_STEP * rng.randint(1, 4)
-    batch = np.zeros((len(strips), 3, INPUT_HEIGHT, width), dtype=np.float32)
-    for i, strip in enumerate(strips):
-        batch[i, :, :, : strip.shape[1]] = strip.transpose(2, 0, 1).astype(np.float32) / 127.5 - 1.0
-    return (torch.from_numpy(batch), torch.tensor([math.ceil(s.shape[1] / STRIDE) for s in strips]),
-            torch.tensor([t for target in targets for t in target]), torch.tensor([len(t) for t in targets]),
-            torch.tensor(weights), torch.tensor(keep))
-
-
-def ctc_loss(logits, frames, targets, target_lengths, weights):
-    log_probs = logits.log_softmax(-1).transpose(0, 1)  # [T, N, C]
-    per_line = torch.nn.functional.ctc_loss(log_probs, targets, frames, target_lengths, blank=0,
-                                            reduction="none", zero_infinity=True)
-    per_line = per_line / target_lengths.clamp(min=1)
-    return (per_line * weights).sum() / weights.sum()
-
-
-def keep_loss(logits, reference_logits, frames, keep):
-    """Mean KL(reference || student) over the frames of the lines in `keep`."""
-    reference = reference_logits.softmax(-1)
-    divergence = (reference * (reference.clamp_min(1e-8).log() - logits.log_softmax(-1))).sum(-1)  # [N, T]
-    valid = (torch.arange(logits.shape[1])[None, :] < frames[:, None]) & keep[:, None]
-    return (divergence * valid).sum() / valid.sum().clamp(min=1)
 
 
 def learning_rate(step: int, config: TrainConfig) -> float:
@@ -185,46 +62,6 @@ def save_checkpoint(path: Path, state: dict) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     torch.save(state, tmp)
     os.replace(tmp, path)
-
-
-def build_student(cache_dir: Path, log=print) -> tuple[CRNN, Encoder]:
-    onnx_path, charset_path = extract_pretrained(cache_dir, log)
-    characters = pretrained_charset(charset_path)
-    model = load_onnx_weights(CRNN(len(characters) + 1), onnx_path)
-    return model, Encoder(characters)
-
-
-def initial_student(config: TrainConfig, log=print) -> tuple[CRNN, Encoder]:
-    """PP-OCRv2's weights, or `config.base_checkpoint`'s, with `config.added_characters`
-    put in the charset (before the space, which the engine appends last)."""
-    model, encoder = build_student(Path(config.cache_dir), log)
-    if config.base_checkpoint:
-        from .export import load_checkpoint, model_for
-
-        model, charset = model_for(config.base_checkpoint)
-        load_checkpoint(model, Path(config.base_checkpoint))
-        encoder = Encoder(charset[1:])
-    added = [ch for ch in dict.fromkeys(config.added_characters) if not ch.isspace() and ch not in encoder.index]
-    if added:
-        characters = encoder.charset[1:]
-        at = len(characters) - 1 if characters[-1] == " " else len(characters)
-        model = widen_head(model, at + 1, len(added))
-        encoder = Encoder(characters[:at] + added + characters[at:])
-    return model, encoder
-
-
-def widen_head(model: CRNN, at: int, count: int) -> CRNN:
-    """`count` new classes at index `at` of the head, starting near "never" (the lowest
-    bias of the characters), so that every reading of the old classes stays as it was."""
-    old = model.head
-    new = torch.nn.Linear(old.in_features, old.out_features + count)
-    with torch.no_grad():
-        torch.nn.init.normal_(new.weight, std=0.01)
-        new.weight[:at], new.weight[at + count :] = old.weight[:at], old.weight[at:]
-        new.bias[:at], new.bias[at + count :] = old.bias[:at], old.bias[at:]
-        new.bias[at : at + count] = old.bias[1:].min()
-    model.head = new
-    return model
 
 
 def _start_producer(config: TrainConfig, characters: list[str]):
@@ -283,7 +120,7 @@ def train(config: TrainConfig, resume: bool = False, max_steps: int | None = Non
 
     producer = _start_producer(config, encoder.charset[1:]) if config.produce_shards else None
     if config.domain_corpus:
-        from .domain import RenderedPool
+        from .rendered import RenderedPool
 
         pool = RenderedPool(Path(config.domain_corpus), set(encoder.charset[1:]), seed=rng.getrandbits(32),
                             domain_share=config.domain_share)

@@ -19,7 +19,7 @@ def pretrained():
 def student():
     import torch
 
-    from training.train import build_student
+    from training.initial import build_student
 
     torch.set_num_threads(1)
     return build_student(WHEEL_CACHE)

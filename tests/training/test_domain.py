@@ -22,7 +22,7 @@ def test_the_examples_characters_are_new_to_the_model(student):
 
 
 def test_a_widened_head_reads_everything_as_before(student):
-    from training.train import widen_head
+    from training.initial import widen_head
 
     model, encoder = student
     widened = widen_head(copy.deepcopy(model), len(encoder.charset) - 1, 3).eval()
@@ -36,7 +36,7 @@ def test_a_widened_head_reads_everything_as_before(student):
 
 
 def test_rendered_lines_mix_the_corpus_with_general_text(tmp_path):
-    from training.domain import RenderedPool
+    from training.rendered import RenderedPool
 
     corpus = tmp_path / "corpus.txt"
     corpus.write_text("收款人：王淏然\n\n  经办人 李赟  \n", encoding="utf-8")
