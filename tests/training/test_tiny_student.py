@@ -1,0 +1,65 @@
+"""crnn-v6t, the recogniser issue's student: PP-OCRv6 tiny's backbone (converted from its
+ONNX graph) under a BiLSTM and tiny's CTC head."""
+
+import numpy as np
+import pytest
+
+from conftest import WHEEL_CACHE, onnx_ops
+
+torch = pytest.importorskip("torch")
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    from training.tiny_student import build_student, extract_tiny
+
+    torch.set_num_threads(1)
+    onnx_path, characters = extract_tiny(WHEEL_CACHE)
+    return onnx_path, characters, build_student(onnx_path).eval()
+
+
+def test_backbone_computes_what_tiny_computes_in_onnx_runtime(tiny):
+    import onnxruntime as ort
+
+    from training.tiny_student import BACKBONE_OUTPUT, _subgraph
+
+    onnx_path, _, model = tiny
+    x = np.random.default_rng(0).uniform(-1, 1, (2, 3, 48, 328)).astype(np.float32)
+    session = ort.InferenceSession(_subgraph(onnx_path, BACKBONE_OUTPUT).SerializeToString(),
+                                   providers=["CPUExecutionProvider"])
+    reference = session.run(None, {"x": x})[0]
+    with torch.no_grad():
+        got = model.backbone(torch.from_numpy(x)).numpy()
+    assert got.shape == reference.shape == (2, 160, 41)
+    assert np.abs(got - reference).max() < 1e-4
+
+
+def test_head_is_tinys_charset_with_blank_and_space(tiny):
+    _, characters, model = tiny
+    assert model.fc1.out_features == len(characters) + 2 == 6906
+
+
+def test_teacher_classes_map_onto_the_student_charset():
+    from training.tiny_student import charset_map
+
+    mapping = charset_map(("a", "中"), ("中", "x", "a"))
+    # blank -> blank, 中 -> 2, x -> none, a -> 1, space (last) -> the student's space (last)
+    assert mapping.tolist() == [0, 2, -1, 1, 3]
+
+
+def test_export_has_int8_lstm_and_matches_torch(tiny, tmp_path):
+    import onnxruntime as ort
+
+    from training.tiny_student import export_onnx
+
+    _, _, model = tiny
+    path = export_onnx(model, tmp_path / "v6t.onnx")
+    ops = onnx_ops(path)
+    assert ops["DynamicQuantizeLSTM"] == 2 and ops["MatMulInteger"] >= 2 and ops["LSTM"] == 0
+    x = np.random.default_rng(1).uniform(-1, 1, (1, 3, 48, 200)).astype(np.float32)
+    got = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+    with torch.no_grad():
+        reference = model(torch.from_numpy(x)).numpy()
+    assert got.shape == reference.shape == (1, 25, 6906)
+    # INT8 weights: the same best class on nearly every frame
+    assert (got.argmax(-1) == reference.argmax(-1)).mean() > 0.9
