@@ -211,7 +211,7 @@ def _pip(*args: str) -> None:
 
 def build_model_layer(pack: Path | None = None, log=print) -> Path:
     """The default pack (built if missing) as the layer's `model-pack/` folder."""
-    from ocr_engine.pack_build import build_pack
+    from ocr_build.pack_build import build_pack
     from ocr_engine.packs import DEFAULT_PACK, ModelPack
 
     source = Path(pack) if pack else build_pack(DEFAULT_PACK, log=log)

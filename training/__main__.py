@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _domain(args) -> int:
-    from ocr_engine.trained_pack import build_trained_pack
+    from ocr_build.trained_pack import build_trained_pack
 
     from .domain import DomainRun, check, fine_tune
 
