@@ -69,8 +69,8 @@ STREAMED = ("json", "text")  # one stream for all the files; the other formats a
 
 def _read(args) -> int:
     from .engine import OcrEngine
-    from .io import load_source
     from .settings import Settings
+    from .source import load_source
 
     try:
         fmt = _chosen_format(args)
