@@ -25,7 +25,8 @@ RECIPE_VERSION = 1
 # test that runs one OCR (an image and a PDF) with the x86_64 build of this recipe in a
 # clean interpreter (tests/infra/test_layers.py).
 TRIMS: dict[str, str] = {
-    "onnxruntime/capi/libonnxruntime.so.*": "the C API library; the Python binding (onnxruntime_pybind11_state) does not link it",
+    "onnxruntime/capi/libonnxruntime.so.*":
+        "the C API library; the Python binding (onnxruntime_pybind11_state) does not link it",
     "onnxruntime/transformers": "model optimisation tools",
     "onnxruntime/tools": "conversion and profiling tools",
     "onnxruntime/quantization": "quantization happens when a pack is built, not at run time",
@@ -86,7 +87,8 @@ def download_wheels(target: Target, requirements: Path, log=print) -> Path:
 
 def build_runtime_sdk(target: Target, log=print) -> Path:
     """A stand-in for the SDK the Lambda runtime provides (tests only; never deployed)."""
-    return build_dependencies_layer(target, trim=False, requirements=RUNTIME_SDK, log=log, folder=runtime_sdk_dir(target))
+    return build_dependencies_layer(target, trim=False, requirements=RUNTIME_SDK, log=log,
+                                    folder=runtime_sdk_dir(target))
 
 
 def trim_tree(site: Path, log=print) -> dict[str, int]:

@@ -28,7 +28,8 @@ class Target:
         """Every manylinux tag up to glibc 2.28 (the runtimes have glibc 2.26 on Amazon Linux 2
         for older runtimes, 2.34 on Amazon Linux 2023 for python3.12): pip does not widen a
         `manylinux_2_28` tag to older ones by itself."""
-        return [f"manylinux_2_{minor}_{self.machine}" for minor in range(28, 16, -1)] + [f"manylinux2014_{self.machine}"]
+        return ([f"manylinux_2_{minor}_{self.machine}" for minor in range(28, 16, -1)]
+                + [f"manylinux2014_{self.machine}"])
 
     def pip_options(self) -> list[str]:
         options = ["--only-binary=:all:", "--implementation", "cp", "--python-version", self.python_version]

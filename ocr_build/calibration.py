@@ -28,7 +28,8 @@ def find_fonts(font_dirs: Iterable[Path] | None = None) -> tuple[list[Path], lis
     """Chinese-capable and Latin fonts in `font_dirs` (default: FONT_DIRS, this machine's
     font folders); Chinese ones are required."""
     font_dirs = FONT_DIRS if font_dirs is None else font_dirs
-    files = sorted(p for d in font_dirs if d.is_dir() for p in d.rglob("*") if p.suffix.lower() in (".ttf", ".ttc", ".otf"))
+    files = sorted(p for d in font_dirs if d.is_dir() for p in d.rglob("*")
+                   if p.suffix.lower() in (".ttf", ".ttc", ".otf"))
     key = lambda p: p.name.lower().replace("-", "").replace("_", "")  # noqa: E731
     cjk = [p for p in files if key(p).startswith(_CJK_NAMES)]
     latin = [p for p in files if key(p).startswith(_LATIN_NAMES)] or cjk

@@ -47,7 +47,8 @@ def _quantize_static(source: Path, target: Path, role: str) -> None:
         import cv2
 
         params = DetectorParams()
-        height, width = detector_size(*page.shape[:2], detector_scale(*page.shape[:2], params.min_side, params.max_side))
+        scale = detector_scale(*page.shape[:2], params.min_side, params.max_side)
+        height, width = detector_size(*page.shape[:2], scale)
         return to_blob(cv2.resize(page, (width, height)))
 
     def rec_input(line):  # padded as the recogniser pads a strip

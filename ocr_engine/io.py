@@ -88,7 +88,8 @@ def _image_pages(src: Source, settings: Settings, page_range: PageRange | None =
         # entropy-coded data (0xFF is stuffed there), so counting them bounds the scans.
         scans = src.data.count(b"\xff\xda")
         if scans > settings.max_jpeg_scans:
-            raise InvalidImage(f"the JPEG has {scans} scans; photos have a few, and the limit is {settings.max_jpeg_scans}")
+            raise InvalidImage(f"the JPEG has {scans} scans; photos have a few, and the limit is "
+                               f"{settings.max_jpeg_scans}")
     try:
         image = Image.open(io.BytesIO(src.data), formats=[_PILLOW_FORMATS[src.format]])
         frames = getattr(image, "n_frames", 1)
