@@ -73,7 +73,7 @@ def build_trained_pack(name: str, out_dir: Path | None = None, force: bool = Fal
 
 def build_recogniser_pack(name: str, recipe: TrainedRecipe, out_dir: Path | None = None, force: bool = False,
                           log=print, base_dir: Path | None = None, root: Path | None = None) -> Path:
-    """A pack around `recipe`'s recogniser (a committed one, or one `ocr train --from` just
+    """A pack around `recipe`'s recogniser (a committed one, or one `ocr-train --from` just
     exported: `rec_file` may be absolute)."""
     out_dir = Path(out_dir) if out_dir else local_packs_dir()
     target = out_dir / name
