@@ -120,7 +120,7 @@ def main() -> int:
     import boto3
     from moto.server import ThreadedMotoServer
 
-    from tests.net import free_port
+    from testkit.net import free_port
 
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)

@@ -1,4 +1,4 @@
-"""A longer run of the CI fuzzer's mutations (tests/hostile/mutations.py) over more seeds:
+"""A longer run of the CI fuzzer's mutations (testkit/mutations.py) over more seeds:
 every mutated file must decode or fail with a typed OcrError.
 
     .venv/bin/python bench/fuzz.py --seed 2026 --mutations 30000 --pdf-mutations 1500 [--crashes DIR]
@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from ocr_engine import Settings  # noqa: E402
-from tests.hostile.mutations import more_seeds, mutate, outcome  # noqa: E402
+from testkit.mutations import more_seeds, mutate, outcome  # noqa: E402
 
 SLOW_S = 2.0  # report inputs that take longer than this to decode
 

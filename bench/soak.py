@@ -1,5 +1,5 @@
 """Soak: the API under uvicorn (loopback, 1 worker, as scripts/serve runs it) takes a stream
-of good files mixed with the hostile corpus (tests/hostile/corpus.py), at a fixed concurrency.
+of good files mixed with the hostile corpus (testkit/hostile/corpus.py), at a fixed concurrency.
 
     .venv/bin/python bench/soak.py [--requests 1000] [--concurrency 4] [--hostile-share 0.5] [--seed 2026]
 
@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from api_latency import free_port, percentile  # noqa: E402
-from tests.hostile.corpus import CORPUS  # noqa: E402
+from testkit.hostile.corpus import CORPUS  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
 GOOD_FILES = [ROOT / "samples" / "line.png", ROOT / "samples" / "receipt.png",

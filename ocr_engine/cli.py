@@ -1,4 +1,5 @@
-"""`ocr read`, `ocr packs`, `ocr pack build`, `ocr train`: the command line (benchmarks use it)."""
+"""`ocr read`, `ocr packs`, `ocr pack build`: the command line (benchmarks use it). Training is
+`ocr-train` (`python -m training`), an entry point of its own: the engine never imports training."""
 
 from __future__ import annotations
 
@@ -17,8 +18,6 @@ PROGRESS_AFTER = 3  # files; fewer finish before a bar would help
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["train"]:
-        return _train(argv[1:])
     parser = argparse.ArgumentParser(prog="ocr", description="OCR for Chinese and English text (ONNX Runtime, CPU).")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -37,8 +36,6 @@ def main(argv: list[str] | None = None) -> int:
     read.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
     commands.add_parser("packs", help="list the model packs found, with their manifests")
-    commands.add_parser("train", help="train and export the project's CRNN (needs the `train` extra): "
-                        "`ocr train --help`", add_help=False)
 
     pack = commands.add_parser("pack", help="model pack tools")
     pack_commands = pack.add_subparsers(dest="pack_command", required=True)
@@ -72,8 +69,8 @@ STREAMED = ("json", "text")  # one stream for all the files; the other formats a
 
 def _read(args) -> int:
     from .engine import OcrEngine
-    from .io import load_source
     from .settings import Settings
+    from .source import load_source
 
     try:
         fmt = _chosen_format(args)
@@ -188,8 +185,9 @@ def _packs() -> int:
 
 
 def _build(args) -> int:
-    from .pack_build import build_pack
-    from .trained_pack import TRAINED_RECIPES, build_trained_pack
+    # the build tools are not in the Lambda function code: imported only here
+    from ocr_build.pack_build import build_pack
+    from ocr_build.trained_pack import TRAINED_RECIPES, build_trained_pack
 
     for name in args.names:
         log = lambda msg: print(msg, file=sys.stderr)  # noqa: E731
@@ -198,17 +196,6 @@ def _build(args) -> int:
         else:
             build_pack(name, precision=args.precision, out_dir=args.out, force=args.force, log=log)
     return 0
-
-
-def _train(argv: list[str]) -> int:
-    """Hands over to `python -m training`, imported only here: torch is in the `train`
-    extra and nothing else in the service loads it."""
-    try:
-        from training.__main__ import main as training_main
-    except ImportError as exc:
-        print(f"ocr train: needs the training extra (pip install -e '.[train]'): {exc}", file=sys.stderr)
-        return 2
-    return training_main(argv)
 
 
 if __name__ == "__main__":

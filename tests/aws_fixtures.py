@@ -7,7 +7,7 @@ import os
 import boto3
 import pytest
 
-from tests.net import free_port
+from testkit.net import free_port
 
 BUCKET = "ocr-drop-test"
 REGION = "eu-west-1"  # moto needs one; the code under test reads it from the environment

@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from ocr_engine import OcrEngine, Settings
-from tests.net import free_port
+from testkit.net import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"

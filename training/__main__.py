@@ -192,7 +192,7 @@ def train_config(args: argparse.Namespace) -> TrainConfig:
 
 
 def _domain(args) -> int:
-    from ocr_engine.trained_pack import build_trained_pack
+    from ocr_build.trained_pack import build_trained_pack
 
     from .domain import DomainRun, check, fine_tune
 

@@ -44,8 +44,8 @@ class DomainRun:
 
 def fine_tune(run: DomainRun, resume: bool = False, max_steps: int | None = None, log=print) -> Path:
     """Train, export, build the pack; returns the pack's folder."""
+    from ocr_build.trained_pack import TRAINED_RECIPES, TrainedRecipe, build_recogniser_pack
     from ocr_engine.packs import local_packs_dir
-    from ocr_engine.trained_pack import TRAINED_RECIPES, TrainedRecipe, build_recogniser_pack
 
     from .evaluate import DEFAULT_EVAL_DIR
     from .export import export_checkpoint

@@ -19,7 +19,8 @@ from PIL import Image
 from pikepdf import Dictionary, Name
 
 from ..errors import InvalidImage
-from ..io import DECODE_ERRORS, _upright, pil_to_bgr, sniff_format
+from ..pixels import DECODE_ERRORS, _upright, pil_to_bgr
+from ..source import sniff_format
 
 DEFAULT_DPI = 96.0  # a CSS pixel: a screenshot prints at its size on screen
 MAX_PAGE_SIDE_PT = 14_400.0  # 200 inches: the largest page Acrobat opens
@@ -102,7 +103,7 @@ def _add_page(pdf: pikepdf.Pdf, placed: PlacedImage) -> None:
 
 
 def _orientation(image: Image.Image) -> int:
-    """The EXIF orientation the engine's turn (io._upright, Pillow's exif_transpose) obeys."""
+    """The EXIF orientation the engine's turn (pixels._upright, Pillow's exif_transpose) obeys."""
     try:
         orientation = image.getexif().get(EXIF_ORIENTATION, 1)
     except DECODE_ERRORS:

@@ -26,8 +26,8 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name
 
 from ..errors import EncryptedDocument, InvalidDocument, UnsupportedMediaType
-from ..io import sniff_format
 from ..result import OcrResult, Page
+from ..source import sniff_format
 from .image_pdf import image_document
 from .lines import LineFrame, advance
 

@@ -157,7 +157,7 @@ def test_over_the_sync_limit_is_413_with_a_hint_to_use_jobs(client):
 
 
 def test_a_decompression_bomb_is_413(client):
-    from tests.engine.test_bad_input import png_claiming
+    from testkit.hostile.blocks import png_claiming
 
     assert_error(client.post(OCR, content=png_claiming(50_000, 50_000), headers={"content-type": "image/png"}), 413, "image_too_large")
 

@@ -2,11 +2,8 @@
 written to disk, and memory returns to its baseline."""
 
 import gc
-import io
 import os
-import struct
 import tempfile
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -25,18 +22,8 @@ from ocr_engine import (
     TooManyPages,
     UnsupportedMediaType,
 )
+from testkit.hostile.blocks import encrypted_pdf, pdf_with_pages, png_claiming
 from tests.conftest import EVAL, SAMPLES, encode
-
-
-def png_claiming(width: int, height: int) -> bytes:
-    """A valid PNG header that claims width x height, with a tiny IDAT: a decompression bomb
-    is refused from this header alone, so nothing bigger is needed."""
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
 
 
 def truncated_jpeg() -> bytes:
@@ -47,27 +34,6 @@ def truncated_jpeg() -> bytes:
 def animated_gif() -> bytes:
     frames = [Image.new("L", (64, 32), shade) for shade in (0, 128, 255)]
     return encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
-
-
-def pdf_with_pages(count: int) -> bytes:
-    import pypdfium2 as pdfium
-
-    pdf = pdfium.PdfDocument.new()
-    for _ in range(count):
-        pdf.new_page(200, 200)
-    buffer = io.BytesIO()
-    pdf.save(buffer)
-    pdf.close()
-    return buffer.getvalue()
-
-
-def encrypted_pdf() -> bytes:
-    import pikepdf
-
-    source = pikepdf.open(io.BytesIO(encode(Image.open(SAMPLES / "line.png").convert("RGB"), "PDF")))
-    buffer = io.BytesIO()
-    source.save(buffer, encryption=pikepdf.Encryption(owner="owner-secret", user="user-secret"))
-    return buffer.getvalue()
 
 
 BAD_INPUTS = {

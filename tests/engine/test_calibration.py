@@ -7,9 +7,10 @@ import numpy as np
 import onnx
 import pytest
 
-from ocr_engine import OcrEngine, Settings, calibration
+from ocr_build import calibration
+from ocr_build.pack_build import build_pack
+from ocr_engine import OcrEngine, Settings
 from ocr_engine.errors import ModelPackError
-from ocr_engine.pack_build import build_pack
 from ocr_engine.packs import ModelPack, find_pack
 from tests.conftest import SAMPLES
 
@@ -43,10 +44,9 @@ def test_calibration_pages_hold_several_lines_on_paper():
         assert rows_with_ink > 50
 
 
-def test_without_a_chinese_font_calibration_says_which_package_to_install(tmp_path, monkeypatch):
-    monkeypatch.setattr(calibration, "FONT_DIRS", (tmp_path,))
+def test_without_a_chinese_font_calibration_says_which_package_to_install(tmp_path):
     with pytest.raises(ModelPackError, match="fonts-wqy-microhei"):
-        next(calibration.lines(1))
+        next(calibration.lines(1, font_dirs=[tmp_path]))
 
 
 def test_an_int8_static_pack_quantizes_the_convolutions_and_still_reads_the_receipt(tmp_path, default_pack):

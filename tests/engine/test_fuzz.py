@@ -9,7 +9,7 @@ import pytest
 
 from ocr_engine import OcrError, Settings
 from ocr_engine.io import open_pages
-from tests.hostile.mutations import mutate, outcome, seeds
+from testkit.mutations import mutate, outcome, seeds
 
 MUTATIONS_PER_FORMAT = 4000
 PDF_MUTATIONS = 150  # each PDF starts its renderer process (ocr_engine/pdf_render.py): ~0.1 s

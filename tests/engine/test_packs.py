@@ -6,8 +6,9 @@ import shutil
 import onnxruntime as ort
 import pytest
 
+from ocr_build.pack_build import build_pack
+from ocr_build.recipes import RECIPES
 from ocr_engine import ModelPackError, Settings, find_pack
-from ocr_engine.pack_build import RECIPES, build_pack
 from ocr_engine.packs import ModelPack, sha256_file
 
 

@@ -8,30 +8,7 @@ import psutil
 import pytest
 
 from ocr_engine import OcrError
-
-
-def pdf(objects: list[bytes]) -> bytes:
-    out, offsets = b"%PDF-1.4\n", []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj ".encode() + body + b" endobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-    return out + f"trailer <</Size {len(objects) + 1}/Root 1 0 R>>\nstartxref\n{xref}\n%%EOF\n".encode()
-
-
-def form(resources: bytes, content: bytes) -> bytes:
-    return (b"<</Type/XObject/Subtype/Form/BBox[0 0 200 200]/Resources" + resources
-            + f"/Length {len(content)}>>stream\n".encode() + content + b"\nendstream")
-
-
-PAGE_TREE = [b"<</Type/Catalog/Pages 2 0 R>>", b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
-             b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]/Resources<</XObject<</X 5 0 R>>>>/Contents 4 0 R>>",
-             b"<</Length 5>>stream\n/X Do\nendstream"]
-SELF_DRAWING = pdf(PAGE_TREE + [form(b"<</XObject<</X 5 0 R>>>>", b"/X Do /X Do")])
-NESTED = pdf(PAGE_TREE + [form(f"<</XObject<</X {6 + k} 0 R>>>>".encode(), b"/X Do /X Do") for k in range(21)]
-             + [form(b"<<>>", b"0 0 10 10 re f")])
+from testkit.hostile.pdfs import NESTED, SELF_DRAWING
 
 
 @pytest.mark.parametrize("bomb", [SELF_DRAWING, NESTED], ids=["self-drawing form", "forms nested 22 deep"])

@@ -1,4 +1,4 @@
-"""Every hostile file of the corpus (tests/hostile/corpus.py) through `ocr read --json` and
+"""Every hostile file of the corpus (testkit/hostile/corpus.py) through `ocr read --json` and
 through POST /api/v1/ocr on real uvicorn: each gets its expected code and status, never a
 5xx, within a bound generous for CI; the server is the same process afterwards, answers
 /healthz, and holds no more memory than a few reads leave."""
@@ -12,7 +12,7 @@ import psutil
 import pytest
 
 from tests.engine.test_cli import run_ocr
-from tests.hostile.corpus import CORPUS, READS, write
+from testkit.hostile.corpus import CORPUS, READS, write
 
 SECONDS_PER_FILE = 30  # the PDF bombs take ~2-5 s here (the renderer's memory limit); a hang would not
 RSS_GROWTH_BOUND = 150 * 2**20  # a bomb decoded in the server would be gigabytes

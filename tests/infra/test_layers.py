@@ -52,6 +52,35 @@ def test_the_function_code_is_the_handlers_and_the_engine_only(arm64_layers):
     assert not list(code.rglob("__pycache__"))
 
 
+def test_the_function_code_carries_no_pack_building_code(tmp_path):
+    """Building packs (ocr_build/: wheels, quantization, calibration, trained packs) happens on
+    the build machine: the staged function code holds none of it, no module there imports it
+    at load time (only `ocr pack build`, inside the command), and nothing there imports onnx,
+    which only pack building needs, or training."""
+    import ast
+
+    from layers.build import stage_function_code
+
+    code = stage_function_code(tmp_path / "function")
+    assert sorted(p.name for p in code.iterdir()) == ["handler", "ocr_engine"]
+    defined, anywhere, at_load = set(), {}, {}
+    for path in sorted(code.rglob("*.py")):
+        module = path.relative_to(code).as_posix()
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                defined.add(node.name)
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 else []
+            for name in names:
+                anywhere.setdefault(name.split(".")[0], set()).add(module)
+                if node in tree.body:
+                    at_load.setdefault(name.split(".")[0], set()).add(module)
+    assert not {"build_pack", "build_trained_pack", "quantize", "find_fonts", "Recipe"} & defined
+    assert "ocr_build" not in at_load and anywhere.get("ocr_build") == {"ocr_engine/cli.py"}
+    assert "onnx" not in anywhere and "training" not in anywhere
+
+
 def test_the_size_check_fails_loudly_over_the_limit(tmp_path):
     from layers.build import TooLarge, check_total
 

@@ -35,8 +35,8 @@ def default_pack():
 @pytest.fixture(scope="session")
 def trained_pack(tmp_path_factory, default_pack):
     """crnn-zh-v1 built from the committed ONNX, det and cls from the default pack."""
+    from ocr_build.trained_pack import build_trained_pack
     from ocr_engine.packs import ModelPack
-    from ocr_engine.trained_pack import build_trained_pack
 
     out = tmp_path_factory.mktemp("packs")
     return ModelPack.load(build_trained_pack("crnn-zh-v1", out_dir=out, base_dir=default_pack.root.parent, log=lambda _: None))
@@ -45,8 +45,8 @@ def trained_pack(tmp_path_factory, default_pack):
 @pytest.fixture(scope="session")
 def qat_pack(tmp_path_factory, default_pack):
     """crnn-zh-v1-qat: the quantization-aware recogniser, det and cls from the default pack."""
+    from ocr_build.trained_pack import build_trained_pack
     from ocr_engine.packs import ModelPack
-    from ocr_engine.trained_pack import build_trained_pack
 
     out = tmp_path_factory.mktemp("packs")
     return ModelPack.load(build_trained_pack("crnn-zh-v1-qat", out_dir=out, base_dir=default_pack.root.parent,

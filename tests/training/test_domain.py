@@ -1,4 +1,4 @@
-"""`ocr train --from crnn-zh-v1 --charset --corpus`: a user's own characters and text, on
+"""`ocr-train --from crnn-zh-v1 --charset --corpus`: a user's own characters and text, on
 a tiny configuration (a few steps; the README shows a real run)."""
 
 import copy
@@ -58,11 +58,11 @@ def test_a_character_no_font_draws_is_refused_not_drawn_as_a_box():
 
 def test_ocr_train_from_builds_a_pack_that_knows_the_added_characters(tmp_path, default_pack):
     from ocr_engine import OcrEngine
-    from ocr_engine.cli import main
     from ocr_engine.packs import ModelPack
     from ocr_engine.settings import Settings
+    from training.__main__ import main  # the `ocr-train` console script
 
-    assert main(["train", "--from", "crnn-zh-v1", "--charset", str(EXAMPLE / "charset.txt"),
+    assert main(["--from", "crnn-zh-v1", "--charset", str(EXAMPLE / "charset.txt"),
                  "--corpus", str(EXAMPLE / "corpus.txt"), "--name", "names-test", "--run", str(tmp_path / "run"),
                  "--out", str(tmp_path / "packs"), "--steps", "2", "--batch-size", "4",
                  "--eval-dir", str(tmp_path / "no-dev-lines")]) == 0

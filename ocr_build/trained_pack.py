@@ -5,23 +5,24 @@ file's sha256, where each model came from, precision, input geometry."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ModelPackError
-from .pack_build import replace_with_verified
-from .packs import DEFAULT_PACK, MANIFEST, ModelPack, local_packs_dir, sha256_file
+from ocr_engine.errors import ModelPackError
+from ocr_engine.packs import DEFAULT_PACK, MANIFEST, ModelPack, local_packs_dir, sha256_file
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from .pack_build import build_pack, replace_with_verified
+
 BUILDER_VERSION = 1
 
 
 @dataclass(frozen=True)
 class TrainedRecipe:
-    rec_file: str  # relative to the repository root, or absolute
+    rec_file: str  # relative to the checkout (`root` of the build functions), or absolute
     version: str
     weights: str
     precision: str  # of the recogniser
@@ -63,19 +64,20 @@ TRAINED_RECIPES = {
 
 
 def build_trained_pack(name: str, out_dir: Path | None = None, force: bool = False, log=print,
-                       base_dir: Path | None = None) -> Path:
+                       base_dir: Path | None = None, root: Path | None = None) -> Path:
     """Build `name` into `out_dir/<name>`; det and cls are copied from the default pack in
-    `base_dir` (default: `out_dir`), built there first if missing."""
-    return build_recogniser_pack(name, TRAINED_RECIPES[name], out_dir, force, log, base_dir)
+    `base_dir` (default: `out_dir`), built there first if missing. The recogniser is
+    `root / rec_file` (`root` default: `checkout()`)."""
+    return build_recogniser_pack(name, TRAINED_RECIPES[name], out_dir, force, log, base_dir, root)
 
 
 def build_recogniser_pack(name: str, recipe: TrainedRecipe, out_dir: Path | None = None, force: bool = False,
-                          log=print, base_dir: Path | None = None) -> Path:
-    """A pack around `recipe`'s recogniser (a committed one, or one `ocr train --from` just
+                          log=print, base_dir: Path | None = None, root: Path | None = None) -> Path:
+    """A pack around `recipe`'s recogniser (a committed one, or one `ocr-train --from` just
     exported: `rec_file` may be absolute)."""
     out_dir = Path(out_dir) if out_dir else local_packs_dir()
     target = out_dir / name
-    rec_source = REPO_ROOT / recipe.rec_file
+    rec_source = (Path(root) if root else checkout()) / recipe.rec_file
     if not rec_source.is_file():
         raise ModelPackError(f"{name}: {recipe.rec_file} is missing (export it: README, 'Training')")
     rec_sha = sha256_file(rec_source)
@@ -141,13 +143,21 @@ def _is_current(target: Path, rec_sha: str) -> bool:
         pack = ModelPack.load(target)
     except ModelPackError:
         return False
-    return pack.manifest.get("builder_version") == BUILDER_VERSION and pack.manifest.get("source", {}).get("sha256") == rec_sha
+    return (pack.manifest.get("builder_version") == BUILDER_VERSION
+            and pack.manifest.get("source", {}).get("sha256") == rec_sha)
 
 
 def _default_pack(out_dir: Path, log) -> ModelPack:
     try:
         return ModelPack.load(out_dir / DEFAULT_PACK)
     except ModelPackError:
-        from .pack_build import build_pack
-
         return ModelPack.load(build_pack(DEFAULT_PACK, out_dir=out_dir, log=log))
+
+
+def checkout() -> Path:
+    """The folder that holds the `training` package: the committed recipes' rec_file paths
+    start there (training/models/). Found without importing training, which needs torch."""
+    spec = importlib.util.find_spec("training")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelPackError("the trained packs' recognisers live in training/models/, and no training package is here")
+    return Path(list(spec.submodule_search_locations)[0]).parent

@@ -16,7 +16,7 @@ from PIL import Image
 
 from ocr_engine import OcrError, Settings
 from ocr_engine.io import open_pages
-from tests.hostile.corpus import READS, line, save
+from .hostile.blocks import READS, line, save
 
 # Values that sit on the edges of the fields they land in: sizes, counts, offsets.
 EDGE_VALUES = (0, 1, 0x7F, 0x80, 0xFF, 0x7FFF, 0x8000, 0xFFFF, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF)

@@ -9,13 +9,13 @@ seeds), so a pack built twice is the same pack."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from .errors import ModelPackError
+from ocr_engine.errors import ModelPackError
 
 FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts")
 _CJK_NAMES = ("wqy", "notosanscjk", "notoserifcjk", "sourcehan", "droidsansfallback")
@@ -24,9 +24,12 @@ _WORDS = ("total invoice date tax cash change receipt qty price amount item shop
           "the of and to in for with from order payment discount subtotal member").split()
 
 
-def find_fonts() -> tuple[list[Path], list[Path]]:
-    """Chinese-capable and Latin fonts on this machine (Chinese ones are required)."""
-    files = sorted(p for d in FONT_DIRS if d.is_dir() for p in d.rglob("*") if p.suffix.lower() in (".ttf", ".ttc", ".otf"))
+def find_fonts(font_dirs: Iterable[Path] | None = None) -> tuple[list[Path], list[Path]]:
+    """Chinese-capable and Latin fonts in `font_dirs` (default: FONT_DIRS, this machine's
+    font folders); Chinese ones are required."""
+    font_dirs = FONT_DIRS if font_dirs is None else font_dirs
+    files = sorted(p for d in font_dirs if d.is_dir() for p in d.rglob("*")
+                   if p.suffix.lower() in (".ttf", ".ttc", ".otf"))
     key = lambda p: p.name.lower().replace("-", "").replace("_", "")  # noqa: E731
     cjk = [p for p in files if key(p).startswith(_CJK_NAMES)]
     latin = [p for p in files if key(p).startswith(_LATIN_NAMES)] or cjk
@@ -74,16 +77,17 @@ def _line(rng: random.Random, fonts: tuple[list[Path], list[Path]], noise: np.ra
     return np.ascontiguousarray(pixels.clip(0, 255).astype(np.uint8)[:, :, ::-1])  # BGR, as decoded images are
 
 
-def lines(count: int, seed: int = 7) -> Iterator[np.ndarray]:
-    """`count` single text lines, BGR uint8."""
-    fonts, rng, noise = find_fonts(), random.Random(seed), np.random.default_rng(seed)
+def lines(count: int, seed: int = 7, font_dirs: Iterable[Path] | None = None) -> Iterator[np.ndarray]:
+    """`count` single text lines, BGR uint8, drawn with the fonts in `font_dirs` (find_fonts)."""
+    fonts, rng, noise = find_fonts(font_dirs), random.Random(seed), np.random.default_rng(seed)
     for _ in range(count):
         yield _line(rng, fonts, noise)
 
 
-def pages(count: int, seed: int = 3) -> Iterator[np.ndarray]:
-    """`count` pages of scattered lines on plain paper, BGR uint8, 600-1400 x 600-1800."""
-    fonts, rng, noise = find_fonts(), random.Random(seed), np.random.default_rng(seed)
+def pages(count: int, seed: int = 3, font_dirs: Iterable[Path] | None = None) -> Iterator[np.ndarray]:
+    """`count` pages of scattered lines on plain paper, BGR uint8, 600-1400 x 600-1800
+    (fonts: find_fonts)."""
+    fonts, rng, noise = find_fonts(font_dirs), random.Random(seed), np.random.default_rng(seed)
     import cv2
 
     for _ in range(count):
