@@ -1,11 +1,9 @@
 """The service's settings: the engine's plus the API's and the drop folder's (options.py),
-one typed object read once per process from `OCR_*` variables (service_settings()). The
+one typed object read once per process from `OCR_*` variables (providers.settings()). The
 deployed environment (lambda_env.py, and through it the CDK stack) takes its defaults and
 names from options.py, which loads no engine."""
 
 from __future__ import annotations
-
-from functools import lru_cache
 
 from pydantic import field_validator
 
@@ -32,8 +30,3 @@ class ServiceSettings(ServiceOptions, Settings):
     @property
     def inference_slots(self) -> int:
         return self.inference_workers or available_cores()
-
-
-@lru_cache(maxsize=1)
-def service_settings() -> ServiceSettings:
-    return ServiceSettings.from_env()

@@ -22,16 +22,15 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes import S3Event, SQSRecord
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ocr_engine import OcrEngine, OcrError, OcrResult
+from ocr_engine import OcrError, OcrResult
 from ocr_engine.budget import Budget
 from ocr_engine.errors import DeadlineExceeded, InputTooLarge, TooManyPages
-from ocr_engine.runtime import limit_malloc_arenas
 
+from . import providers
 from .aws import s3_client, sqs_client
-from .config import service_settings
-from .drop_folder import ERROR, RESULT, DropFolderLayout
+from .drop_folder import ERROR, RESULT
 from .logs import logger
-from .models import DropError, DropResult, DropSource, ErrorDetail, ModelOut
+from .models import DropError, DropResult, DropSource, ErrorDetail
 
 ETAG_METADATA = "source-etag"  # x-amz-meta-source-etag on every output
 
@@ -40,13 +39,12 @@ class Transient(Exception):
     """Worth another try: the message goes back to the queue (and, in the end, the DLQ)."""
 
 
-# a long-running server: flat RSS matters more than the few % one arena costs (runtime.py)
-limit_malloc_arenas()
-settings = service_settings()
-folder = DropFolderLayout.of(settings)
-engine = OcrEngine(settings=settings)
-MODEL = ModelOut.of(engine.pack)
-MODEL_LABEL = f"{MODEL.name} {MODEL.version}"  # how hOCR and ALTO name the model
+# the cold start: built here, once per process (a warm Lambda reuses them)
+settings = providers.settings()
+folder = providers.folder()
+engine = providers.engine()
+MODEL = providers.model()
+MODEL_LABEL = MODEL.label  # how hOCR and ALTO name the model
 # whether the message being handled is on its last delivery before the dead-letter queue
 _last_delivery: ContextVar[bool] = ContextVar("last_delivery", default=False)
 # a batch whose every message failed is answered like any other: each returns to the queue

@@ -191,12 +191,12 @@ def test_progress_rises_through_the_jobs_api(fanned, drop_folder, worker):
 
     job_id = "6f1f7c1e-2d1e-4a5b-9c7d-0123456789ab"
     upload(drop_folder, f"incoming/jobs/{job_id}/scan.pdf", numbered_pdf(30))
-    assert _read_job(BUCKET, job_id).model_dump(exclude_none=True) == {"job_id": job_id, "status": "pending"}
+    assert _read_job(worker.s3_client(), worker.folder, BUCKET, job_id).model_dump(exclude_none=True) == {"job_id": job_id, "status": "pending"}
     deliver(drop_folder, worker, [the_notification(drop_folder)])
-    seen = [_read_job(BUCKET, job_id)]
+    seen = [_read_job(worker.s3_client(), worker.folder, BUCKET, job_id)]
     for _ in range(3):
         deliver(drop_folder, worker, next_ranges(drop_folder, 1))
-        seen.append(_read_job(BUCKET, job_id))
+        seen.append(_read_job(worker.s3_client(), worker.folder, BUCKET, job_id))
     assert [(s.status, s.pages_total, s.pages_done) for s in seen] == [
         ("pending", 30, 0), ("pending", 30, 10), ("pending", 30, 20), ("done", 30, 30)]
     assert seen[-1].result["pages"][29]["text"] == "Page number 30"
@@ -214,7 +214,7 @@ def test_a_failed_range_is_reported_with_its_pages(fanned, drop_folder, worker):
     deliver(drop_folder, worker, [the_notification(drop_folder)])
     for _ in range(3):
         deliver(drop_folder, worker, next_ranges(drop_folder, 1))
-        status = _read_job(BUCKET, job_id)
+        status = _read_job(worker.s3_client(), worker.folder, BUCKET, job_id)
         if status.status == "pending" and status.failed_pages:  # seen while the other ranges are read
             assert [(f.first, f.last, f.error.code) for f in status.failed_pages] == [(11, 20, "image_too_small")]
     assert status.status == "failed" and status.error.code == "image_too_small"
