@@ -7,8 +7,7 @@ import uuid
 import pytest
 from fastapi.testclient import TestClient
 
-from handler import dependencies
-from handler.config import ServiceSettings
+from handler import dependencies, providers
 from tests.conftest import SAMPLES
 
 
@@ -26,7 +25,7 @@ def no_engine():
 
 def test_without_a_bucket_the_jobs_api_answers_503_and_asks_for_no_engine(app):
     app.dependency_overrides.update({
-        dependencies.settings: lambda: ServiceSettings.from_env({}),  # OCR_BUCKET unset
+        dependencies.settings: lambda: providers.settings().model_copy(update={"bucket": None}),  # OCR_BUCKET unset
         dependencies.engine: no_engine,
     })
     client = TestClient(app)
@@ -36,7 +35,8 @@ def test_without_a_bucket_the_jobs_api_answers_503_and_asks_for_no_engine(app):
 
 
 def test_the_ocr_route_reads_its_limits_from_the_settings_it_is_given(app):
-    app.dependency_overrides[dependencies.settings] = lambda: ServiceSettings.from_env({"OCR_SYNC_MAX_BYTES": "100"})
+    app.dependency_overrides[dependencies.settings] = lambda: providers.settings().model_copy(
+        update={"sync_max_bytes": 100})
     response = TestClient(app).post("/api/v1/ocr", content=(SAMPLES / "line.png").read_bytes(),
                                     headers={"content-type": "image/png"})
     assert response.status_code == 413 and response.json()["error"]["code"] == "payload_too_large"
