@@ -3,7 +3,8 @@
 Assembly only: the routers (`routes/`), the middleware (API key, API Gateway's stage
 prefix, the access log), and the one place errors become responses (`errors.py`'s table).
 Thin routes: read the upload (limits enforced while reading), call the engine off the
-event loop, answer with the pydantic models in `models.py` (they are the OpenAPI schema)."""
+event loop, answer with the pydantic models in `models.py` (they are the OpenAPI schema).
+What the routes run on comes from providers.py through Depends (dependencies.py)."""
 
 from __future__ import annotations
 
@@ -21,11 +22,19 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ocr_engine import OcrError
 from ocr_engine.errors import InvalidParameter
 
-from .dependencies import request_id_of, settings
+from . import providers
+from .dependencies import inference_slots, request_id_of
 from .errors import InternalError, Unauthorized, from_http_status, status_of
 from .logs import logger
 from .models import ErrorDetail, ErrorResponse
 from .routes import jobs, ocr, web
+
+# the cold start: Mangum's lifespan is off, so the settings, the engine and the model are
+# built here, at import, once per process (a warm Lambda never reloads the models)
+providers.engine()
+providers.model()
+providers.folder()
+inference_slots()
 
 app = FastAPI(
     title="OCR API (Chinese + English)",
@@ -90,8 +99,9 @@ class RequestContext:
     log. Plain ASGI: Starlette's BaseHTTPMiddleware would hide a client's disconnect from
     the route, which must see it to cancel the read."""
 
-    def __init__(self, app):
+    def __init__(self, app, api_key: str | None = None):
         self.app = app
+        self.api_key = api_key  # when set, /api/ needs it in x-api-key
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -111,8 +121,8 @@ class RequestContext:
 
         try:
             given = request.headers.get("x-api-key", "")
-            if settings.api_key and path.startswith("/api/") and not hmac.compare_digest(given.encode(),
-                                                                                           settings.api_key.encode()):
+            if self.api_key and path.startswith("/api/") and not hmac.compare_digest(given.encode(),
+                                                                                       self.api_key.encode()):
                 await error_response(request, Unauthorized("a valid x-api-key header is required"))(scope, receive, send_secured)
             else:
                 await self.app(scope, receive, send_secured)
@@ -123,7 +133,7 @@ class RequestContext:
             logger.info("request", extra=fields)
 
 
-app.add_middleware(RequestContext)
+app.add_middleware(RequestContext, api_key=providers.settings().api_key)
 
 
 @app.exception_handler(OcrError)

@@ -1,57 +1,22 @@
-"""The service's settings: the engine's plus the API's and the drop folder's, one typed
-object read once per process from `OCR_*` variables. The deployed environment
-(lambda_env.py, and through it the CDK stack) takes its defaults and names from here."""
+"""The service's settings: the engine's plus the API's and the drop folder's (options.py),
+one typed object read once per process from `OCR_*` variables (providers.settings()). The
+deployed environment (lambda_env.py, and through it the CDK stack) takes its defaults and
+names from options.py, which loads no engine."""
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-from pydantic import Field, field_validator
+from pydantic import field_validator
 
 from ocr_engine.errors import InvalidParameter
 from ocr_engine.formats import output_formats
 from ocr_engine.settings import Settings, available_cores
 
+from .options import ServiceOptions
 
-class ServiceSettings(Settings):
-    #: Largest file of a synchronous request: Lambda caps a request at 6 MB, ~4.4 MB of file
-    #: once base64-encoded; larger files go through the jobs API.
-    sync_max_bytes: int = Field(4 * 1024 * 1024, gt=0)
-    #: A synchronous read stops with 504 `timeout` after this many seconds (API Gateway gives
-    #: up at 29 s, and the Lambda would go on burning).
-    sync_budget_s: float = Field(25.0, gt=0)
-    #: Most pages of a document read synchronously; longer ones go through the jobs API (413).
-    sync_max_pages: int = Field(20, gt=0)
-    #: When set, /api/ needs the header x-api-key (deployed, API Gateway checks the keys).
-    api_key: str | None = None
-    #: Reads at once in the API (0 = one per available core).
-    inference_workers: int = Field(0, ge=0)
-    #: The drop folder's bucket (the worker finds it in its events; the jobs API needs it).
-    bucket: str | None = None
-    #: Lifetime of a job's presigned upload URL, seconds.
-    job_upload_expiry: int = Field(900, gt=0)
-    #: Where the drop folder reads files from...
-    input_prefix: str = "incoming/"
-    #: ...and writes their results to (outputs never trigger processing again).
-    output_prefix: str = "results/"
-    #: The worker stops taking pages this long before the Lambda deadline, milliseconds.
-    deadline_margin_ms: int = Field(20_000, ge=0)
-    #: What the drop folder writes for each file, comma-separated: json, txt (or text), hocr,
-    #: alto, pdf (ocr_engine/formats). The .json is always written, last: it marks the file done.
-    output_formats: str = "json,txt"
-    #: Deliveries of a message before the queue parks it in its dead-letter queue (the stack
-    #: sets it from the queue's maxReceiveCount): on the last one, a read the Lambda deadline
-    #: stops is the file's `timeout` error, not another retry.
-    max_receive_count: int = Field(3, gt=0)
-    #: The drop folder's queue: a long document is split into page ranges sent to it (the
-    #: stack sets it; unset, every document is read by one worker, up to OCR_MAX_PAGES).
-    queue_url: str | None = None
-    #: Documents of more pages than this are split into ranges read by several workers...
-    fanout_pages: int = Field(20, gt=0)
-    #: ...of this many pages each...
-    range_pages: int = Field(10, gt=0)
-    #: ...up to this many pages in all (OCR_MAX_PAGES stays the limit of one worker's read).
-    max_fanout_pages: int = Field(3000, gt=0)
+
+# Settings' environment reading and configuration (prefix `OCR_`, frozen) hold for the
+# service's fields too: of the two bases' model_config, the later one's is kept.
+class ServiceSettings(ServiceOptions, Settings):
 
     @field_validator("output_formats")
     @classmethod
@@ -65,13 +30,3 @@ class ServiceSettings(Settings):
     @property
     def inference_slots(self) -> int:
         return self.inference_workers or available_cores()
-
-
-def default(name: str):
-    """A setting's default: what lambda_env.py and the stack write, defined once, here."""
-    return ServiceSettings.model_fields[name].default
-
-
-@lru_cache(maxsize=1)
-def service_settings() -> ServiceSettings:
-    return ServiceSettings.from_env()

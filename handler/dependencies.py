@@ -1,29 +1,58 @@
-"""What the routes share, created once per process at import (Mangum's lifespan is off, so
-a warm Lambda never reloads the models): settings, the engine, the drop folder, the
-request id."""
+"""What the routes take through FastAPI's Depends, so that a test can replace any of them
+(app.dependency_overrides[dependencies.engine] = ...): the process's settings, drop folder
+layout, engine and model (providers.py; api.py builds them at import) and the inference
+slots; and the request id. The jobs routes take no engine."""
 
 from __future__ import annotations
 
 import uuid
+from functools import cache
+from typing import Annotated
 
 import anyio
-from fastapi import Request
+from fastapi import Depends, Request
 
 from ocr_engine import OcrEngine
-from ocr_engine.runtime import limit_malloc_arenas
 
-from .config import service_settings
+from . import providers
+from .config import ServiceSettings
 from .drop_folder import DropFolderLayout
 from .models import ModelOut
 
 
-# a long-running server: flat RSS matters more than the few % one arena costs (runtime.py)
-limit_malloc_arenas()
-settings = service_settings()
-engine = OcrEngine(settings=settings)
-folder = DropFolderLayout.of(settings)  # the jobs API writes into the worker's input prefix
-MODEL = ModelOut.of(engine.pack)
-inference_slots = anyio.CapacityLimiter(settings.inference_slots)
+@cache
+def inference_slots() -> anyio.CapacityLimiter:
+    """Reads at once on the inference threads (OCR_INFERENCE_WORKERS)."""
+    return anyio.CapacityLimiter(providers.settings().inference_slots)
+
+
+# Async, though they only return what is built once: FastAPI runs a plain function in its
+# thread pool, a hop per dependency and request.
+async def settings() -> ServiceSettings:
+    return providers.settings()
+
+
+async def folder() -> DropFolderLayout:
+    return providers.folder()
+
+
+async def engine() -> OcrEngine:
+    return providers.engine()
+
+
+async def model() -> ModelOut:
+    return providers.model()
+
+
+async def slots() -> anyio.CapacityLimiter:
+    return inference_slots()
+
+
+SettingsDep = Annotated[ServiceSettings, Depends(settings)]
+FolderDep = Annotated[DropFolderLayout, Depends(folder)]
+EngineDep = Annotated[OcrEngine, Depends(engine)]
+ModelDep = Annotated[ModelOut, Depends(model)]
+SlotsDep = Annotated[anyio.CapacityLimiter, Depends(slots)]
 
 
 def request_id_of(request: Request) -> str:

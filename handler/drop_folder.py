@@ -10,11 +10,9 @@ from ocr_engine import OcrResult
 from ocr_engine.formats import FORMATS, OutputFormat, output_formats
 
 from .config import ServiceSettings
+from .options import JOBS, PARTS
 
 RESULT, TEXT, ERROR = FORMATS["json"].suffix, FORMATS["text"].suffix, ".error.json"  # appended to a key's output base
-JOBS = "jobs/"  # the jobs API's files live under <prefix>jobs/<job id>/
-# A fanned-out document's manifest and parts: <output prefix>.parts/<key>/<source ETag>/
-PARTS = ".parts/"
 MANIFEST = "manifest.json"
 PageRange = tuple[int, int]  # first and last page, 1-based, inclusive
 

@@ -1,14 +1,14 @@
 """The environment the deployed functions run with: one definition that the CDK stack
 (infrastructure/) sets and the local invoke (handler/invoke.py) reproduces, so the two
-cannot drift; the defaults come from the service's settings (config.py). No AWS CDK here,
-no AWS SDK."""
+cannot drift; the defaults come from the service's settings (options.py). No AWS CDK here,
+no AWS SDK, and no engine: the stack imports this without loading ONNX Runtime or OpenCV."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .config import default
-from .drop_folder import PARTS
+from .options import JOBS as JOBS  # the stack's too: the jobs API may touch only these folders
+from .options import PARTS, default
 
 SERVICE = "ocr-service"
 MODEL_PACK_MOUNT = "/opt/model-pack"  # where the model layer's `model-pack/` lands

@@ -41,6 +41,11 @@ class ModelOut(BaseModel):
     def of(cls, pack: ModelPack) -> "ModelOut":
         return cls(name=pack.name, version=pack.version)
 
+    @property
+    def label(self) -> str:
+        """How hOCR and ALTO name the model."""
+        return f"{self.name} {self.version}"
+
 
 class OcrResponse(BaseModel):
     success: Literal[True] = True

@@ -6,8 +6,7 @@ from __future__ import annotations
 from aws_cdk import Stack
 from cdk_nag import NagPackSuppression, NagSuppressions
 
-from handler.drop_folder import JOBS
-from handler.lambda_env import INPUT_PREFIX, OUTPUT_PREFIX, PARTS_PREFIX
+from handler.lambda_env import INPUT_PREFIX, JOBS, OUTPUT_PREFIX, PARTS_PREFIX
 
 BASIC_EXECUTION_ROLE = "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 

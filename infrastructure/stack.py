@@ -19,8 +19,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from handler.drop_folder import JOBS
-from handler.lambda_env import (API, INPUT_PREFIX, LAMBDA_MAX_TIMEOUT_S, OUTPUT_PREFIX, PARTS_PREFIX, WORKER,
+from handler.lambda_env import (API, INPUT_PREFIX, JOBS, LAMBDA_MAX_TIMEOUT_S, OUTPUT_PREFIX, PARTS_PREFIX, WORKER,
                                 function_environment)
 from layers.build import (LAMBDA_RUNTIME_PYTHON, Target, dependencies_layer_dir, model_layer_dir,
                           stage_function_code)

@@ -1,6 +1,7 @@
 """moto in server mode on a free loopback port, with a real S3 -> SQS notification
 (fixtures that tests/conftest.py imports for every test)."""
 
+import dataclasses
 import json
 import os
 
@@ -110,7 +111,7 @@ class DropFolderHarness:
         at once (their visibility timeout, cut short). The worker's answer."""
         from handler.invoke import LambdaContext
 
-        answer = worker.handler(self.event_of(messages), context or LambdaContext())
+        answer = worker.handle(self.event_of(messages), context or LambdaContext())
         failed = {failure["itemIdentifier"] for failure in answer["batchItemFailures"]}
         for message in messages:
             if message["MessageId"] in failed:
@@ -132,20 +133,43 @@ def _queue_arn(sqs, queue_url: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def worker(drop_folder):
-    import handler.s3
+def store(moto_endpoint):
+    """The worker's S3 and SQS calls on moto's server, with the retries and timeouts of the
+    deployed clients (handler/aws.py)."""
+    from handler.aws import CLIENT_CONFIG
+    from handler.drop_store import DropStore
 
-    return handler.s3
+    s3, sqs = (boto3.client(service, endpoint_url=moto_endpoint, region_name=REGION, config=CLIENT_CONFIG)
+               for service in ("s3", "sqs"))
+    return DropStore(lambda: s3, lambda: sqs)
+
+
+@pytest.fixture(scope="session")
+def worker(drop_folder, store):
+    """The worker as the Lambda builds it (handler.s3.Worker.of_process), on the store above:
+    the process's engine, drop folder layout and model (handler/providers.py)."""
+    from handler import providers
+    from handler.reader import DropReader
+    from handler.s3 import Worker
+
+    reader = DropReader(providers.engine(), providers.folder(), store, providers.model())
+    return Worker(reader, providers.settings().max_receive_count)
+
+
+def with_layout(worker, **changes):
+    """`worker` with its drop folder layout changed (as OCR_* settings would have started it)."""
+    folder = dataclasses.replace(worker.reader.folder, **changes)
+    return dataclasses.replace(worker, reader=dataclasses.replace(worker.reader, folder=folder))
 
 
 @pytest.fixture
-def put_keys(worker):
+def put_keys(store):
     """The keys of the PutObject calls the worker's own client makes (botocore's event hooks)."""
     keys: list[str] = []
 
     def record(params, **_):
         keys.append(params["Key"])
 
-    worker.s3_client().meta.events.register("before-parameter-build.s3.PutObject", record)
+    store.s3_client().meta.events.register("before-parameter-build.s3.PutObject", record)
     yield keys
-    worker.s3_client().meta.events.unregister("before-parameter-build.s3.PutObject", record)
+    store.s3_client().meta.events.unregister("before-parameter-build.s3.PutObject", record)

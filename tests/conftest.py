@@ -94,7 +94,7 @@ class LiveServer:
             self.process.kill()
 
 
-from tests.aws_fixtures import drop_folder, moto_endpoint, put_keys, worker  # noqa: E402,F401  (fixtures)
+from tests.aws_fixtures import drop_folder, moto_endpoint, put_keys, store, worker  # noqa: E402,F401  (fixtures)
 
 
 @pytest.fixture(scope="session")

@@ -14,8 +14,9 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from ..aws import s3_client
-from ..dependencies import folder, settings
-from ..drop_folder import MANIFEST, job_state, part_range
+from ..config import ServiceSettings
+from ..dependencies import FolderDep, SettingsDep
+from ..drop_folder import MANIFEST, DropFolderLayout, job_state, part_range
 from ..errors import JobsUnavailable, NotFound, openapi_responses
 from ..models import ErrorDetail
 
@@ -63,7 +64,7 @@ class JobStatus(BaseModel):
 router = APIRouter(prefix="/api/v1/jobs")
 
 
-def _jobs_bucket() -> str:
+def _jobs_bucket(settings: ServiceSettings) -> str:
     if not settings.bucket:
         raise JobsUnavailable("the jobs API needs a bucket (OCR_BUCKET is not set)")
     return settings.bucket
@@ -71,8 +72,8 @@ def _jobs_bucket() -> str:
 
 @router.post("", response_model=JobCreated, status_code=201, responses=openapi_responses(),
              summary="Start an async job: returns a presigned URL to PUT the file to")
-async def create_job(job: JobRequest | None = None) -> JobCreated:
-    bucket = _jobs_bucket()
+async def create_job(settings: SettingsDep, folder: FolderDep, job: JobRequest | None = None) -> JobCreated:
+    bucket = _jobs_bucket(settings)
     job = job or JobRequest()
     job_id = str(uuid.uuid4())
     key = folder.job_upload_key(job_id, safe_name(job.filename))
@@ -91,15 +92,14 @@ async def create_job(job: JobRequest | None = None) -> JobCreated:
 
 @router.get("/{job_id}", response_model=JobStatus, response_model_exclude_none=True,
             responses=openapi_responses(), summary="A job's status, and its result once done")
-async def job_status(job_id: uuid.UUID) -> JobStatus:
-    bucket = _jobs_bucket()
-    return await anyio.to_thread.run_sync(lambda: _read_job(bucket, str(job_id)))
+async def job_status(job_id: uuid.UUID, settings: SettingsDep, folder: FolderDep) -> JobStatus:
+    bucket = _jobs_bucket(settings)
+    return await anyio.to_thread.run_sync(lambda: _read_job(s3_client(), folder, bucket, str(job_id)))
 
 
-def _read_job(bucket: str, job_id: str, again_if_parts_vanish: bool = True) -> JobStatus:
+def _read_job(s3, folder: DropFolderLayout, bucket: str, job_id: str, again_if_parts_vanish: bool = True) -> JobStatus:
     """The job's state from what the worker wrote; with nothing written and nothing
     uploaded, there is no such job."""
-    s3 = s3_client()
     listing = s3.list_objects_v2(Bucket=bucket, Prefix=folder.job_outputs(job_id), MaxKeys=10)
     status, key = job_state([o["Key"] for o in listing.get("Contents", [])])
     if key is not None:
@@ -112,15 +112,15 @@ def _read_job(bucket: str, job_id: str, again_if_parts_vanish: bool = True) -> J
     if not uploaded.get("KeyCount"):
         raise NotFound(f"no job {job_id} (or its file was never uploaded)")
     try:
-        return _progress(s3, bucket, job_id)
+        return _progress(s3, folder, bucket, job_id)
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") not in ("NoSuchKey", "404") or not again_if_parts_vanish:
             raise
         # the last range was assembled (and its parts removed) while they were being read
-        return _read_job(bucket, job_id, again_if_parts_vanish=False)
+        return _read_job(s3, folder, bucket, job_id, again_if_parts_vanish=False)
 
 
-def _progress(s3, bucket: str, job_id: str) -> JobStatus:
+def _progress(s3, folder: DropFolderLayout, bucket: str, job_id: str) -> JobStatus:
     """A pending job's pages, when its document is being read in ranges: the total from
     its manifest, the pages of the parts written so far, and the ranges that failed."""
     pending = JobStatus(job_id=job_id, status="pending")

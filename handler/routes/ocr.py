@@ -16,7 +16,7 @@ from ocr_engine.budget import Budget
 from ocr_engine import errors as engine_errors
 from ocr_engine.formats import FORMATS, NAMES, OutputFormat
 
-from ..dependencies import MODEL, engine, inference_slots, request_id_of, settings
+from ..dependencies import EngineDep, ModelDep, SettingsDep, SlotsDep, request_id_of
 from ..errors import MissingFile, MultipleFiles, PayloadTooLarge, ResponseTooLarge, openapi_responses
 from ..models import OcrResponse
 from ..negotiation import chosen_format
@@ -66,17 +66,19 @@ router = APIRouter()
     openapi_extra={"requestBody": OCR_REQUEST_BODY},
     summary="Read the text of an image or a small PDF",
 )
-async def ocr(request: Request, response: Response, mode: Literal["auto", "line", "page"] | None = None,
+async def ocr(request: Request, response: Response, engine: EngineDep, settings: SettingsDep, model: ModelDep,
+              slots: SlotsDep, mode: Literal["auto", "line", "page"] | None = None,
               output: Literal[NAMES] | None = Query(  # type: ignore[valid-type]
                   None, alias="format", description=FORMAT_HELP)):
     response.headers["Vary"] = "Accept"  # the JSON answer's; _rendered sets its own
-    data, fields = await _upload(request)
+    data, fields = await _upload(request, settings.sync_max_bytes)
     chosen = fields.get("mode") or mode or "auto"  # the engine checks it, before any work
     fmt = chosen_format(fields.get("format") or output, request.headers.get("accept"))
     started = time.perf_counter()
     try:
         result = await _read_unless_client_leaves(
-            request, lambda budget: engine.read(data, mode=chosen, budget=budget, max_pages=settings.sync_max_pages)
+            request, lambda budget: engine.read(data, mode=chosen, budget=budget, max_pages=settings.sync_max_pages),
+            Budget.within(settings.sync_budget_s), slots,
         )
     except engine_errors.TooManyPages as exc:
         raise engine_errors.TooManyPages(f"{exc.message} of a synchronous request; send longer documents "
@@ -92,14 +94,14 @@ async def ocr(request: Request, response: Response, mode: Literal["auto", "line"
         "elapsed_ms": round(elapsed * 1000, 1),
     }
     if fmt.render is None:
-        return OcrResponse.of(result, elapsed, MODEL, request_id_of(request))
-    return await _rendered(fmt, result, data)
+        return OcrResponse.of(result, elapsed, model, request_id_of(request))
+    return await _rendered(fmt, result, data, model.label, slots)
 
 
-async def _rendered(fmt: OutputFormat, result: OcrResult, data: bytes) -> Response:
+async def _rendered(fmt: OutputFormat, result: OcrResult, data: bytes, model: str,
+                    slots: anyio.CapacityLimiter) -> Response:
     """`result` in `fmt`, rendered on an inference thread (a PDF takes a while)."""
-    model = f"{MODEL.name} {MODEL.version}"
-    body = await anyio.to_thread.run_sync(lambda: fmt.render(result, data, model=model), limiter=inference_slots)
+    body = await anyio.to_thread.run_sync(lambda: fmt.render(result, data, model=model), limiter=slots)
     size = len(body) * 4 // 3 if fmt.binary else len(body)
     if size > MAX_RESPONSE_BYTES:
         raise ResponseTooLarge(f"the {fmt.name} answer would be {size:,} bytes, more than a synchronous answer "
@@ -108,17 +110,17 @@ async def _rendered(fmt: OutputFormat, result: OcrResult, data: bytes) -> Respon
     return Response(body, media_type=fmt.media_type, headers={"Vary": "Accept"})
 
 
-async def _read_unless_client_leaves(request: Request, read: Callable[[Budget], OcrResult]) -> OcrResult:
-    """`read(budget)` on an inference thread, within the synchronous budget; a client that
+async def _read_unless_client_leaves(request: Request, read: Callable[[Budget], OcrResult], budget: Budget,
+                                     slots: anyio.CapacityLimiter) -> OcrResult:
+    """`read(budget)` on an inference thread, within the synchronous `budget`; a client that
     disconnects cancels it at the engine's next check (behind API Gateway the request is
     whole before it runs, and the budget alone bounds it)."""
-    budget = Budget.within(settings.sync_budget_s)
     failure: Exception | None = None
     async with anyio.create_task_group() as watchers:
         if "aws.event" not in request.scope:
             watchers.start_soon(_cancel_when_client_leaves, request, budget)
         try:
-            result = await anyio.to_thread.run_sync(lambda: read(budget), limiter=inference_slots)
+            result = await anyio.to_thread.run_sync(lambda: read(budget), limiter=slots)
         except Exception as exc:  # raised below, outside the group (which would wrap it in an ExceptionGroup)
             failure = exc
         finally:
@@ -136,11 +138,10 @@ async def _cancel_when_client_leaves(request: Request, budget: Budget) -> None:
     budget.cancelled.set()
 
 
-async def _upload(request: Request) -> tuple[bytes, dict[str, str]]:
-    """The file's bytes and the form's option fields (`mode`, `format`), from a multipart
-    form or a raw body."""
+async def _upload(request: Request, limit: int) -> tuple[bytes, dict[str, str]]:
+    """The file's bytes (at most `limit`) and the form's option fields (`mode`, `format`),
+    from a multipart form or a raw body."""
     content_type = request.headers.get("content-type", "").lower()
-    limit = settings.sync_max_bytes
     if content_type.startswith("multipart/form-data"):
         body = await read_body(request, limit + MULTIPART_OVERHEAD)
         if not body:

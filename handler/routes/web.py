@@ -13,7 +13,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
 from swagger_ui_bundle import swagger_ui_path
 
-from ..dependencies import MODEL
+from ..dependencies import ModelDep
 from ..models import HealthResponse
 
 WEB = Path(__file__).resolve().parent.parent / "web"
@@ -23,8 +23,8 @@ router = APIRouter()
 
 
 @router.get("/healthz", response_model=HealthResponse, summary="Liveness and the model pack in use")
-async def healthz() -> HealthResponse:
-    return HealthResponse(ready=True, model=MODEL)
+async def healthz(model: ModelDep) -> HealthResponse:
+    return HealthResponse(ready=True, model=model)
 
 
 @router.get("/", include_in_schema=False)

@@ -14,7 +14,8 @@ ENTRY_POINTS = {
     "engine": [sys.executable, "-c", "from ocr_engine import OcrEngine; print(OcrEngine().read('samples/line.png').text)"],
     "cli": [sys.executable, "-m", "ocr_engine.cli", "read", str(SAMPLES / "line.png")],
     "api": [sys.executable, "-m", "handler.invoke", "api", "events/api-rest-post.json"],
-    "worker": [sys.executable, "-c", "import handler.s3; print(handler.s3.engine.read('samples/line.png').text)"],
+    "worker": [sys.executable, "-c",
+               "import handler.s3; print(handler.s3.worker.reader.engine.read('samples/line.png').text)"],
 }
 
 

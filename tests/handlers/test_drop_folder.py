@@ -1,4 +1,4 @@
-"""The worker on moto's server: S3 -> SQS notifications -> handler.s3.handler -> S3 outputs."""
+"""The worker on moto's server: S3 -> SQS notifications -> handler.s3.Worker -> S3 outputs."""
 
 import json
 from urllib.parse import unquote_plus
@@ -17,7 +17,7 @@ def drop(drop_folder, worker, files: dict[str, bytes], context=None) -> dict:
     for key, data in files.items():
         drop_folder.s3.put_object(Bucket=BUCKET, Key=key, Body=data)
     event = drop_folder.lambda_event(expected=len(files))
-    return worker.handler(event, context or LambdaContext())
+    return worker.handle(event, context or LambdaContext())
 
 
 def key_of(record: dict) -> str:
@@ -64,8 +64,8 @@ def test_a_corrupt_file_gets_error_json_and_the_rest_of_the_batch_is_done(drop_f
     assert "results/batch/broken.jpg.json" not in drop_folder.keys("results/batch/")
 
 
-def test_a_transient_s3_error_fails_only_its_own_message(drop_folder, worker):
-    client = worker.s3_client()
+def test_a_transient_s3_error_fails_only_its_own_message(drop_folder, worker, store):
+    client = store.s3_client()
 
     def unreachable(params, **_):
         if params.get("Key") == "incoming/flaky/b.png":
@@ -78,7 +78,7 @@ def test_a_transient_s3_error_fails_only_its_own_message(drop_folder, worker):
         drop_folder.s3.put_object(Bucket=BUCKET, Key="incoming/flaky/b.png", Body=(SAMPLES / "line.png").read_bytes())
         event = drop_folder.lambda_event(expected=2)
         failed_message = next(r["messageId"] for r in event["Records"] if key_of(r) == "incoming/flaky/b.png")
-        response = worker.handler(event, LambdaContext())
+        response = worker.handle(event, LambdaContext())
     finally:
         client.meta.events.unregister("before-parameter-build.s3.GetObject", unreachable)
     assert response == {"batchItemFailures": [{"itemIdentifier": failed_message}]}
@@ -91,9 +91,9 @@ def test_a_duplicate_delivery_writes_nothing_new_and_a_new_version_is_read_again
     drop_folder.s3.put_object(Bucket=BUCKET, Key="incoming/dup/x.png", Body=(SAMPLES / "line.png").read_bytes())
     event = drop_folder.lambda_event(expected=1)
     puts = put_keys
-    assert worker.handler(event, LambdaContext()) == {"batchItemFailures": []}
+    assert worker.handle(event, LambdaContext()) == {"batchItemFailures": []}
     assert sorted(puts) == ["results/dup/x.png.json", "results/dup/x.png.txt"]
-    assert worker.handler(event, LambdaContext()) == {"batchItemFailures": []}  # the same messages again
+    assert worker.handle(event, LambdaContext()) == {"batchItemFailures": []}  # the same messages again
     assert len(puts) == 2
     receipt = (SAMPLES / "receipt.png").read_bytes()
     assert drop(drop_folder, worker, {"incoming/dup/x.png": receipt}) == {"batchItemFailures": []}
@@ -111,8 +111,8 @@ def test_outputs_and_folder_markers_never_trigger_processing(drop_folder, worker
     sqs_event = {"Records": [{"messageId": "m1", "eventSource": "aws:sqs", "body": json.dumps(s3_event)},
                              {"messageId": "m2", "eventSource": "aws:sqs",
                               "body": json.dumps({"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": BUCKET})}]}
-    assert worker.handler(sqs_event, LambdaContext()) == {"batchItemFailures": []}
-    assert worker.handler(s3_event, LambdaContext()) == {"processed": 2}
+    assert worker.handle(sqs_event, LambdaContext()) == {"batchItemFailures": []}
+    assert worker.handle(s3_event, LambdaContext()) == {"processed": 2}
     assert puts == []
 
 
@@ -129,7 +129,7 @@ def test_a_direct_s3_event_is_processed(drop_folder, worker):
     drop_folder.s3.put_object(Bucket=BUCKET, Key="incoming/direct/line+1.png", Body=(SAMPLES / "line.png").read_bytes())
     event = {"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
                           "s3": {"bucket": {"name": BUCKET}, "object": {"key": "incoming/direct/line%2B1.png"}}}]}
-    assert worker.handler(event, LambdaContext()) == {"processed": 1}
+    assert worker.handle(event, LambdaContext()) == {"processed": 1}
     assert "OCR" in drop_folder.json("results/direct/line+1.png.json")["text"]
 
 
@@ -141,7 +141,7 @@ def test_the_sample_events_are_accepted(drop_folder, worker, event_file):
         drop_folder.s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
     drop_folder.s3.put_object(Bucket=bucket, Key="incoming/samples/line sample.png", Body=(SAMPLES / "line.png").read_bytes())
     drop_folder.s3.delete_object(Bucket=bucket, Key="results/samples/line sample.png.json")
-    response = worker.handler(event, LambdaContext())
+    response = worker.handle(event, LambdaContext())
     assert response in ({"processed": 1}, {"batchItemFailures": []})
     result = json.loads(drop_folder.s3.get_object(Bucket=bucket, Key="results/samples/line sample.png.json")["Body"].read())
     assert "OCR" in result["text"]

@@ -2,8 +2,6 @@
 next to the .json, the .json written last (it marks the file done), stale outputs of every
 format removed when a newer version of the file fails or is read with other settings."""
 
-import dataclasses
-
 import pypdfium2 as pdfium
 import pytest
 from lxml import etree, html
@@ -12,7 +10,7 @@ from handler.config import ServiceSettings
 from handler.drop_folder import DropFolderLayout
 from handler.invoke import LambdaContext
 from ocr_engine.errors import SettingsError
-from tests.aws_fixtures import BUCKET
+from tests.aws_fixtures import BUCKET, with_layout
 from tests.conftest import SAMPLES
 
 EVERY_FORMAT = "json,txt,pdf,hocr,alto"
@@ -22,14 +20,13 @@ SUFFIXES = [".txt", ".pdf", ".hocr.html", ".alto.xml", ".json"]
 def drop(drop_folder, worker, key: str, data: bytes) -> dict:
     drop_folder.drain()
     drop_folder.s3.put_object(Bucket=BUCKET, Key=key, Body=data)
-    return worker.handler(drop_folder.lambda_event(expected=1), LambdaContext())
+    return worker.handle(drop_folder.lambda_event(expected=1), LambdaContext())
 
 
-def configured(worker, monkeypatch, formats: str) -> None:
+def configured(worker, formats: str):
     """The worker as OCR_OUTPUT_FORMATS=`formats` would have started it."""
     settings = ServiceSettings.from_env({"OCR_OUTPUT_FORMATS": formats})
-    monkeypatch.setattr(worker, "folder", dataclasses.replace(worker.folder,
-                                                              renderings=DropFolderLayout.of(settings).renderings))
+    return with_layout(worker, renderings=DropFolderLayout.of(settings).renderings)
 
 
 
@@ -37,8 +34,8 @@ def get(drop_folder, key: str) -> dict:
     return drop_folder.s3.get_object(Bucket=BUCKET, Key=key)
 
 
-def test_every_listed_format_is_written_beside_the_json_and_the_json_last(drop_folder, worker, monkeypatch, put_keys):
-    configured(worker, monkeypatch, EVERY_FORMAT)
+def test_every_listed_format_is_written_beside_the_json_and_the_json_last(drop_folder, worker, put_keys):
+    worker = configured(worker, EVERY_FORMAT)
     assert drop(drop_folder, worker, "incoming/formats/receipt.png", (SAMPLES / "receipt.png").read_bytes()) == {
         "batchItemFailures": []}
     base = "results/formats/receipt.png"
@@ -63,12 +60,12 @@ def test_every_listed_format_is_written_beside_the_json_and_the_json_last(drop_f
     assert len(alto.findall(".//{*}TextLine")) == len(lines) and alto.findtext(".//{*}fileName") == "receipt.png"
 
 
-def test_a_pdf_document_gets_its_searchable_pdf_page_by_page(drop_folder, worker, monkeypatch):
+def test_a_pdf_document_gets_its_searchable_pdf_page_by_page(drop_folder, worker):
     from PIL import Image
 
     from tests.conftest import encode
 
-    configured(worker, monkeypatch, "json,pdf")
+    worker = configured(worker, "json,pdf")
     receipt = Image.open(SAMPLES / "receipt.png").convert("RGB")
     source = encode(receipt, "PDF", save_all=True, append_images=[receipt], resolution=100)
     assert drop(drop_folder, worker, "incoming/formats/two.pdf", source) == {"batchItemFailures": []}
@@ -80,33 +77,30 @@ def test_a_pdf_document_gets_its_searchable_pdf_page_by_page(drop_folder, worker
     assert "results/formats/two.pdf.txt" not in drop_folder.keys("results/formats/")  # not listed, not written
 
 
-def test_a_duplicate_delivery_writes_no_format_again(drop_folder, worker, monkeypatch, put_keys):
-    configured(worker, monkeypatch, EVERY_FORMAT)
+def test_a_duplicate_delivery_writes_no_format_again(drop_folder, worker, put_keys):
+    worker = configured(worker, EVERY_FORMAT)
     drop_folder.drain()
     drop_folder.s3.put_object(Bucket=BUCKET, Key="incoming/formats/dup.png", Body=(SAMPLES / "line.png").read_bytes())
     event = drop_folder.lambda_event(expected=1)
-    assert worker.handler(event, LambdaContext()) == {"batchItemFailures": []}
+    assert worker.handle(event, LambdaContext()) == {"batchItemFailures": []}
     assert len(put_keys) == len(SUFFIXES)
-    assert worker.handler(event, LambdaContext()) == {"batchItemFailures": []}
+    assert worker.handle(event, LambdaContext()) == {"batchItemFailures": []}
     assert len(put_keys) == len(SUFFIXES)
 
 
-def test_an_error_json_removes_the_stale_outputs_of_every_format(drop_folder, worker, monkeypatch):
-    configured(worker, monkeypatch, EVERY_FORMAT)
+def test_an_error_json_removes_the_stale_outputs_of_every_format(drop_folder, worker):
     key, base = "incoming/formats/later-broken.png", "results/formats/later-broken.png"
-    drop(drop_folder, worker, key, (SAMPLES / "line.png").read_bytes())
+    drop(drop_folder, configured(worker, EVERY_FORMAT), key, (SAMPLES / "line.png").read_bytes())
     assert {base + s for s in SUFFIXES} <= drop_folder.keys("results/formats/")
-    configured(worker, monkeypatch, "json,txt")  # the setting changed since: stale outputs go all the same
-    drop(drop_folder, worker, key, b"not an image any more")
+    # the setting changed since: stale outputs go all the same
+    drop(drop_folder, configured(worker, "json,txt"), key, b"not an image any more")
     assert {k for k in drop_folder.keys("results/formats/") if k.startswith(base)} == {base + ".error.json"}
 
 
-def test_a_newer_version_read_with_fewer_formats_leaves_none_of_the_older_outputs(drop_folder, worker, monkeypatch):
-    configured(worker, monkeypatch, EVERY_FORMAT)
+def test_a_newer_version_read_with_fewer_formats_leaves_none_of_the_older_outputs(drop_folder, worker):
     key, base = "incoming/formats/fewer.png", "results/formats/fewer.png"
-    drop(drop_folder, worker, key, (SAMPLES / "line.png").read_bytes())
-    configured(worker, monkeypatch, "json,txt")
-    drop(drop_folder, worker, key, (SAMPLES / "receipt.png").read_bytes())
+    drop(drop_folder, configured(worker, EVERY_FORMAT), key, (SAMPLES / "line.png").read_bytes())
+    drop(drop_folder, configured(worker, "json,txt"), key, (SAMPLES / "receipt.png").read_bytes())
     assert {k for k in drop_folder.keys("results/formats/") if k.startswith(base)} == {base + ".json", base + ".txt"}
     assert "Corner Shop" in get(drop_folder, base + ".txt")["Body"].read().decode()
 

@@ -3,7 +3,6 @@ sends page ranges to the queue, whichever worker takes a range reads it, and the
 sees every part assembles the outputs once. Lambda's SQS event source is played by hand:
 receive a batch, invoke, delete what succeeded, let failures come back."""
 
-import dataclasses
 import io
 import threading
 
@@ -13,7 +12,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from ocr_engine.formats import FORMATS
-from tests.aws_fixtures import BUCKET
+from tests.aws_fixtures import BUCKET, with_layout
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
@@ -31,23 +30,15 @@ def numbered_pdf(pages: int) -> bytes:
 
 
 @pytest.fixture
-def fanned(worker, drop_folder, monkeypatch):
-    """The worker with fan-out on: documents over 20 pages go out in ranges of 10 (or what a
-    test sets), every output format written."""
-
-    def configure(**changes):
-        layout = dataclasses.replace(worker.folder, **{"queue_url": drop_folder.queue_url, "fanout_pages": 20,
-                                                        "range_pages": 10, **changes})
-        monkeypatch.setattr(worker, "folder", layout)
-        return layout
-
+def fanned(worker, drop_folder):
+    """The worker with fan-out on: documents over 20 pages go out in ranges of 10 (a test may
+    change the layout further with with_layout)."""
     drop_folder.drain()
-    configure()
-    return configure
+    return with_layout(worker, queue_url=drop_folder.queue_url, fanout_pages=20, range_pages=10)
 
 
 @pytest.fixture
-def s3_calls(worker):
+def s3_calls(store):
     """(operation, key, HTTP status) of every S3 call the worker's client completes."""
     calls: list[tuple[str, str, int]] = []
 
@@ -57,7 +48,7 @@ def s3_calls(worker):
     def record(http_response, model, context, **_):
         calls.append((model.name, context.get("object_key", ""), http_response.status_code))
 
-    events = worker.s3_client().meta.events
+    events = store.s3_client().meta.events
     events.register("before-parameter-build.s3", remember_key)
     events.register("after-call.s3", record)
     yield calls
@@ -82,6 +73,13 @@ def deliver(drop_folder, worker, messages: list[dict]) -> dict:
     return drop_folder.deliver(worker, messages)
 
 
+def job_status(worker, job_id: str):
+    """What the jobs API answers for `job_id` (handler/routes/jobs.py), read from the same bucket."""
+    from handler.routes.jobs import _read_job
+
+    return _read_job(worker.reader.store.s3_client(), worker.reader.folder, BUCKET, job_id)
+
+
 def upload(drop_folder, key: str, data: bytes) -> None:
     drop_folder.s3.put_object(Bucket=BUCKET, Key=key, Body=data)
 
@@ -99,8 +97,8 @@ def next_ranges(drop_folder, count: int) -> list[dict]:
                                            WaitTimeSeconds=1, VisibilityTimeout=600)["Messages"]
 
 
-def test_a_120_page_pdf_is_read_in_ranges_and_assembled_once_in_order(fanned, drop_folder, worker, monkeypatch, s3_calls):
-    fanned(range_pages=25, renderings=(FORMATS["text"], FORMATS["pdf"]))
+def test_a_120_page_pdf_is_read_in_ranges_and_assembled_once_in_order(fanned, drop_folder, s3_calls):
+    worker = with_layout(fanned, range_pages=25, renderings=(FORMATS["text"], FORMATS["pdf"]))
     upload(drop_folder, "incoming/long/scan.pdf", numbered_pdf(120))
     responses = run_queue(drop_folder, worker)
     assert all(r == {"batchItemFailures": []} for r in responses)
@@ -122,7 +120,8 @@ def test_a_120_page_pdf_is_read_in_ranges_and_assembled_once_in_order(fanned, dr
     assert not drop_folder.keys("results/.parts/long/")  # nothing left behind
 
 
-def test_a_range_delivered_twice_is_read_once(fanned, drop_folder, worker, s3_calls):
+def test_a_range_delivered_twice_is_read_once(fanned, drop_folder, s3_calls):
+    worker = fanned
     upload(drop_folder, "incoming/twice/doc.pdf", numbered_pdf(30))
     deliver(drop_folder, worker, [the_notification(drop_folder)])  # the fan-out: 3 ranges queued
     first_range = next_ranges(drop_folder, 1)
@@ -138,15 +137,15 @@ def test_a_range_delivered_twice_is_read_once(fanned, drop_folder, worker, s3_ca
     assert [k for op, k, _ in s3_calls if op == "PutObject" and k.endswith("doc.pdf.json")] == ["results/twice/doc.pdf.json"]
 
 
-def test_a_range_whose_worker_dies_comes_back_and_nothing_is_lost(fanned, drop_folder, worker):
-    died = []
+def test_a_range_whose_worker_dies_comes_back_and_nothing_is_lost(fanned, drop_folder, store):
+    worker, died = fanned, []
 
     def die_once(params, **_):
         if "/pages-00011-00020" in params["Key"] and not died:
             died.append(params["Key"])
             raise RuntimeError("the worker died before writing its part")
 
-    events = worker.s3_client().meta.events
+    events = store.s3_client().meta.events
     events.register("before-parameter-build.s3.PutObject", die_once)
     try:
         upload(drop_folder, "incoming/dies/doc.pdf", numbered_pdf(30))
@@ -157,7 +156,8 @@ def test_a_range_whose_worker_dies_comes_back_and_nothing_is_lost(fanned, drop_f
     assert [p["number"] for p in drop_folder.json("results/dies/doc.pdf.json")["pages"]] == list(range(1, 31))
 
 
-def test_two_ranges_finishing_together_race_and_one_assembly_lands(fanned, drop_folder, worker, s3_calls):
+def test_two_ranges_finishing_together_race_and_one_assembly_lands(fanned, drop_folder, store, s3_calls):
+    worker = fanned
     upload(drop_folder, "incoming/race/doc.pdf", numbered_pdf(30))
     deliver(drop_folder, worker, [the_notification(drop_folder)])
     messages = next_ranges(drop_folder, 3)
@@ -169,7 +169,7 @@ def test_two_ranges_finishing_together_race_and_one_assembly_lands(fanned, drop_
         if "/.parts/" in params.get("Prefix", ""):
             both_listed.wait()
 
-    events = worker.s3_client().meta.events
+    events = store.s3_client().meta.events
     events.register("before-parameter-build.s3.ListObjectsV2", list_together)
     try:
         threads = [threading.Thread(target=deliver, args=(drop_folder, worker, [m])) for m in messages[1:]]
@@ -186,25 +186,23 @@ def test_two_ranges_finishing_together_race_and_one_assembly_lands(fanned, drop_
     assert not drop_folder.keys("results/.parts/race/")
 
 
-def test_progress_rises_through_the_jobs_api(fanned, drop_folder, worker):
-    from handler.routes.jobs import _read_job
-
+def test_progress_rises_through_the_jobs_api(fanned, drop_folder):
+    worker = fanned
     job_id = "6f1f7c1e-2d1e-4a5b-9c7d-0123456789ab"
     upload(drop_folder, f"incoming/jobs/{job_id}/scan.pdf", numbered_pdf(30))
-    assert _read_job(BUCKET, job_id).model_dump(exclude_none=True) == {"job_id": job_id, "status": "pending"}
+    assert job_status(worker, job_id).model_dump(exclude_none=True) == {"job_id": job_id, "status": "pending"}
     deliver(drop_folder, worker, [the_notification(drop_folder)])
-    seen = [_read_job(BUCKET, job_id)]
+    seen = [job_status(worker, job_id)]
     for _ in range(3):
         deliver(drop_folder, worker, next_ranges(drop_folder, 1))
-        seen.append(_read_job(BUCKET, job_id))
+        seen.append(job_status(worker, job_id))
     assert [(s.status, s.pages_total, s.pages_done) for s in seen] == [
         ("pending", 30, 0), ("pending", 30, 10), ("pending", 30, 20), ("done", 30, 30)]
     assert seen[-1].result["pages"][29]["text"] == "Page number 30"
 
 
-def test_a_failed_range_is_reported_with_its_pages(fanned, drop_folder, worker):
-    from handler.routes.jobs import _read_job
-
+def test_a_failed_range_is_reported_with_its_pages(fanned, drop_folder):
+    worker = fanned
     document = pikepdf.open(io.BytesIO(numbered_pdf(30)))
     document.pages[14].mediabox = [0, 0, 2, 2]  # page 15: 2 x 2 points, too small to hold text
     broken = io.BytesIO()
@@ -214,14 +212,15 @@ def test_a_failed_range_is_reported_with_its_pages(fanned, drop_folder, worker):
     deliver(drop_folder, worker, [the_notification(drop_folder)])
     for _ in range(3):
         deliver(drop_folder, worker, next_ranges(drop_folder, 1))
-        status = _read_job(BUCKET, job_id)
+        status = job_status(worker, job_id)
         if status.status == "pending" and status.failed_pages:  # seen while the other ranges are read
             assert [(f.first, f.last, f.error.code) for f in status.failed_pages] == [(11, 20, "image_too_small")]
     assert status.status == "failed" and status.error.code == "image_too_small"
     assert status.error.message.startswith("pages 11-20: ") and "page 15" in status.error.message
 
 
-def test_a_3001_page_pdf_is_refused_with_a_clear_error(fanned, drop_folder, worker):
+def test_a_3001_page_pdf_is_refused_with_a_clear_error(fanned, drop_folder):
+    worker = fanned
     document = pikepdf.new()
     for _ in range(3001):
         document.add_blank_page(page_size=(200, 200))

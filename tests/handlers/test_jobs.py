@@ -29,7 +29,7 @@ def test_a_job_runs_end_to_end(jobs_api, drop_folder, worker):
     keys = drop_folder.keys(f"incoming/jobs/{job['job_id']}/")
     assert len(keys) == 1 and ".." not in next(iter(keys)) and next(iter(keys)).count("/") == 3
     assert jobs_api.get(job["status_url"]).json() == {"job_id": job["job_id"], "status": "pending"}
-    assert worker.handler(drop_folder.lambda_event(expected=1), LambdaContext()) == {"batchItemFailures": []}
+    assert worker.handle(drop_folder.lambda_event(expected=1), LambdaContext()) == {"batchItemFailures": []}
     status = jobs_api.get(job["status_url"]).json()
     assert status["status"] == "done"
     assert "Corner Shop Receipt" in status["result"]["text"] and len(status["result"]["lines"]) == 6
@@ -39,7 +39,7 @@ def test_a_job_whose_file_cannot_be_read_reports_failed(jobs_api, drop_folder, w
     drop_folder.drain()
     job = jobs_api.post("/api/v1/jobs", json={"filename": "notes.txt"}).json()
     httpx.put(job["upload"]["url"], content=b"plain text, not an image", headers=job["upload"]["headers"])
-    worker.handler(drop_folder.lambda_event(expected=1), LambdaContext())
+    worker.handle(drop_folder.lambda_event(expected=1), LambdaContext())
     status = jobs_api.get(job["status_url"]).json()
     assert status["status"] == "failed" and status["error"]["code"] == "unsupported_media_type"
 

@@ -114,8 +114,8 @@ class _CutShort(io.RawIOBase):
 
 
 @pytest.fixture
-def faults(worker):
-    injected = S3Faults(worker.s3_client())
+def faults(store):
+    injected = S3Faults(store.s3_client())
     yield injected
     injected.remove_all()
 
@@ -165,12 +165,13 @@ def test_throttled_reads_and_writes_are_retried_and_each_output_is_written_once(
     assert "OCR" in folder.json("results/throttle/a.png.json")["text"]
 
 
-def test_throttling_that_outlasts_the_retries_returns_the_message_and_its_retry_writes_once(folder, worker, faults):
+def test_throttling_that_outlasts_the_retries_returns_the_message_and_its_retry_writes_once(folder, worker, store,
+                                                                                             faults):
     drop(folder, {"incoming/slow/a.png": LINE, "incoming/slow/b.png": LINE})
     faults.throttle("PutObject", "results/slow/b.png.json")  # every attempt, for the first delivery
     first = event_source(folder, worker, rounds=1)
     assert len(first[0]["batchItemFailures"]) == 1
-    attempts = worker.s3_client().meta.config.retries["total_max_attempts"]
+    attempts = store.s3_client().meta.config.retries["total_max_attempts"]
     assert faults.hits["SlowDown", "results/slow/b.png.json"] == attempts
     assert "results/slow/b.png.json" not in folder.keys("results/slow/")
     faults.remove_all()  # S3 takes requests again
