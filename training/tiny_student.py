@@ -109,8 +109,8 @@ class OnnxBackbone(nn.Module):
             else:
                 self.register_buffer(key, array)
             self.names[init.name] = key
-        self.nodes = [(n.op_type, list(n.input), n.output[0], {a.name: helper.get_attribute_value(a) for a in n.attribute})
-                      for n in model.graph.node]
+        self.nodes = [(n.op_type, list(n.input), n.output[0],
+                       {a.name: helper.get_attribute_value(a) for a in n.attribute}) for n in model.graph.node]
         self.input = model.graph.input[0].name
         self.output = model.graph.output[0].name
 

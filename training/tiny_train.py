@@ -17,121 +17,23 @@ are only reported."""
 from __future__ import annotations
 
 import json
-import math
 import random
 import signal
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
-import numpy as np
 import torch
 
-from .data import complete_shards, load_shard, shard_paths, width_sorted_batches
-from .tiny_student import (INPUT_HEIGHT, STRIDE, build_student, charset_map, extract_tiny, load_weights,
-                           tiny_neck_reference)
-from .train import learning_rate, normalised, save_checkpoint
+from .data import complete_shards, width_sorted_batches
+from .tiny_batches import Encoder, TargetSample, evaluate, freeze_backbone_norms, load_targets, make_batch
+from .tiny_config import TinyConfig
+from .tiny_student import build_student, charset_map, extract_tiny, load_weights, tiny_neck_reference
+from .train import learning_rate, save_checkpoint
 
 CHECKPOINT = "checkpoint.pt"
 CURVE = "curve.jsonl"
-WIDTH_STEP = 32
-
-
-@dataclass
-class TinyConfig:
-    run_dir: str
-    data_dir: str
-    held_out_dir: str | None = None
-    seed: int = 20261206
-    batch_size: int = 32
-    lr: float = 1e-3
-    weight_decay: float = 1e-2
-    warmup_steps: int = 100
-    steps: int = 30_000  # the cosine schedule's length
-    min_lr_ratio: float = 0.05
-    max_width: int = 1280  # px at height 48; wider lines are skipped
-    hidden: int = 80
-    frozen_backbone: bool = True
-    kd_weight: float = 1.0
-    neck_steps: int = 1500
-    weight_teacher_agrees: float = 1.0
-    weight_teacher_differs: float = 0.4
-    checkpoint_minutes: float = 5.0
-    eval_minutes: float = 10.0
-    log_every: int = 25
-    threads: int = 1
-    cache_dir: str = "build/wheels"
-
-
-@dataclass
-class TargetSample:
-    text: str
-    teacher: str
-    jpeg: np.ndarray
-    frames: int
-    top_classes: np.ndarray  # [frames, 5] teacher ids
-    top_probs: np.ndarray
-
-    def image(self) -> np.ndarray:
-        import cv2
-
-        return cv2.imdecode(self.jpeg, cv2.IMREAD_COLOR)
-
-
-def load_targets(folder: Path, index: int) -> list[TargetSample]:
-    samples = load_shard(folder, index)
-    with np.load(shard_paths(folder, index)[1], allow_pickle=False) as arrays:
-        classes, probs = arrays["top_classes"], arrays["top_probs"]
-    offsets = np.cumsum([0] + [s.frames for s in samples])
-    return [TargetSample(s.text, s.teacher, s.jpeg, s.frames, classes[offsets[i]:offsets[i + 1]],
-                         probs[offsets[i]:offsets[i + 1]].astype(np.float32)) for i, s in enumerate(samples)]
-
-
-class Encoder:
-    def __init__(self, characters: list[str]):
-        self.charset = ["<blank>"] + characters + [" "]
-        self.index = {ch: i for i, ch in enumerate(self.charset) if i}
-
-    def encode(self, text: str) -> list[int]:
-        return [self.index[ch] for ch in text if ch in self.index]
-
-
-def make_batch(samples: list[TargetSample], encoder: Encoder, mapping: np.ndarray, config: TinyConfig, rng):
-    strips, targets, weights, soft_ids, soft_probs = [], [], [], [], []
-    for sample in samples:
-        image = sample.image()
-        target = encoder.encode(sample.text)
-        frames = math.ceil(image.shape[1] / STRIDE)
-        repeats = sum(a == b for a, b in zip(target, target[1:]))
-        if not target or image.shape[1] > config.max_width or frames < len(target) + repeats:
-            continue
-        strips.append(image)
-        targets.append(target)
-        agrees = normalised(sample.teacher) == normalised(sample.text)
-        weights.append(config.weight_teacher_agrees if agrees else config.weight_teacher_differs)
-        ids = mapping[sample.top_classes.astype(np.int64)]
-        probs = np.where(ids >= 0, sample.top_probs, 0.0)
-        probs /= np.maximum(probs.sum(-1, keepdims=True), 1e-6)
-        soft_ids.append(np.maximum(ids, 0))
-        soft_probs.append(probs)
-    if not strips:
-        return None
-    width = math.ceil(max(s.shape[1] for s in strips) / WIDTH_STEP) * WIDTH_STEP
-    if rng.random() < 0.3:  # the engine pads short lines: the student must not read the padding
-        width += WIDTH_STEP * rng.randint(1, 4)
-    n, t_max = len(strips), width // STRIDE
-    batch = np.zeros((n, 3, INPUT_HEIGHT, width), dtype=np.float32)
-    ids = np.zeros((n, t_max, soft_ids[0].shape[1]), dtype=np.int64)
-    probs = np.zeros((n, t_max, soft_ids[0].shape[1]), dtype=np.float32)
-    for i, strip in enumerate(strips):
-        batch[i, :, :, : strip.shape[1]] = strip.transpose(2, 0, 1).astype(np.float32) / 127.5 - 1.0
-        ids[i, : len(soft_ids[i])] = soft_ids[i]
-        probs[i, : len(soft_probs[i])] = soft_probs[i]
-    frames = torch.tensor([math.ceil(s.shape[1] / STRIDE) for s in strips])
-    return (torch.from_numpy(batch), frames, torch.tensor([t for target in targets for t in target]),
-            torch.tensor([len(t) for t in targets]), torch.tensor(weights), torch.from_numpy(ids),
-            torch.from_numpy(probs))
 
 
 def _valid(frames: torch.Tensor, t: int) -> torch.Tensor:
@@ -158,48 +60,6 @@ def losses(model, neck_reference, batch, step: int, config: TinyConfig) -> dict[
         out["neck"] = (error * valid).sum() / valid.sum()
     out["total"] = out["ctc"] + config.kd_weight * out["kd"] + neck_weight * out["neck"]
     return out
-
-
-@torch.no_grad()
-def read_texts(model, images: list[np.ndarray], charset: list[str]) -> list[str]:
-    """Each line alone at height 48, right-padded as the engine pads (RecognizerParams)."""
-    from ocr_engine.ctc import best_path, collapse
-    from ocr_engine.preprocess import pad_batch, resize_to_height
-    from ocr_engine.recognize import RecognizerParams
-
-    params = RecognizerParams(height=INPUT_HEIGHT)
-    was_training = model.training
-    model.eval()
-    texts = []
-    for image in images:
-        strip = resize_to_height(image, INPUT_HEIGHT)
-        probs = model(torch.from_numpy(pad_batch([strip], params.padded_width(strip.shape[1])))).numpy()
-        classes, scores = best_path(probs[:, : math.ceil(strip.shape[1] / STRIDE)])
-        texts.append(collapse(classes[0], scores[0], charset)[0])
-    model.train(was_training)
-    _freeze_backbone_norms(model, was_training)
-    return texts
-
-
-def evaluate(model, charset: list[str], held_out: list[TargetSample]) -> dict:
-    import cv2
-
-    from .evaluate import DEFAULT_EVAL_DIR, _score_module, dev_lines
-
-    score = _score_module(DEFAULT_EVAL_DIR).score
-    result = {}
-    if held_out:
-        predictions = read_texts(model, [s.image() for s in held_out], charset)
-        s = score(list(zip([x.text for x in held_out], predictions)))
-        result |= {"held_out_exact": s["exact"], "held_out_cer": s["cer"], "held_out_lines": s["n"]}
-    lines = dev_lines(DEFAULT_EVAL_DIR)
-    predictions = read_texts(model, [cv2.imread(str(p), cv2.IMREAD_COLOR) for p, _ in lines], charset)
-    s = score([(truth, pred) for (_, truth), pred in zip(lines, predictions)])
-    return result | {"dev_exact": s["exact"], "dev_cer": s["cer"]}
-
-
-def _freeze_backbone_norms(model, training: bool) -> None:
-    model.backbone.train(training and not getattr(model, "backbone_frozen", True))
 
 
 def train(config: TinyConfig, resume: bool, log=print) -> None:
@@ -230,7 +90,7 @@ def train(config: TinyConfig, resume: bool, log=print) -> None:
         rng.setstate(state["rng"])
         log(f"resumed at step {step}")
     (run / "config.json").write_text(json.dumps(asdict(config), indent=1))
-    held_out = []
+    held_out: list[TargetSample] = []
     if config.held_out_dir:
         for index in complete_shards(Path(config.held_out_dir)):
             held_out += load_targets(Path(config.held_out_dir), index)
@@ -252,7 +112,7 @@ def train(config: TinyConfig, resume: bool, log=print) -> None:
 
     last_checkpoint = last_eval = time.time()
     model.train()
-    _freeze_backbone_norms(model, True)
+    freeze_backbone_norms(model, True)
     running: dict[str, float] = {}
     while step < config.steps and not stop["now"]:
         refresh()
@@ -273,7 +133,7 @@ def train(config: TinyConfig, resume: bool, log=print) -> None:
             step += 1
             samples_seen += len(batch[1])
             for k, v in parts.items():
-                running[k] = running.get(k, 0.0) + float(v)
+                running[k] = running.get(k, 0.0) + float(v.detach())
             if step % config.log_every == 0:
                 log(f"step {step} " + " ".join(f"{k} {v / config.log_every:.3f}" for k, v in running.items())
                     + f" lr {learning_rate(step, config):.2e} pool {len(pool)} {train_seconds / step:.2f}s/step")

