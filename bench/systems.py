@@ -4,13 +4,15 @@
     python bench/systems.py SYSTEM --serve --threads N   # for bench/ab.py
 
 SYSTEM is `ours[:PACK]` (run with the project's .venv), `rapidocr-v4`
-(rapidocr_onnxruntime 1.4.4), `rapidocr-v6` (rapidocr 3.10.0) or `tesseract` (run with
-bench/.venv). Each loads its models once, then reads every image of the set in order,
-timing each call. Written to FILE: the texts, per-image seconds, the wall-clock moments
-the process started (import of this file), was ready and had its first result, peak RSS
-(the process's own; for Tesseract, which runs one process per image, its children's),
-and versions. Lines are read as lines (no detection), pages as pages, each system with
-its own defaults otherwise."""
+(rapidocr_onnxruntime 1.4.4), `rapidocr-v6` (rapidocr 3.10.0), `faster-paddle-tiny` or
+`faster-paddle-small` (faster-paddle 1.0.4) or `tesseract` (run with bench/.venv). Each
+loads its models once, then reads every image of the set in order (or `--sample N` of
+them, spread over the set: a smoke test), timing each call. Written to FILE: the texts,
+per-image seconds, the wall-clock moments the process started (import of this file), was
+ready and had its first result, peak RSS (the process's own; for Tesseract, which runs one
+process per image, its children's), and versions. Lines are read as lines (no detection),
+pages as pages, each system with its own defaults otherwise; faster-paddle has no way to
+read a line without its detector, so it reads a line as it reads a page."""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ import os  # noqa: E402
 import resource  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
+from functools import partial  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
@@ -88,6 +91,24 @@ class RapidOcrV6:
         return "\n".join(result.txts or ())
 
 
+class FasterPaddle:
+    """faster-paddle (Rust + its own ONNX Runtime, PP-OCRv6 tiny or small bundled in the
+    wheel). Its Python API is `OcrEngine(model_size, threads).ocr(encoded bytes)`: detection,
+    then recognition; there is no recognition-only call, so a line is read through the
+    detector too (the line's box is found, cropped and read). `text` is its own reading
+    order (column by column)."""
+
+    def __init__(self, size: str, threads: int):
+        import faster_paddle
+
+        self.engine = faster_paddle.OcrEngine(model_size=size, threads=threads)
+        runtime = faster_paddle.__runtime_build__.split("git-branch=rel-")[-1].split(",")[0]
+        self.version = f"faster-paddle {faster_paddle.__version__} (PP-OCRv6 {size}, onnxruntime {runtime})"
+
+    def read(self, path: Path, kind: str) -> str:
+        return self.engine.ocr(path.read_bytes())["text"]
+
+
 class Tesseract:
     """One `tesseract` process per image (its CLI loads the models every time, which is
     how it is used from a shell or pytesseract)."""
@@ -105,11 +126,21 @@ class Tesseract:
         return done.stdout.strip()
 
 
+PEERS = {
+    "rapidocr-v4": RapidOcrV4,
+    "rapidocr-v6": RapidOcrV6,
+    # faster-paddle's medium is downloaded on first use, so it is no peer here
+    "faster-paddle-tiny": partial(FasterPaddle, "tiny"),
+    "faster-paddle-small": partial(FasterPaddle, "small"),
+    "tesseract": Tesseract,
+}
+
+
 def load(system: str, threads: int):
     name, _, pack = system.partition(":")
     if name == "ours":
         return Ours(pack or None, threads)
-    return {"rapidocr-v4": RapidOcrV4, "rapidocr-v6": RapidOcrV6, "tesseract": Tesseract}[name](threads)
+    return PEERS[name](threads)
 
 
 def serve(system) -> None:
@@ -134,6 +165,7 @@ def main() -> None:
     parser.add_argument("--set", choices=["lines", "pages"])
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--sample", type=int, help="read only N images spread over the set (a smoke test)")
     parser.add_argument("--serve", action="store_true", help="answer requests on stdin (bench/ab.py)")
     args = parser.parse_args()
     if args.serve:
@@ -142,6 +174,8 @@ def main() -> None:
         parser.error("--set and --out are required unless --serve")
     kind = args.set.rstrip("s")
     files = eval_files(args.set)
+    if args.sample:
+        files = files[:: max(1, len(files) // args.sample)][: args.sample]
 
     system = load(args.system, args.threads)
     ready = time.time()
@@ -159,6 +193,7 @@ def main() -> None:
         "system": args.system,
         "version": system.version,
         "set": args.set,
+        "sample": args.sample,
         "threads": args.threads,
         "started": STARTED,
         "ready": ready,
