@@ -12,7 +12,11 @@ per-image seconds, the wall-clock moments the process started (import of this fi
 ready and had its first result, peak RSS (the process's own; for Tesseract, which runs one
 process per image, its children's), and versions. Lines are read as lines (no detection),
 pages as pages, each system with its own defaults otherwise; faster-paddle has no way to
-read a line without its detector, so it reads a line as it reads a page."""
+read a line without its detector, so it reads a line as it reads a page.
+
+With --serve, a system that has a recogniser one can call alone (ours, rapidocr-v4) also
+answers requests of kind `recogniser`: the line is decoded and turned upright before the
+clock starts, then only the recogniser reads it (`bench/ab.py --recogniser`)."""
 
 from __future__ import annotations
 
@@ -30,6 +34,18 @@ from functools import partial  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
+
+
+def line_strip(path: Path):
+    """A line image as the recognisers take it: decoded to BGR, and turned a quarter
+    counterclockwise when it is tall (a vertical line), as our engine turns one."""
+    import cv2
+    import numpy as np
+
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image.shape[0] >= 1.5 * image.shape[1]:
+        image = np.ascontiguousarray(np.rot90(image))
+    return image
 
 
 def eval_files(set_name: str) -> list[Path]:
@@ -54,6 +70,11 @@ class Ours:
             self.stages[stage] = self.stages.get(stage, 0.0) + seconds
         return result.text
 
+    def recognise(self, strip) -> str:
+        """The pack's recogniser alone (no orientation classifier)."""
+        ((text, _),) = self.engine.recognizer.recognize([strip])
+        return text
+
 
 class RapidOcrV4:
     def __init__(self, threads: int):
@@ -69,6 +90,11 @@ class RapidOcrV4:
         if not result:
             return ""
         return "\n".join(item[1] if kind == "page" else item[0] for item in result)
+
+    def recognise(self, strip) -> str:
+        """PP-OCRv4's recogniser alone (no classifier, none of the pipeline's resizing)."""
+        readings, _ = self.engine.text_rec([strip])
+        return readings[0][0]
 
 
 class RapidOcrV6:
@@ -145,15 +171,23 @@ def load(system: str, threads: int):
 
 def serve(system) -> None:
     """Read one image per request, models loaded once: bench/ab.py's long-lived process.
-    Requests are JSON lines `{"file", "kind"}` on stdin; answers `{"seconds", "text"}` go
-    to the original stdout, while anything the system prints goes to stderr."""
+    Requests are JSON lines `{"file", "kind"}` on stdin (kind `line`, `page` or, where the
+    system has one, `recogniser`); answers `{"seconds", "text"}` go to the original stdout,
+    while anything the system prints goes to stderr."""
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    answers.write(json.dumps({"ready": True, "version": system.version}) + "\n")
+    recogniser = hasattr(system, "recognise")
+    answers.write(json.dumps({"ready": True, "version": system.version, "recogniser": recogniser}) + "\n")
     answers.flush()
     for request in map(json.loads, sys.stdin):
-        start = time.perf_counter()
-        text = system.read(Path(request["file"]), request["kind"])
+        path = Path(request["file"])
+        if request["kind"] == "recogniser":
+            strip = line_strip(path)
+            start = time.perf_counter()
+            text = system.recognise(strip)
+        else:
+            start = time.perf_counter()
+            text = system.read(path, request["kind"])
         seconds = time.perf_counter() - start
         answers.write(json.dumps({"seconds": seconds, "text": text}, ensure_ascii=False) + "\n")
         answers.flush()
