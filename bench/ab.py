@@ -2,6 +2,7 @@
 
     bench/run --ab                                       # ours vs rapidocr-v4, lines and pages
     bench/.venv/bin/python bench/ab.py --a ours --b rapidocr-v4 --sets pages --rounds 3
+    bench/.venv/bin/python bench/ab.py --a ours --b rapidocr-v4 --sets lines --recogniser
 
 Both processes load their models once (`bench/systems.py --serve`). Every image is read by
 A then B, or B then A (the order flips every image and every round), for several rounds;
@@ -10,7 +11,14 @@ change) then falls on both systems alike, where a whole-process sum over a set l
 slow kind of image hide behind another. Reported per image and per size bucket: the ratio
 of the sums of times and the median of the per-image ratios (A / B: below 1, A is
 faster), with both systems' scores from ../shared/eval/score.py. Writes
-bench/results/<date>-ab-<A>-vs-<B>.json and .md (the command included)."""
+bench/results/<date>-ab-<A>-vs-<B>.json and .md (the command included).
+
+`--sets lines` times each system's whole line path: decode, then what it does with a line
+(ours and rapidocr-v4: orientation classifier and recogniser; faster-paddle, which has no
+recognition-only call: detector and recogniser). `--recogniser` times the recogniser alone
+on each line: the line is decoded and turned upright before the clock starts
+(`systems.line_strip`); only systems that have a recogniser one can call alone take part
+(ours, rapidocr-v4)."""
 
 from __future__ import annotations
 
@@ -51,7 +59,8 @@ class Server:
             [str(python), str(ROOT / "bench" / "systems.py"), system, "--serve", "--threads", str(threads)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True, encoding="utf-8",
         )
-        self.version = self._answer()["version"]
+        ready = self._answer()
+        self.version, self.has_recogniser = ready["version"], ready["recogniser"]
 
     def read(self, path: Path, kind: str) -> dict:
         self.process.stdin.write(json.dumps({"file": str(path), "kind": kind}) + "\n")
@@ -74,8 +83,8 @@ def megapixels(path: Path) -> float:
         return image.width * image.height / 1e6
 
 
-def run_set(servers: dict[str, Server], set_name: str, rounds: int, log) -> list[dict]:
-    kind = set_name.rstrip("s")
+def run_set(servers: dict[str, Server], set_name: str, rounds: int, log, recogniser: bool = False) -> list[dict]:
+    kind = "recogniser" if recogniser else set_name.rstrip("s")
     names = list(servers)
     rows = []
     for i, path in enumerate(eval_files(set_name)):
@@ -149,17 +158,24 @@ def main() -> None:
     parser.add_argument("--sets", nargs="+", choices=["lines", "pages"], default=["lines", "pages"])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--recogniser", action="store_true",
+                        help="lines only: time the recogniser alone (the line decoded before the clock starts)")
     parser.add_argument("--out", type=Path, help="results path without suffix (default bench/results/<date>-ab-A-vs-B)")
     parser.add_argument("--label", default="", help="appended to the default file name (e.g. a setting tried)")
     args = parser.parse_args()
     if args.a == args.b:
         parser.error("A and B must differ")
+    if args.recogniser and args.sets != ["lines"]:
+        parser.error("--recogniser reads lines: use it with --sets lines")
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
     servers = {args.a: Server(args.a, args.threads), args.b: Server(args.b, args.threads)}
     try:
+        lacking = [name for name, server in servers.items() if not server.has_recogniser]
+        if args.recogniser and lacking:
+            parser.error(f"{', '.join(lacking)} has no recogniser to call alone")
         report = {
             "command": " ".join(["bench/ab.py", *sys.argv[1:]]),
             "settings": {k: v for k, v in os.environ.items() if k.startswith("OCR_")},
@@ -167,21 +183,24 @@ def main() -> None:
             "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} cores",
             "threads": args.threads,
             "rounds": args.rounds,
+            "recogniser_alone": args.recogniser,
             "a": args.a,
             "b": args.b,
             "versions": {name: server.version for name, server in servers.items()},
             "sets": {},
         }
         for set_name in args.sets:
-            rows = run_set(servers, set_name, args.rounds, log)
-            report["sets"][set_name] = {"summary": summarise(rows, args.a, args.b), "rows": rows}
+            rows = run_set(servers, set_name, args.rounds, log, args.recogniser)
+            key = f"{set_name} (recogniser alone)" if args.recogniser else set_name
+            report["sets"][key] = {"summary": summarise(rows, args.a, args.b), "rows": rows}
     finally:
         for server in servers.values():
             server.close()
 
     if report["settings"]:
         report["command"] = " ".join(f"{k}={v}" for k, v in report["settings"].items()) + " " + report["command"]
-    name = f"{dt.date.today()}-ab-{args.a}-vs-{args.b}".replace(":", "_") + (f"-{args.label}" if args.label else "")
+    name = (f"{dt.date.today()}-ab-{args.a}-vs-{args.b}".replace(":", "_") + ("-recogniser" if args.recogniser else "")
+            + (f"-{args.label}" if args.label else ""))
     out = args.out or ROOT / "bench" / "results" / name
     Path(f"{out}.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     Path(f"{out}.md").write_text(markdown(report), encoding="utf-8")
