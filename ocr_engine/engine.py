@@ -13,9 +13,10 @@ from .classify import OrientationClassifier
 from .detect import TextDetector, order_clockwise
 from .budget import Budget
 from .errors import InvalidParameter, TooManyLines
-from .io import ImageInput, PageRange, Pages, open_pages
+from .io import ImageInput, Pages, TextLayerPage, open_pages
 from .layout import reading_order
 from .packs import ModelPack, find_pack
+from .page_ranges import PageSelection
 from .preprocess import crop_quad, rotate_points, upright_line
 from .recognize import RecognizerParams, TextRecognizer
 from .result import Line, OcrResult, Page
@@ -48,25 +49,30 @@ class OcrEngine:
     # --- public API -------------------------------------------------------------
 
     def read(self, image: ImageInput, mode: str = "auto", budget: Budget | None = None,
-             max_pages: int | None = None, page_range: PageRange | None = None) -> OcrResult:
+             max_pages: int | None = None, page_range: PageSelection | str | None = None,
+             text_layer: str = "auto") -> OcrResult:
         """Read an image (bytes, path or numpy array in OpenCV's BGR order). A PDF or a
         multi-page TIFF is read as a document, page by page. `budget`: once it runs
         out (its deadline passes or its caller cancels), no further page or stage starts
         (DeadlineExceeded / Cancelled say how far the read got). `max_pages` sets the
-        page limit for this read; `page_range` (first, last; 1-based) reads only those
-        pages of a document, numbered as in the document."""
-        return self._read(image, mode, as_document=False, budget=budget, max_pages=max_pages, page_range=page_range)
+        page limit for this read; `page_range` ((first, last), 1-based; several such, or
+        "1-3,7") reads only those pages of a document, numbered as in the document.
+        `text_layer` (auto|ignore|only): which PDF pages are read from their own text
+        layer instead of OCR (ocr_engine/text_layer.py); those pages say `source: "text"`."""
+        return self._read(image, mode, as_document=False, budget=budget, max_pages=max_pages, page_range=page_range,
+                          text_layer=text_layer)
 
     def read_document(self, data: ImageInput, mode: str = "page", budget: Budget | None = None,
-                      max_pages: int | None = None) -> OcrResult:
+                      max_pages: int | None = None, text_layer: str = "auto") -> OcrResult:
         """Read every page of a PDF or TIFF (an image counts as one page); the result has `pages`."""
-        return self._read(data, mode, as_document=True, budget=budget, max_pages=max_pages)
+        return self._read(data, mode, as_document=True, budget=budget, max_pages=max_pages, text_layer=text_layer)
 
-    def iter_pages(self, data: ImageInput, mode: str = "page", budget: Budget | None = None) -> "ReadPages":
+    def iter_pages(self, data: ImageInput, mode: str = "page", budget: Budget | None = None,
+                   text_layer: str = "auto") -> "ReadPages":
         """Read pages one at a time: iterate the returned object for `Page`s; it also has
         `count` and `is_document`. Limits are checked before it returns."""
         _check_mode(mode)
-        pages = open_pages(data, self.settings)
+        pages = open_pages(data, self.settings, text_layer=text_layer)
         return ReadPages(pages.count, pages.is_document, self._read_pages(pages, mode, {}, budget or Budget()))
 
     # --- pipeline ---------------------------------------------------------------
@@ -75,21 +81,24 @@ class OcrEngine:
         return self.settings if max_pages is None else self.settings.model_copy(update={"max_pages": max_pages})
 
     def _read(self, source: ImageInput, mode: str, as_document: bool, budget, max_pages: int | None,
-              page_range: PageRange | None = None) -> OcrResult:
+              page_range: PageSelection | str | None = None, text_layer: str = "ignore") -> OcrResult:
         _check_mode(mode)
         timings: dict[str, float] = {}
         with _timed(timings, "decode"):
-            pages = open_pages(source, self._settings_for(max_pages), page_range)
+            pages = open_pages(source, self._settings_for(max_pages), page_range, text_layer)
         results = list(self._read_pages(pages, mode, timings, budget or Budget()))
         return OcrResult(results, is_document=as_document or pages.is_document, timings=timings)
 
     def _read_pages(self, pages: Pages, mode: str, timings: dict[str, float], budget: Budget) -> Iterator[Page]:
         images = iter(pages)
-        for number in range(pages.first, pages.first + pages.count):
-            if number > pages.first:
-                budget.check(f"after page {number - 1} of {pages.total}")
+        for previous, number in zip([None, *pages.numbers], pages.numbers):
+            if previous is not None:
+                budget.check(f"after page {previous} of {pages.total}")
             with _timed(timings, "decode"):
                 image = next(images)
+            if isinstance(image, TextLayerPage):
+                yield self._text_page(image, number)
+                continue
             page = self._read_page(image, number, mode, timings, budget)
             del image
             if self.settings.release_memory and mode != "line":
@@ -115,6 +124,11 @@ class OcrEngine:
             else:
                 lines = self._read_turned_page(image, boxes, timings)
         return Page(number, width, height, lines)
+
+    def _text_page(self, page: TextLayerPage, number: int) -> Page:
+        if len(page.lines) > self.settings.max_lines:
+            raise TooManyLines(f"page {number} has {len(page.lines)} lines of text; the limit is {self.settings.max_lines}")
+        return Page(number, page.width, page.height, page.lines, source="text")
 
     def _read_as_line(self, image: np.ndarray, timings: dict[str, float]) -> list[Line]:
         ((text, confidence),) = self._recognize([upright_line(image)], timings)

@@ -21,30 +21,33 @@ from .errors import (
     TooManyPages,
     UnsupportedMediaType,
 )
+from .page_ranges import PageRange, PageSelection, page_indices
 from .pdf_render import PdfRenderer
 from .pixels import DECODE_ERRORS, _reason, _upright, array_to_bgr, pil_to_bgr
 from .settings import Settings
 from .source import Source, check_dimensions, load_source
+from .text_layer import TEXT_LAYER_MODES, TextLayerPage, text_layer_page
 
 ImageInput = bytes | bytearray | memoryview | str | os.PathLike | np.ndarray
 
 # Pillow format names for what we accept; anything else is refused before Pillow parses it.
 _PILLOW_FORMATS = {"png": "PNG", "jpeg": "JPEG", "tiff": "TIFF", "bmp": "BMP", "webp": "WEBP", "gif": "GIF"}
-
-
-PageRange = tuple[int, int]  # first and last page, 1-based, inclusive
+__all__ = ["ImageInput", "PageRange", "Pages", "TextLayerPage", "open_pages"]
 
 
 class Pages:
-    """The pages of one input as decoded BGR images, produced one at a time so memory
-    stays bounded (`open_pages`): `count` of them, numbered from `first`, of a document
-    of `total` pages."""
+    """The pages of one input as decoded BGR images (or, for a PDF page read from its text
+    layer, TextLayerPage), produced one at a time so memory stays bounded (`open_pages`):
+    `count` of them, numbered `numbers` (1-based, as in the document), of a document of
+    `total` pages."""
 
-    def __init__(self, count: int, is_document: bool, iterator: Iterator, first: int = 1, total: int | None = None):
+    def __init__(self, count: int, is_document: bool, iterator: Iterator, numbers: list[int] | None = None,
+                 total: int | None = None):
         self.count = count
         self.is_document = is_document
         self._iterator = iterator
-        self.first = first
+        self.numbers = numbers if numbers is not None else list(range(1, count + 1))
+        self.first = self.numbers[0] if self.numbers else 1
         self.total = count if total is None else total
 
     def __iter__(self) -> "Pages":
@@ -54,34 +57,29 @@ class Pages:
         return next(self._iterator)
 
 
-def open_pages(source: ImageInput, settings: Settings, page_range: PageRange | None = None) -> Pages:
+def open_pages(source: ImageInput, settings: Settings, page_range: PageSelection | str | None = None,
+               text_layer: str = "ignore") -> Pages:
     """Check limits from the header, then return the pages as BGR uint8 arrays, lazily;
-    only those of `page_range` when given (the page limit is still the document's)."""
+    only those of `page_range` when given (one range, several, or `"1-3,7"`; the page limit
+    is still the document's). `text_layer` (auto|ignore|only, text_layer.py): which PDF
+    pages come from their own text layer instead."""
+    if text_layer not in TEXT_LAYER_MODES:
+        raise InvalidParameter(f"text_layer must be one of {', '.join(TEXT_LAYER_MODES)}, not {text_layer!r}")
     if isinstance(source, np.ndarray):
-        _check_range(page_range, 1)
+        page_indices(page_range, 1)
         image = array_to_bgr(source)
         check_dimensions(image.shape[1], image.shape[0], settings)
         return Pages(1, False, iter([image]))
     src = load_source(source, settings)
     if src.format == "pdf":
-        return _pdf_pages(src.data, settings, page_range)
+        return _pdf_pages(src.data, settings, page_range, text_layer)
     return _image_pages(src, settings, page_range)
-
-
-def _check_range(page_range: PageRange | None, total: int) -> tuple[int, int]:
-    """The 0-based start and stop of `page_range` in a document of `total` pages."""
-    if page_range is None:
-        return 0, total
-    first, last = page_range
-    if not 1 <= first <= last <= total:
-        raise InvalidParameter(f"pages {first}-{last} are not within the document's {total} pages")
-    return first - 1, last
 
 
 # --- images -------------------------------------------------------------------
 
 
-def _image_pages(src: Source, settings: Settings, page_range: PageRange | None = None) -> Pages:
+def _image_pages(src: Source, settings: Settings, page_range: PageSelection | str | None = None) -> Pages:
     if src.format == "jpeg":
         # Each progressive scan is a pass over the whole image: a blank 4000 x 4000 JPEG of
         # 40,000 scans took 44 s to decode. Start-of-scan markers cannot occur inside the
@@ -103,14 +101,15 @@ def _image_pages(src: Source, settings: Settings, page_range: PageRange | None =
         )
     if frames > settings.max_pages:
         raise TooManyPages(f"the TIFF has {frames} pages; the limit is {settings.max_pages}", pages=frames)
-    start, stop = _check_range(page_range, frames)
+    indices = page_indices(page_range, frames)
     check_dimensions(*image.size, settings)
-    return Pages(stop - start, frames > 1, _decode_frames(image, frames, settings, start, stop), start + 1, frames)
+    return Pages(len(indices), frames > 1, _decode_frames(image, frames, settings, indices),
+                 [i + 1 for i in indices], frames)
 
 
-def _decode_frames(image: Image.Image, frames: int, settings: Settings, start: int, stop: int) -> Iterator[np.ndarray]:
+def _decode_frames(image: Image.Image, frames: int, settings: Settings, indices: list[int]) -> Iterator[np.ndarray]:
     with image:
-        for index in range(start, stop):
+        for index in indices:
             try:
                 image.seek(index)
                 check_dimensions(*image.size, settings, what=f"page {index + 1}")
@@ -126,7 +125,7 @@ def _decode_frames(image: Image.Image, frames: int, settings: Settings, start: i
 # --- PDF ----------------------------------------------------------------------
 
 
-def _pdf_pages(data: bytes, settings: Settings, page_range: PageRange | None = None) -> Pages:
+def _pdf_pages(data: bytes, settings: Settings, page_range: PageSelection | str | None, text_layer: str) -> Pages:
     renderer = PdfRenderer(data, settings.pdf_memory_mb, settings.pdf_page_timeout_s)
     count = renderer.count
     try:
@@ -134,20 +133,27 @@ def _pdf_pages(data: bytes, settings: Settings, page_range: PageRange | None = N
             raise InvalidDocument("the PDF has no pages")
         if count > settings.max_pages:
             raise TooManyPages(f"the PDF has {count} pages; the limit is {settings.max_pages}", pages=count)
-        start, stop = _check_range(page_range, count)
+        indices = page_indices(page_range, count)
     except OcrError:
         renderer.close()
         raise
-    return Pages(stop - start, True, _render_pdf(renderer, count, settings, start, stop), start + 1, count)
+    pages = _render_pdf(renderer, count, settings, indices, text_layer)
+    return Pages(len(indices), True, pages, [i + 1 for i in indices], count)
 
 
-def _render_pdf(renderer: PdfRenderer, count: int, settings: Settings, start: int, stop: int) -> Iterator[np.ndarray]:
+def _render_pdf(renderer: PdfRenderer, count: int, settings: Settings, indices: list[int],
+                text_layer: str) -> Iterator[np.ndarray | TextLayerPage]:
     try:
-        for index in range(start, stop):
+        for index in indices:
             try:
                 width_pt, height_pt = renderer.size(index)
                 scale = _pdf_scale(width_pt, height_pt, settings)
                 check_dimensions(round(width_pt * scale), round(height_pt * scale), settings, f"page {index + 1}")
+                if text_layer != "ignore":  # the text is read in the child, under its limits
+                    page = text_layer_page(renderer.text(index, scale), text_layer)
+                    if page is not None:
+                        yield page
+                        continue
                 image = renderer.render(index, scale)
             except (InvalidDocument, DocumentTooComplex) as exc:
                 raise type(exc)(f"page {index + 1} of {count}: {exc.message}") from None

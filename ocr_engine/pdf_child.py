@@ -8,7 +8,9 @@ standard library, numpy and pypdfium2.
 Protocol, over stdin / stdout: the parent sends a JSON line of limits, then the PDF as an
 8-byte big-endian length and the bytes; the child answers a JSON line, {"pages": n} or
 {"error", "code"}. Then per page the parent sends "SIZE i" (answer {"size": [w, h]} in
-points) or "RENDER i scale" (answer {"shape": [h, w, channels]} and the pixels)."""
+points), "RENDER i scale" (answer {"shape": [h, w, channels]} and the pixels) or "TEXT i
+scale" (answer the page's text layer, text_layer_of: its characters with their boxes in
+the pixels RENDER would give at that scale, and what covers the page)."""
 
 import json
 import resource
@@ -48,6 +50,9 @@ def main() -> None:
             if verb == "SIZE":
                 answer({"size": list(page.get_size())})
                 continue
+            if verb == "TEXT":
+                answer(text_layer_of(pdfium, page, float(rest[0])))
+                continue
             bitmap = page.render(scale=float(rest[0]), may_draw_forms=True)
             image = np.ascontiguousarray(bitmap.to_numpy())  # BGR or BGRx: the parent converts
             bitmap.close()
@@ -56,6 +61,62 @@ def main() -> None:
             answer({"error": f"cannot render page {int(index) + 1}: {exc}"[:200], "code": "invalid_document"})
         finally:
             page.close()
+
+
+# More characters than a page of text holds (a dense page has ~5,000): the answer travels as JSON
+MAX_TEXT_CHARS = 200_000
+IMAGE, TEXT, INVISIBLE = 3, 1, 3  # FPDF_PAGEOBJ_IMAGE, FPDF_PAGEOBJ_TEXT, FPDF_TEXTRENDERMODE_INVISIBLE
+
+
+def text_layer_of(pdfium, page, scale: float) -> dict:
+    """{"size": [w, h] in pixels as RENDER draws the page at `scale`, "chars": [[c, x0, y0,
+    x1, y1] or [c] for a character PDFium generated (a space, a line break)] in PDFium's
+    order, "image_cover": the largest image's share of the page, "visible" / "invisible":
+    whether it has text that is drawn / text in render mode 3 (an OCR layer)}."""
+    import ctypes
+    import math
+
+    raw = pdfium.raw
+    width, height = math.ceil(page.get_width() * scale), math.ceil(page.get_height() * scale)
+    to_pixels = pdfium.PdfPosConv(page, (0, 0, width, height, 0)).to_bitmap
+    textpage = page.get_textpage()
+    try:
+        count = textpage.count_chars()
+        if count > MAX_TEXT_CHARS:
+            return {"error": f"the page has {count:,} characters of text", "code": "document_too_complex"}
+        chars, pending = [], None
+        for index in range(count):
+            unit = raw.FPDFText_GetUnicode(textpage, index)
+            if 0xD800 <= unit < 0xDC00:  # a UTF-16 high surrogate: the next unit completes it
+                pending = unit
+                continue
+            if pending is not None and 0xDC00 <= unit < 0xE000:
+                unit, pending = 0x10000 + ((pending - 0xD800) << 10) + (unit - 0xDC00), None
+            char = chr(unit) if unit < 0x110000 else "\ufffd"
+            if raw.FPDFText_IsGenerated(textpage, index) == 1:
+                chars.append([char])
+                continue
+            left, bottom, right, top = (ctypes.c_double() for _ in range(4))
+            if not raw.FPDFText_GetCharBox(textpage, index, left, right, bottom, top):
+                chars.append([char])
+                continue
+            corners = [to_pixels(x, y) for x in (left.value, right.value) for y in (bottom.value, top.value)]
+            xs, ys = [c[0] for c in corners], [c[1] for c in corners]
+            chars.append([char, min(xs), min(ys), max(xs), max(ys)])
+    finally:
+        textpage.close()
+    area = max(page.get_width() * page.get_height(), 1e-6)
+    image_cover, visible, invisible = 0.0, False, False
+    for obj in page.get_objects(filter=(IMAGE, TEXT)):
+        if obj.type == IMAGE:
+            left, bottom, right, top = obj.get_pos()
+            image_cover = max(image_cover, min(1.0, (right - left) * (top - bottom) / area))
+        elif raw.FPDFTextObj_GetTextRenderMode(obj) == INVISIBLE:
+            invisible = True
+        else:
+            visible = True
+    return {"size": [width, height], "chars": chars, "image_cover": image_cover,
+            "visible": visible, "invisible": invisible}
 
 
 if __name__ == "__main__":

@@ -20,7 +20,8 @@ import numpy as np
 from .errors import DocumentTooComplex, EncryptedDocument, InvalidDocument
 
 CHILD = Path(__file__).with_name("pdf_child.py")
-_ERRORS = {"invalid_document": InvalidDocument, "encrypted_document": EncryptedDocument}
+_ERRORS = {"invalid_document": InvalidDocument, "encrypted_document": EncryptedDocument,
+           "document_too_complex": DocumentTooComplex}
 
 
 class PdfRenderer:
@@ -48,6 +49,10 @@ class PdfRenderer:
         message, stop = self._ask(f"RENDER {index} {scale!r}", f"rendering page {index + 1}")
         shape = message["shape"]
         return self._take_pixels(int(np.prod(shape)), stop, f"rendering page {index + 1}").reshape(shape)
+
+    def text(self, index: int, scale: float) -> dict:
+        """The page's text layer (pdf_child.text_layer_of), boxes in the pixels of `render(index, scale)`."""
+        return self._ask(f"TEXT {index} {scale!r}", f"reading the text of page {index + 1}")[0]
 
     def close(self) -> None:
         if self.process.poll() is None:

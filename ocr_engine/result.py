@@ -27,6 +27,7 @@ class Page:
     width: int
     height: int
     lines: list[Line]
+    source: str = "ocr"  # "text": read from the PDF's own text layer (ocr_engine/text_layer.py)
 
     @property
     def text(self) -> str:
@@ -37,6 +38,7 @@ class Page:
             "number": self.number,
             "width": self.width,
             "height": self.height,
+            "source": self.source,
             "text": self.text,
             "lines": [line.to_dict() for line in self.lines],
         }
@@ -44,7 +46,8 @@ class Page:
     @classmethod
     def from_dict(cls, data: dict) -> "Page":
         """A page back from its wire shape (a fanned-out document's parts are assembled from it)."""
-        return cls(data["number"], data["width"], data["height"], [Line.from_dict(line) for line in data["lines"]])
+        return cls(data["number"], data["width"], data["height"], [Line.from_dict(line) for line in data["lines"]],
+                   data.get("source", "ocr"))
 
 
 PAGE_SEPARATOR = "\f"  # as Tesseract separates pages
