@@ -37,12 +37,14 @@ class DropFolderLayout:
     range_pages: int = 10
     max_fanout_pages: int = 3000
     renderings: tuple[OutputFormat, ...] = (FORMATS["text"],)  # OCR_OUTPUT_FORMATS less the .json
+    text_layer: str = "auto"  # OCR_TEXT_LAYER
 
     @classmethod
     def of(cls, settings: ServiceSettings) -> "DropFolderLayout":
         return cls(settings.input_prefix, settings.output_prefix, settings.max_bytes, settings.deadline_margin_ms,
                    settings.queue_url, settings.fanout_pages, settings.range_pages, settings.max_fanout_pages,
-                   renderings=tuple(f for f in output_formats(settings.output_formats) if f.render is not None))
+                   renderings=tuple(f for f in output_formats(settings.output_formats) if f.render is not None),
+                   text_layer=settings.text_layer)
 
     def render(self, result: OcrResult, source: bytes, source_name: str, model: str) -> list[Output]:
         """The outputs besides the .json, in the configured order: renderers need only the
@@ -59,8 +61,21 @@ class DropFolderLayout:
     def fans_out(self, pages: int) -> bool:
         return self.queue_url is not None and pages > self.fanout_pages
 
-    def ranges(self, pages: int) -> list[PageRange]:
-        return [(first, min(first + self.range_pages - 1, pages)) for first in range(1, pages + 1, self.range_pages)]
+    def ranges(self, pages: int, selected: list[int] | None = None) -> list[PageRange]:
+        """The ranges a document of `pages` pages is read in; only its `selected` pages (1-based) when given."""
+        if selected is None:
+            return [(first, min(first + self.range_pages - 1, pages)) for first in range(1, pages + 1, self.range_pages)]
+        runs: list[PageRange] = []
+        for start in range(0, len(selected), self.range_pages):  # range_pages pages a task, in runs of pages
+            chunk = selected[start : start + self.range_pages]
+            first = previous = chunk[0]
+            for number in chunk[1:]:
+                if number != previous + 1:
+                    runs.append((first, previous))
+                    first = number
+                previous = number
+            runs.append((first, previous))
+        return runs
 
     def parts_prefix(self, key: str, etag: str) -> str:
         """Where the manifest and the parts of one version of `key` go (under the output

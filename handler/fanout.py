@@ -40,6 +40,7 @@ class RangeTask:
     etag: str
     first: int
     last: int
+    text_layer: str | None = None  # the file's own (its metadata's); None: OCR_TEXT_LAYER
 
     @property
     def pages(self) -> PageRange:
@@ -50,14 +51,16 @@ class RangeTask:
         return cls(**body[RANGE])
 
 
-def fan_out(store: DropStore, folder: DropFolderLayout, source: DropSource, pages: int) -> None:
-    """The manifest, then a message per range. Safe to repeat: a retried fan-out sends the
-    ranges again, and a range whose part exists is not read again."""
+def fan_out(store: DropStore, folder: DropFolderLayout, source: DropSource, pages: int,
+            selected: list[int] | None = None, text_layer: str | None = None) -> None:
+    """The manifest, then a message per range (of the `selected` pages only, when given).
+    Safe to repeat: a retried fan-out sends the ranges again, and a range whose part exists
+    is not read again. The manifest's `pages` are the pages to read."""
     prefix = folder.parts_prefix(source.key, source.etag)
-    ranges = folder.ranges(pages)
-    manifest = {"source": source.model_dump(), "pages": pages, "ranges": ranges}
+    ranges = folder.ranges(pages, selected)
+    manifest = {"source": source.model_dump(), "pages": pages if selected is None else len(selected), "ranges": ranges}
     store.put_json(source.bucket, prefix + MANIFEST, manifest)
-    tasks = [RangeTask(source.bucket, source.key, source.etag, first, last) for first, last in ranges]
+    tasks = [RangeTask(source.bucket, source.key, source.etag, first, last, text_layer) for first, last in ranges]
     store.send_ranges(folder.queue_url, [json.dumps({RANGE: asdict(task)}) for task in tasks])
     logger.info("document fanned out", extra={"key": source.key, "pages": pages, "ranges": len(ranges)})
 
@@ -80,8 +83,9 @@ def process_range(reader: DropReader, task: RangeTask, context, last_delivery: b
 def _read_range(reader: DropReader, task: RangeTask, prefix: str, data: bytes, context, last_delivery: bool) -> None:
     started = time.perf_counter()
     try:
+        layer = {"text_layer": task.text_layer} if task.text_layer else {}
         result = reader.read(data, context, last_delivery, page_range=task.pages,
-                             max_pages=reader.folder.max_fanout_pages)
+                             max_pages=reader.folder.max_fanout_pages, **layer)
     except OcrError as exc:  # the range's error; the document's .error.json will name its pages
         body, failed = {"error": exc.to_dict()}, True
     else:

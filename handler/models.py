@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ocr_engine import ModelPack, OcrResult
 
@@ -29,6 +29,8 @@ class PageOut(BaseModel):
     number: int
     width: int
     height: int
+    source: Literal["ocr", "text"] = Field("ocr", description="where the text came from: OCR, or the PDF's own "
+                                           "text layer (text_layer)")
     text: str
     lines: list[LineOut]
 

@@ -6,8 +6,13 @@ fields to the engine's and reads them from `OCR_*` variables."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
+# A file's own read options, as S3 object metadata (x-amz-meta-ocr-pages: 1-3,7): the jobs
+# API signs them into the upload, and any file dropped in the input prefix may carry them
+PAGES_METADATA, TEXT_LAYER_METADATA = "ocr-pages", "ocr-text-layer"
 JOBS = "jobs/"  # the jobs API's files live under <prefix>jobs/<job id>/
 # A fanned-out document's manifest and parts: <output prefix>.parts/<key>/<source ETag>/
 PARTS = ".parts/"
@@ -39,6 +44,10 @@ class ServiceOptions(BaseModel):
     #: What the drop folder writes for each file, comma-separated: json, txt (or text), hocr,
     #: alto, pdf (ocr_engine/formats). The .json is always written, last: it marks the file done.
     output_formats: str = "json,txt"
+    #: Which PDF pages the drop folder reads from their own text layer: auto (those whose text
+    #: layer holds their text; the others are OCRed), ignore (OCR every page) or only (OCR
+    #: nothing). A file's x-amz-meta-ocr-text-layer (the jobs API's `text_layer`) overrides it.
+    text_layer: Literal["auto", "ignore", "only"] = "auto"
     #: Deliveries of a message before the queue parks it in its dead-letter queue (the stack
     #: sets it from the queue's maxReceiveCount): on the last one, a read the Lambda deadline
     #: stops is the file's `timeout` error, not another retry.

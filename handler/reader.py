@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from ocr_engine import OcrEngine, OcrError, OcrResult
 from ocr_engine.budget import Budget
 from ocr_engine.errors import DeadlineExceeded
+from ocr_engine.page_ranges import parse_pages
 
 from .drop_folder import DropFolderLayout
 from .drop_store import DropStore, Transient
 from .logs import logger
 from .models import DropResult, DropSource, ErrorDetail, ModelOut
+from .options import PAGES_METADATA, TEXT_LAYER_METADATA
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class DropReader:
         """The engine's read, stopping between pages (as a transient failure: the message
         returns) well before the Lambda deadline rather than being killed mid-write. On the
         message's `last_delivery` before the dead-letter queue, the deadline's error stands."""
+        read_options.setdefault("text_layer", self.folder.text_layer)
         budget = None
         if context is not None:
             budget = Budget.within((context.get_remaining_time_in_millis() - self.folder.deadline_margin_ms) / 1000)
@@ -37,6 +40,15 @@ class DropReader:
             if last_delivery:
                 raise  # no retry is left to finish it: the caller writes the `timeout` error
             raise Transient(f"too close to the Lambda deadline: {exc.message}") from exc
+
+    def file_options(self, metadata: dict[str, str]) -> dict:
+        """A file's own read options from its S3 metadata (the jobs API's `pages` and
+        `text_layer`): `page_range` and `text_layer` for `read`. A malformed one is the
+        file's InvalidParameter."""
+        options: dict = {"text_layer": metadata.get(TEXT_LAYER_METADATA) or self.folder.text_layer}
+        if metadata.get(PAGES_METADATA):
+            options["page_range"] = parse_pages(metadata[PAGES_METADATA])
+        return options
 
     def write_result(self, base: str, source: DropSource, request_id: str, result: OcrResult, elapsed: float,
                      source_bytes: Callable[[], bytes | None]) -> bool:

@@ -25,6 +25,7 @@ from aws_lambda_powertools.utilities.data_classes import S3Event, SQSRecord
 
 from ocr_engine import OcrError
 from ocr_engine.errors import InputTooLarge, TooManyPages
+from ocr_engine.page_ranges import count_pages, page_indices
 
 from . import fanout, providers
 from .drop_store import DropStore, Transient
@@ -124,16 +125,23 @@ class Worker:
             # with fan-out on, a document longer than that is refused from its header (nothing
             # rendered yet), and the refusal's page count is what fans it out
             max_pages = min(folder.fanout_pages, engine.settings.max_pages) if folder.queue_url is not None else None
+            options = self.reader.file_options(head.get("Metadata") or {})
+            selected = options.get("page_range")
+            if selected is not None and folder.queue_url is not None:
+                # a few pages of a long document are read here; more are fanned out, which the
+                # document's page count (refused from its header) does
+                max_pages = 1 if count_pages(selected) > folder.fanout_pages else folder.max_fanout_pages
             started = time.perf_counter()
             try:
-                result = self.reader.read(data, context, last_delivery, max_pages=max_pages)
+                result = self.reader.read(data, context, last_delivery, max_pages=max_pages, **options)
             except TooManyPages as exc:
-                if exc.pages is None or not folder.fans_out(exc.pages):
+                if exc.pages is None or not (folder.fans_out(exc.pages) or selected is not None):
                     raise
                 if exc.pages > folder.max_fanout_pages:
                     raise TooManyPages(f"the document has {exc.pages} pages; the limit is {folder.max_fanout_pages}",
                                        pages=exc.pages) from None
-                fanout.fan_out(store, folder, source, exc.pages)
+                numbers = None if selected is None else [i + 1 for i in page_indices(selected, exc.pages)]
+                fanout.fan_out(store, folder, source, exc.pages, numbers, options["text_layer"])
                 return
             elapsed = time.perf_counter() - started
         except OcrError as exc:

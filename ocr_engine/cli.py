@@ -12,6 +12,8 @@ from pathlib import Path
 from .engine import MODES
 from .errors import ModelPackError, OcrError
 from .formats import ALIASES, NAMES, OutputFormat, output_format
+from .page_ranges import parse_pages
+from .text_layer import TEXT_LAYER_MODES
 
 PROGRESS_AFTER = 3  # files; fewer finish before a bar would help
 
@@ -24,6 +26,10 @@ def main(argv: list[str] | None = None) -> int:
     read = commands.add_parser("read", help="read text from images and PDFs")
     read.add_argument("files", nargs="+", metavar="FILE")
     read.add_argument("--mode", choices=MODES, default="auto", help="line: the image is one line; page: detect lines first")
+    read.add_argument("--pages", help="pages of a document to read, such as 1-3,7 (numbered as in the document)")
+    read.add_argument("--text-layer", choices=TEXT_LAYER_MODES, default="auto", help="auto: a PDF page whose own "
+                      "text layer holds its text is read from it, the others are OCRed; ignore: OCR every page; "
+                      "only: the text layer alone")
     read.add_argument("--format", choices=[*NAMES, *ALIASES], help="json: one JSON object for all files; text "
                       "(the default): the text of each; hocr, alto, pdf (searchable): one document per file, "
                       "to stdout for one file, else into the folder given with -o")
@@ -74,6 +80,7 @@ def _read(args) -> int:
 
     try:
         fmt = _chosen_format(args)
+        pages = _chosen_pages(args.pages)
         documents = None if fmt.name in STREAMED else DocumentWriter(fmt, args.output, len(args.files))
         stream = _open_stream(args.output) if documents is None else None
     except UsageError as exc:
@@ -92,7 +99,7 @@ def _read(args) -> int:
         entry: dict = {"file": os.fsencode(name).decode("utf-8", "backslashreplace")}
         try:
             source = load_source(name, engine.settings)
-            result = engine.read(source.data, mode=args.mode)
+            result = engine.read(source.data, mode=args.mode, page_range=pages, text_layer=args.text_layer)
             entry.update(result.to_dict())
             if documents is not None:
                 documents.write(name, fmt.render(result, source.data, source_name=Path(name).name, model=model))
@@ -128,6 +135,13 @@ def _chosen_format(args) -> OutputFormat:
     if args.json and fmt.name != "json":
         raise UsageError(f"--json asks for JSON, --format for {fmt.name}: give one")
     return fmt
+
+
+def _chosen_pages(spec: str | None):
+    try:
+        return None if spec is None else parse_pages(spec)
+    except OcrError as exc:
+        raise UsageError(exc.message) from None
 
 
 def _open_stream(output: str | None):

@@ -56,3 +56,13 @@ def page_indices(selection: PageSelection | str | None, total: int) -> list[int]
 def describe(ranges: Sequence[PageRange]) -> str:
     """((1, 3), (7, 7)) -> "1-3,7": the form parse_pages reads."""
     return ",".join(str(first) if first == last else f"{first}-{last}" for first, last in ranges)
+
+
+def count_pages(ranges: Sequence[PageRange]) -> int:
+    """How many pages `ranges` select, each counted once."""
+    count, reached = 0, 0
+    for first, last in sorted(ranges):
+        if last > reached:
+            count += last - max(first - 1, reached)
+            reached = last
+    return count

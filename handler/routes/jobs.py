@@ -13,12 +13,15 @@ from botocore.exceptions import ClientError
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from ocr_engine.page_ranges import MAX_SPEC_CHARS, describe, parse_pages
+
 from ..aws import s3_client
 from ..config import ServiceSettings
 from ..dependencies import FolderDep, SettingsDep
 from ..drop_folder import MANIFEST, DropFolderLayout, job_state, part_range
 from ..errors import JobsUnavailable, NotFound, openapi_responses
 from ..models import ErrorDetail
+from ..options import PAGES_METADATA, TEXT_LAYER_METADATA
 
 JOB_CONTENT_TYPES = (
     "application/octet-stream", "application/pdf", "image/png", "image/jpeg",
@@ -29,6 +32,11 @@ JOB_CONTENT_TYPES = (
 class JobRequest(BaseModel):
     filename: str | None = Field(None, max_length=1024, description="the file's name; only a sanitised base name is kept")
     content_type: Literal[JOB_CONTENT_TYPES] = "application/octet-stream"  # type: ignore[valid-type]
+    pages: str | None = Field(None, max_length=MAX_SPEC_CHARS, description="pages of a document to read, such as "
+                              "1-3,7 (numbered as in the document); all when absent")
+    text_layer: Literal["auto", "ignore", "only"] | None = Field(
+        None, description="which PDF pages are read from their own text layer (default: the drop folder's "
+        "OCR_TEXT_LAYER, auto)")
 
 
 class JobUpload(BaseModel):
@@ -77,14 +85,20 @@ async def create_job(settings: SettingsDep, folder: FolderDep, job: JobRequest |
     job = job or JobRequest()
     job_id = str(uuid.uuid4())
     key = folder.job_upload_key(job_id, safe_name(job.filename))
+    # the read options travel as the file's metadata, signed into the upload: the worker reads them
+    metadata = {PAGES_METADATA: describe(parse_pages(job.pages)) if job.pages is not None else None,
+                TEXT_LAYER_METADATA: job.text_layer}
+    metadata = {name: value for name, value in metadata.items() if value is not None}
     url = s3_client().generate_presigned_url(
         "put_object",
-        Params={"Bucket": bucket, "Key": key, "ContentType": job.content_type},
+        Params={"Bucket": bucket, "Key": key, "ContentType": job.content_type,
+                **({"Metadata": metadata} if metadata else {})},
         ExpiresIn=settings.job_upload_expiry,
     )
+    headers = {"Content-Type": job.content_type, **{f"x-amz-meta-{name}": value for name, value in metadata.items()}}
     return JobCreated(
         job_id=job_id,
-        upload=JobUpload(url=url, headers={"Content-Type": job.content_type}),
+        upload=JobUpload(url=url, headers=headers),
         status_url=f"/api/v1/jobs/{job_id}",
         expires_in=settings.job_upload_expiry,
     )

@@ -15,16 +15,21 @@ from ocr_engine import MODES, OcrResult
 from ocr_engine.budget import Budget
 from ocr_engine import errors as engine_errors
 from ocr_engine.formats import FORMATS, NAMES, OutputFormat
+from ocr_engine.text_layer import TEXT_LAYER_MODES
 
 from ..dependencies import EngineDep, ModelDep, SettingsDep, SlotsDep, request_id_of
 from ..errors import MissingFile, MultipleFiles, PayloadTooLarge, ResponseTooLarge, openapi_responses
 from ..models import OcrResponse
 from ..negotiation import chosen_format
+from ..read_options import JOBS_HINT, ReadOptions
 from ..uploads import MULTIPART_OVERHEAD, parse_multipart, read_body
 
 FILE_FIELDS = ("image", "file")  # the form field that holds the file: `image` as in the seed's curl example
-OPTION_FIELDS = ("mode", "format")  # the query parameters a form may carry as fields instead
+OPTION_FIELDS = ("mode", "format", "pages", "text_layer")  # the query parameters a form may carry as fields instead
 RAW_TYPES = ("image/", "application/pdf", "application/octet-stream")  # a raw body's accepted types (prefixes)
+PAGES_HELP = "pages of a document to read, such as 1-3,7 (numbered as in the document); all when absent"
+TEXT_LAYER_HELP = ("auto (the default): a PDF page whose own text layer holds its text is read from it, the others "
+                   "are OCRed; ignore: OCR every page; only: read the text layer alone, OCR nothing")
 _BINARY = {"type": "string", "format": "binary", "description": "PNG, JPEG, TIFF, BMP, WebP, GIF or PDF"}
 
 # Written from the tuples above, which the code checks, so the schema lists what is accepted.
@@ -36,7 +41,9 @@ OCR_REQUEST_BODY = {
                 "type": "object",
                 "properties": {**{name: _BINARY for name in FILE_FIELDS},
                                "mode": {"type": "string", "enum": list(MODES), "default": "auto"},
-                               "format": {"type": "string", "enum": list(NAMES), "default": "json"}},
+                               "format": {"type": "string", "enum": list(NAMES), "default": "json"},
+                               "pages": {"type": "string", "description": PAGES_HELP},
+                               "text_layer": {"type": "string", "enum": list(TEXT_LAYER_MODES), "default": "auto"}},
                 "oneOf": [{"required": [name]} for name in FILE_FIELDS],
             }
         },
@@ -69,28 +76,31 @@ router = APIRouter()
 async def ocr(request: Request, response: Response, engine: EngineDep, settings: SettingsDep, model: ModelDep,
               slots: SlotsDep, mode: Literal["auto", "line", "page"] | None = None,
               output: Literal[NAMES] | None = Query(  # type: ignore[valid-type]
-                  None, alias="format", description=FORMAT_HELP)):
+                  None, alias="format", description=FORMAT_HELP),
+              pages: str | None = Query(None, description=PAGES_HELP),
+              text_layer: Literal["auto", "ignore", "only"] | None = Query(None, description=TEXT_LAYER_HELP)):
     response.headers["Vary"] = "Accept"  # the JSON answer's; _rendered sets its own
     data, fields = await _upload(request, settings.sync_max_bytes)
-    chosen = fields.get("mode") or mode or "auto"  # the engine checks it, before any work
+    options = ReadOptions.of(fields, {"mode": mode, "pages": pages, "text_layer": text_layer}, settings.sync_max_pages)
     fmt = chosen_format(fields.get("format") or output, request.headers.get("accept"))
     started = time.perf_counter()
     try:
         result = await _read_unless_client_leaves(
-            request, lambda budget: engine.read(data, mode=chosen, budget=budget, max_pages=settings.sync_max_pages),
+            request, lambda budget: engine.read(data, mode=options.mode, budget=budget, max_pages=options.max_pages,
+                                                page_range=options.page_range, text_layer=options.text_layer),
             Budget.within(settings.sync_budget_s), slots,
         )
     except engine_errors.TooManyPages as exc:
-        raise engine_errors.TooManyPages(f"{exc.message} of a synchronous request; send longer documents "
-                                         "through the async jobs API (POST /api/v1/jobs)") from None
+        raise engine_errors.TooManyPages(f"{exc.message} of a synchronous request; {JOBS_HINT}") from None
     elapsed = time.perf_counter() - started
     request.state.log_fields = {
         "bytes": len(data),
         "pixels": sum(p.width * p.height for p in result.pages),
         "lines": len(result.lines),
         "pages": len(result.pages),
-        "mode": chosen,
+        "mode": options.mode,
         "format": fmt.name,
+        "text_pages": sum(p.source == "text" for p in result.pages),
         "elapsed_ms": round(elapsed * 1000, 1),
     }
     if fmt.render is None:
@@ -150,7 +160,7 @@ async def _upload(request: Request, limit: int) -> tuple[bytes, dict[str, str]]:
         unknown = sorted({p.name for p in parts} - {*FILE_FIELDS, *OPTION_FIELDS})
         if unknown:
             raise engine_errors.InvalidParameter(f"unknown form field(s) {', '.join(map(repr, unknown))}; send `image` "
-                                                 "and optionally `mode` and `format`")
+                                                 "and optionally `mode`, `format`, `pages` and `text_layer`")
         files = [p for p in parts if p.name in FILE_FIELDS]
         if not files:
             raise MissingFile("no file in the form: send it in the field `image`")

@@ -43,13 +43,15 @@ NARROW_GLYPH, WIDE_GLYPH = b"\x00\x01", b"\x00\x02"  # glyphless.ttf's "blank" a
 
 def render_pdf(result: OcrResult, source: bytes, *, source_name: str | None = None, model: str | None = None) -> bytes:
     """The source (a PDF or an image the engine reads) with `result`'s text laid over each
-    line; `result`'s pages are matched to the document's by their numbers."""
+    line; `result`'s pages are matched to the document's by their numbers. A page read from
+    its own text layer (`source: "text"`) is left as it is: it holds its text already."""
     pdf = _open(source)
     try:
         if any(not 1 <= page.number <= len(pdf.pages) for page in result.pages):
             raise ValueError(f"the result has pages the {len(pdf.pages)}-page source does not")
-        font = GlyphlessFont(pdf, (line.text for line in result.lines))
-        for page in result.pages:
+        ocred = [page for page in result.pages if page.source != "text"]
+        font = GlyphlessFont(pdf, (line.text for page in ocred for line in page.lines))
+        for page in ocred:
             add_text_layer(pdf.pages[page.number - 1], page, font)
         out = io.BytesIO()
         pdf.save(out, encryption=bool(pdf.is_encrypted))  # an encrypted source keeps its encryption
