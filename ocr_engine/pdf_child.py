@@ -73,7 +73,6 @@ def text_layer_of(pdfium, page, scale: float) -> dict:
     x1, y1] or [c] for a character PDFium generated (a space, a line break)] in PDFium's
     order, "image_cover": the largest image's share of the page, "visible" / "invisible":
     whether it has text that is drawn / text in render mode 3 (an OCR layer)}."""
-    import ctypes
     import math
 
     raw = pdfium.raw
@@ -92,15 +91,14 @@ def text_layer_of(pdfium, page, scale: float) -> dict:
                 continue
             if pending is not None and 0xDC00 <= unit < 0xE000:
                 unit, pending = 0x10000 + ((pending - 0xD800) << 10) + (unit - 0xDC00), None
-            char = chr(unit) if unit < 0x110000 else "\ufffd"
+            pending = None
+            char = chr(unit) if unit < 0x110000 and not 0xD800 <= unit < 0xE000 else "\ufffd"  # no lone surrogate
             if raw.FPDFText_IsGenerated(textpage, index) == 1:
                 chars.append([char])
                 continue
-            left, bottom, right, top = (ctypes.c_double() for _ in range(4))
-            if not raw.FPDFText_GetCharBox(textpage, index, left, right, bottom, top):
-                chars.append([char])
-                continue
-            corners = [to_pixels(x, y) for x in (left.value, right.value) for y in (bottom.value, top.value)]
+            # the loose box spans the font's ascent to descent, as a detected line's box does
+            left, bottom, right, top = textpage.get_charbox(index, loose=True)
+            corners = [to_pixels(x, y) for x in (left, right) for y in (bottom, top)]
             xs, ys = [c[0] for c in corners], [c[1] for c in corners]
             chars.append([char, min(xs), min(ys), max(xs), max(ys)])
     finally:
@@ -109,7 +107,7 @@ def text_layer_of(pdfium, page, scale: float) -> dict:
     image_cover, visible, invisible = 0.0, False, False
     for obj in page.get_objects(filter=(IMAGE, TEXT)):
         if obj.type == IMAGE:
-            left, bottom, right, top = obj.get_pos()
+            left, bottom, right, top = obj.get_bounds()
             image_cover = max(image_cover, min(1.0, (right - left) * (top - bottom) / area))
         elif raw.FPDFTextObj_GetTextRenderMode(obj) == INVISIBLE:
             invisible = True
