@@ -90,7 +90,7 @@ def text_layer_of(pdfium, page, scale: float) -> dict:
                 pending = unit
                 continue
             if pending is not None and 0xDC00 <= unit < 0xE000:
-                unit, pending = 0x10000 + ((pending - 0xD800) << 10) + (unit - 0xDC00), None
+                unit = 0x10000 + ((pending - 0xD800) << 10) + (unit - 0xDC00)
             pending = None
             char = chr(unit) if unit < 0x110000 and not 0xD800 <= unit < 0xE000 else "\ufffd"  # no lone surrogate
             if raw.FPDFText_IsGenerated(textpage, index) == 1:

@@ -69,3 +69,20 @@ def test_json_stays_valid_for_a_file_name_that_is_not_utf8(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     first, second = json.loads(done.stdout.decode("utf-8"))["results"]
     assert first["file"].endswith("receipt-\\xff.png") and "OCR" in first["text"] and "OCR" in second["text"]
+
+
+def test_pages_2_3_and_text_layer_choose_the_pages_and_where_their_text_comes_from(tmp_path):
+    from testkit.born_digital import born_digital_pdf
+
+    pdf = tmp_path / "doc.pdf"
+    pdf.write_bytes(born_digital_pdf([[f"Page number {n}"] for n in range(1, 5)]))
+    for layer, source in (("auto", "text"), ("ignore", "ocr")):
+        done = run_ocr("read", "--json", "--pages", "2-3", "--text-layer", layer, str(pdf))
+        assert done.returncode == 0, done.stderr
+        pages = json.loads(done.stdout)["results"][0]["pages"]
+        assert [(p["number"], p["source"], p["text"]) for p in pages] == [
+            (2, source, "Page number 2"), (3, source, "Page number 3")]
+    beyond = json.loads(run_ocr("read", "--json", "--pages", "4-5", str(pdf)).stdout)["results"][0]
+    assert beyond["error"]["code"] == "invalid_parameter" and "4 pages" in beyond["error"]["message"]
+    malformed = run_ocr("read", "--pages", "2-x", str(pdf))
+    assert malformed.returncode == 2 and "pages" in malformed.stderr

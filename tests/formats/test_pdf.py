@@ -259,3 +259,21 @@ def test_an_encrypted_pdf_stays_encrypted_with_its_permissions(engine):
     searchable = pikepdf.open(io.BytesIO(render_pdf(result, source)))
     assert searchable.is_encrypted and not searchable.allow.modify_other
     assert squeeze(page_text(render_pdf(result, source))) == squeeze("".join(line.text for line in result.lines))
+
+
+def test_a_born_digital_page_is_left_untouched_and_only_the_ocred_page_gains_a_layer(engine):
+    """A document of a born-digital page and a scanned one: each text is in it once."""
+    from testkit.born_digital import born_digital_pdf
+
+    born = ["Invoice 2026-12-06 for office supplies", "Total due: 1,234.56 EUR"]
+    source = born_digital_pdf([born, []], scans=[None, draw_lines(LINES, size=(1700, 2200), font_size=70)])
+    result = engine.read(source)
+    assert [page.source for page in result.pages] == ["text", "ocr"]
+    searchable = render_pdf(result, source)
+    before, after = pikepdf.open(io.BytesIO(source)), pikepdf.open(io.BytesIO(searchable))
+    assert after.pages[0].Contents.read_bytes() == before.pages[0].Contents.read_bytes()
+    assert "/Font" in after.pages[0].Resources and list(after.pages[0].Resources.Font.keys()) == ["/F1"]
+    document = pdfium.PdfDocument(searchable)
+    texts = [document[i].get_textpage().get_text_range() for i in range(2)]
+    assert texts[0].split("\r\n") == born
+    assert texts[1].split("\r\n") == [line.text for line in result.pages[1].lines] and texts[1]
