@@ -19,7 +19,7 @@ class ReadOptions:
     max_pages: int | None  # the engine's document limit for this read; None: its own (OCR_MAX_PAGES)
 
     @classmethod
-    def of(cls, fields: dict[str, str], query: dict[str, str | None], sync_max_pages: int) -> "ReadOptions":
+    def of(cls, fields: dict[str, str], query: dict[str, str | None], sync_max_pages: int) -> ReadOptions:
         """The engine checks `mode` and `text_layer` before any work; `pages` is parsed here.
         The synchronous page limit holds for the pages read: with `pages`, a few pages of a
         long document are quick, and only they count."""

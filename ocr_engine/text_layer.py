@@ -64,7 +64,8 @@ def _usable(chars: list[list], layer: dict) -> bool:
 
 def lines_of(chars: list[list]) -> list[Line]:
     """PDFium's characters, split where it breaks lines, as Lines in reading order."""
-    lines, current = [], []
+    lines: list[Line] = []
+    current: list[list] = []
     for char in chars + [[LINE_BREAKS[-1]]]:
         if char[0] in LINE_BREAKS:
             line = _line(current)
