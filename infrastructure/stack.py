@@ -19,10 +19,17 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from handler.lambda_env import (API, INPUT_PREFIX, JOBS, LAMBDA_MAX_TIMEOUT_S, OUTPUT_PREFIX, PARTS_PREFIX, WORKER,
-                                function_environment)
-from layers.build import (LAMBDA_RUNTIME_PYTHON, Target, dependencies_layer_dir, model_layer_dir,
-                          stage_function_code)
+from handler.lambda_env import (
+    API,
+    INPUT_PREFIX,
+    JOBS,
+    LAMBDA_MAX_TIMEOUT_S,
+    OUTPUT_PREFIX,
+    PARTS_PREFIX,
+    WORKER,
+    function_environment,
+)
+from layers.build import LAMBDA_RUNTIME_PYTHON, Target, dependencies_layer_dir, model_layer_dir, stage_function_code
 
 from .api import ApiLimits, OcrApi
 from .drop_folder import DropFolder

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .budget import Budget
 from .classify import OrientationClassifier
 from .detect import TextDetector, order_clockwise
-from .budget import Budget
 from .errors import InvalidParameter, TooManyLines
 from .io import ImageInput, PageRange, Pages, open_pages
 from .layout import reading_order

@@ -140,7 +140,8 @@ def main(argv: list[str] | None = None) -> int:
         _log(json.dumps(summary))
         return 0
     if args.command == "eval":
-        from .evaluate import MIN_WIDTH, evaluate as score
+        from .evaluate import MIN_WIDTH
+        from .evaluate import evaluate as score
         from .export import load_checkpoint, model_for
         from .initial import build_student
 

@@ -38,6 +38,7 @@ import torch
 from ocr_engine.runtime import release_free_memory
 
 from . import qat
+
 # build_student, widen_head and normalised were defined here before the loop was split from
 # its parts; they stay importable from here
 from .batches import Encoder, make_batch, normalised  # noqa: F401

@@ -12,8 +12,8 @@ import anyio
 from fastapi import APIRouter, Query, Request, Response
 
 from ocr_engine import MODES, OcrResult
-from ocr_engine.budget import Budget
 from ocr_engine import errors as engine_errors
+from ocr_engine.budget import Budget
 from ocr_engine.formats import FORMATS, NAMES, OutputFormat
 
 from ..dependencies import EngineDep, ModelDep, SettingsDep, SlotsDep, request_id_of

@@ -15,8 +15,8 @@ import zlib
 from dataclasses import dataclass
 
 import pikepdf
-from PIL import Image
 from pikepdf import Dictionary, Name
+from PIL import Image
 
 from ..errors import InvalidImage
 from ..pixels import DECODE_ERRORS, _upright, pil_to_bgr
