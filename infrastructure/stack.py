@@ -72,7 +72,8 @@ class OcrServiceProps:
     alarm_topic_arn: str | None = None
     architecture: str = "arm64"
     #: layer folders from `python -m layers.build`, and the function code (None: staged now)
-    dependencies_layer: Path = field(default_factory=lambda: dependencies_layer_dir(Target("arm64", LAMBDA_RUNTIME_PYTHON)))
+    dependencies_layer: Path = field(
+        default_factory=lambda: dependencies_layer_dir(Target("arm64", LAMBDA_RUNTIME_PYTHON)))
     model_layer: Path = field(default_factory=model_layer_dir)
     function_code: Path | None = None
 
@@ -94,7 +95,8 @@ class OcrServiceStack(Stack):
         architecture = lambda_.Architecture.ARM_64 if props.architecture == "arm64" else lambda_.Architecture.X86_64
         code_folder = require_folder(props.function_code or stage_function_code(), "handler/api.py", "function code")
         # checked before anything is staged: a layer that cannot deploy fails the synth, not the deploy
-        check_unzipped_size(code_folder, require_folder(props.dependencies_layer, "python/onnxruntime", "dependencies layer"),
+        check_unzipped_size(code_folder,
+                            require_folder(props.dependencies_layer, "python/onnxruntime", "dependencies layer"),
                             require_folder(props.model_layer, "model-pack/manifest.json", "model layer"))
         dependencies = DependenciesLayer(self, "DependenciesLayer", folder=props.dependencies_layer,
                                          architecture=architecture, runtime=RUNTIME)
@@ -150,10 +152,12 @@ class OcrServiceStack(Stack):
             sid="MissingIsNotFound",  # without it S3 answers a HEAD of a missing output with 403, not 404
             actions=["s3:ListBucket"], resources=[bucket.bucket_arn]))
         self.api_function.add_to_role_policy(iam.PolicyStatement(
-            sid="PresignJobUploads", actions=["s3:PutObject"], resources=[bucket.arn_for_objects(f"{INPUT_PREFIX}jobs/*")]))
+            sid="PresignJobUploads", actions=["s3:PutObject"],
+            resources=[bucket.arn_for_objects(f"{INPUT_PREFIX}jobs/*")]))
         self.api_function.add_to_role_policy(iam.PolicyStatement(
             sid="ReadJobResults", actions=["s3:GetObject"],  # results, and the progress of a long document's parts
-            resources=[bucket.arn_for_objects(f"{OUTPUT_PREFIX}{JOBS}*"), bucket.arn_for_objects(f"{PARTS_PREFIX}{JOBS}*")]))
+            resources=[bucket.arn_for_objects(f"{OUTPUT_PREFIX}{JOBS}*"),
+                       bucket.arn_for_objects(f"{PARTS_PREFIX}{JOBS}*")]))
         self.api_function.add_to_role_policy(iam.PolicyStatement(
             sid="ListJobs", actions=["s3:ListBucket"], resources=[bucket.bucket_arn],
             conditions={"StringLike": {"s3:prefix": [f"{INPUT_PREFIX}{JOBS}*", f"{OUTPUT_PREFIX}{JOBS}*",

@@ -34,7 +34,8 @@ def _score_module(eval_dir: Path):
 
 
 def dev_lines(eval_dir: Path = DEFAULT_EVAL_DIR) -> list[tuple[Path, str]]:
-    labels = [json.loads(line) for line in (eval_dir / "labels.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    labels = [json.loads(line) for line in (eval_dir / "labels.jsonl").read_text(encoding="utf-8").splitlines()
+              if line.strip()]
     return [(eval_dir / item["file"], item["text"]) for item in labels if item.get("kind") == "line"]
 
 

@@ -23,7 +23,8 @@ def recognizer(pack: ModelPack, threads: int = 1, min_width: int | None = None) 
     return TextRecognizer(create_session(rec.path, threads), pack.charset, params)
 
 
-def compare(pack_dir: Path, eval_dir: Path = DEFAULT_EVAL_DIR, repeats: int = 3, min_widths: list[int] | None = None) -> dict:
+def compare(pack_dir: Path, eval_dir: Path = DEFAULT_EVAL_DIR, repeats: int = 3,
+            min_widths: list[int] | None = None) -> dict:
     lines = dev_lines(eval_dir)
     images = [cv2.imread(str(path), cv2.IMREAD_COLOR) for path, _ in lines]
     score = _score_module(eval_dir).score

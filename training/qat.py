@@ -114,7 +114,8 @@ def prepare(model: CRNN, float_blocks: int = 0) -> CRNN:
     norms frozen. The ranges are part of the state dict."""
     keep_float = set()
     if float_blocks > 0:
-        keep_float = {id(m) for part in (model.backbone.stem, *model.backbone.blocks[:float_blocks]) for m in part.modules()}
+        keep_float = {id(m) for part in (model.backbone.stem, *model.backbone.blocks[:float_blocks])
+                      for m in part.modules()}
     for conv in convolutions(model):
         if conv.quantization is None and id(conv) not in keep_float:
             conv.quantization = ConvBNQuantization()
@@ -192,7 +193,8 @@ def tensor_overrides(model: CRNN, onnx_model) -> dict:
             continue
         for tensor, quantizer in ((node.input[0], conv.quantization.input), (node.output[0], conv.quantization.output)):
             scale, zero_point = quantizer.quantization()
-            overrides[tensor] = [{"scale": np.array(scale.item(), np.float32), "zero_point": np.array(zero_point.item(), np.uint8)}]
+            overrides[tensor] = [{"scale": np.array(scale.item(), np.float32),
+                                  "zero_point": np.array(zero_point.item(), np.uint8)}]
     return overrides
 
 

