@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
-from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import CfnElement, CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_iam as iam
@@ -128,9 +129,10 @@ class OcrServiceStack(Stack):
                 memory_size=spec.memory_mb,
                 timeout=Duration.seconds(spec.timeout_s),
                 reserved_concurrent_executions=spec.reserved_concurrency,
-                environment=function_environment(role, bucket.bucket_name, spec.memory_mb, **({
-                    "queue_url": self.drop_folder.queue.queue_url, "max_receive_count": props.max_receive_count,
-                } if role == "worker" else {})),
+                environment=function_environment(
+                    role, bucket.bucket_name, spec.memory_mb,
+                    queue_url=self.drop_folder.queue.queue_url if role == "worker" else None,
+                    max_receive_count=props.max_receive_count if role == "worker" else None),
                 log_group=log_group,
                 tracing=lambda_.Tracing.ACTIVE if props.tracing else lambda_.Tracing.DISABLED,
                 description=f"OCR service: {role} ({handler})",
@@ -205,8 +207,13 @@ class OcrServiceStack(Stack):
         CfnOutput(self, "BucketName", value=bucket.bucket_name, description=f"Drop files under {INPUT_PREFIX}")
         CfnOutput(self, "ApiKeyId", value=self.api.api_key.key_id,
                   description="aws apigateway get-api-key --include-value --api-key <ApiKeyId>")
-        suppress(self, bucket_arn_token=self.get_logical_id(bucket.node.default_child))
+        suppress(self, bucket_arn_token=self.get_logical_id(_cfn(bucket)))
+
+
+def _cfn(construct: Construct) -> CfnElement:
+    """The CloudFormation resource an L2 construct wraps: its default child."""
+    return cast(CfnElement, construct.node.default_child)
 
 
 def _logical_id(construct: Construct, logical_id: str) -> None:
-    construct.node.default_child.override_logical_id(logical_id)
+    _cfn(construct).override_logical_id(logical_id)

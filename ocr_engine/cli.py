@@ -98,6 +98,7 @@ def _read(args) -> int:
             result = engine.read(source.data, mode=args.mode)
             entry.update(result.to_dict())
             if documents is not None:
+                assert fmt.render is not None  # documents: hOCR, ALTO and PDF
                 documents.write(name, fmt.render(result, source.data, source_name=Path(name).name, model=model))
         except OcrError as exc:
             entry["error"] = exc.to_dict()
@@ -119,6 +120,7 @@ def _read(args) -> int:
     if progress:
         progress.close()
     if fmt.name == "json":
+        assert stream is not None  # JSON is streamed
         json.dump({"results": entries}, stream, ensure_ascii=False)
         stream.write("\n")
     if stream is not None and stream is not sys.stdout:
@@ -147,7 +149,8 @@ class DocumentWriter:
     input; the folder `output` for several, one `<input name><suffix>` each."""
 
     def __init__(self, fmt: OutputFormat, output: str | None, files: int):
-        self.fmt, self.written = fmt, set()
+        self.fmt = fmt
+        self.written: set[Path] = set()
         self.folder = Path(output) if output and files > 1 else None
         self.file = None if self.folder or output in (None, "-") else Path(output)
         if files > 1 and self.folder is None:

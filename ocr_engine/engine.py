@@ -136,7 +136,7 @@ class OcrEngine:
         back = (4 - turns) % 4
 
         def turned_back(box: Box) -> Box:
-            points = rotate_points(np.float32([box]), back, upright.shape)[0]
+            points = rotate_points(np.array([box], np.float32), back, upright.shape)[0]
             return order_clockwise(points).round().astype(int).tolist()
 
         return [Line(line.text, line.confidence, turned_back(line.box)) for line in lines]

@@ -106,7 +106,9 @@ class Sample:
     keepable: bool = True  # the keep term (train.py) applies: the original network knows its characters
 
     def image(self) -> np.ndarray:
-        return cv2.imdecode(self.jpeg, cv2.IMREAD_COLOR)
+        image = cv2.imdecode(self.jpeg, cv2.IMREAD_COLOR)
+        assert image is not None  # JPEG bytes encoded here
+        return image
 
 
 def load_shard(folder: Path, index: int) -> list[Sample]:

@@ -166,7 +166,9 @@ class LineRenderer:
         pad_y = [int(size * rng.uniform(0.15, 0.5 if neighbours else 0.35) if neighbours
                      else size * rng.uniform(0.02, 0.35))
                  for _ in range(2)]
-        canvas = Image.new("RGB", (max(8, width + sum(pad_x)), max(8, bottom - top + sum(pad_y))), background)
+        # FreeType's boxes are whole pixels (Pillow types them as floats)
+        canvas = Image.new("RGB", (max(8, int(width) + sum(pad_x)), max(8, int(bottom - top) + sum(pad_y))),
+                           background)
         draw = ImageDraw.Draw(canvas)
         if neighbours:
             line_height = bottom - top
@@ -177,7 +179,7 @@ class LineRenderer:
                     y = pad_y[0] - top + direction * (line_height + gap)
                     draw.text((pad_x[0] - left - rng.uniform(0, 2) * size, y), sliver, font=font, fill=ink)
         if spacing:
-            x = pad_x[0]
+            x: float = pad_x[0]
             for ch in text:
                 draw.text((x - left, pad_y[0] - top), ch, font=font, fill=ink, stroke_width=stroke, stroke_fill=ink)
                 x += font.getlength(ch) + spacing
@@ -208,9 +210,9 @@ class LineRenderer:
             return image
         h, w = image.shape[:2]
         jitter = lambda scale: rng.uniform(-scale, scale) * h  # noqa: E731
-        src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
-        dst = np.float32([[jitter(0.08), jitter(0.08)], [w + jitter(0.08), jitter(0.08)],
-                          [w + jitter(0.08), h + jitter(0.08)], [jitter(0.08), h + jitter(0.08)]])
+        src = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
+        dst = np.array([[jitter(0.08), jitter(0.08)], [w + jitter(0.08), jitter(0.08)],
+                        [w + jitter(0.08), h + jitter(0.08)], [jitter(0.08), h + jitter(0.08)]], np.float32)
         shear = rng.uniform(-0.15, 0.15) * h
         dst[:2, 0] += shear
         dst -= dst.min(axis=0)

@@ -30,6 +30,7 @@ import signal
 import time
 from dataclasses import asdict
 from pathlib import Path
+from typing import Protocol
 
 import cv2
 import numpy as np
@@ -52,7 +53,16 @@ CHECKPOINT = "checkpoint.pt"
 CURVE = "curve.jsonl"
 
 
-def learning_rate(step: int, config: TrainConfig) -> float:
+class Schedule(Protocol):
+    """What learning_rate reads of a run's config (TrainConfig, TinyConfig)."""
+
+    lr: float
+    warmup_steps: int
+    steps: int
+    min_lr_ratio: float
+
+
+def learning_rate(step: int, config: Schedule) -> float:
     if step < config.warmup_steps:
         return config.lr * (step + 1) / config.warmup_steps
     progress = min(1.0, (step - config.warmup_steps) / max(1, config.steps - config.warmup_steps))
@@ -121,6 +131,7 @@ def train(config: TrainConfig, resume: bool = False, max_steps: int | None = Non
     (run_dir / "config.json").write_text(json.dumps(asdict(config), indent=1) + "\n")
 
     producer = _start_producer(config, encoder.charset[1:]) if config.produce_shards else None
+    pool: SamplePool | RenderedPool
     if config.domain_corpus:
         from .rendered import RenderedPool
 
@@ -141,7 +152,8 @@ def train(config: TrainConfig, resume: bool = False, max_steps: int | None = Non
         _record(curve_path, model, encoder, eval_dir, device, step, samples_seen, seconds, None, log)
 
     last_checkpoint = last_eval = time.time()
-    running, last_refresh, queued, last_mean_loss = [], time.time(), [], None
+    running, last_refresh, last_mean_loss = [], time.time(), None
+    queued: list[list] = []  # the pool's batches, taken from the end
     end_step = step + max_steps if max_steps is not None else config.steps
     summary: dict = {}
     stop_requested = []

@@ -40,6 +40,7 @@ class PlacedImage:
 def image_document(source: bytes) -> pikepdf.Pdf:
     pdf = pikepdf.new()
     kind = sniff_format(source)
+    assert kind is not None  # the engine has read it: an image of a kind it knows
     try:
         image = Image.open(io.BytesIO(source), formats=[kind.upper()])
         with image:
