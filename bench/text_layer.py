@@ -21,7 +21,8 @@ def page_lines(page: int) -> list[str]:
     lines = [f"Invoice 2026-{page:04d}  Office Supplies Ltd.", "Bill to: Example Trading Co., 42 Market Street"]
     for row in range(28):
         item = ITEMS[(row + page) % len(ITEMS)]
-        lines.append(f"{row + 1:2d}  {item}  qty {row % 5 + 1}  unit {3.5 + row:.2f}  total {(row % 5 + 1) * (3.5 + row):.2f}")
+        quantity, unit = row % 5 + 1, 3.5 + row
+        lines.append(f"{row + 1:2d}  {item}  qty {quantity}  unit {unit:.2f}  total {quantity * unit:.2f}")
     return lines
 
 

@@ -68,7 +68,8 @@ class DropFolderLayout:
     def ranges(self, pages: int, selected: list[int] | None = None) -> list[PageRange]:
         """The ranges a document of `pages` pages is read in; only its `selected` pages (1-based) when given."""
         if selected is None:
-            return [(first, min(first + self.range_pages - 1, pages)) for first in range(1, pages + 1, self.range_pages)]
+            step = self.range_pages
+            return [(first, min(first + step - 1, pages)) for first in range(1, pages + 1, step)]
         runs: list[PageRange] = []
         for start in range(0, len(selected), self.range_pages):  # range_pages pages a task, in runs of pages
             chunk = selected[start : start + self.range_pages]

@@ -127,7 +127,8 @@ class OcrEngine:
 
     def _text_page(self, page: TextLayerPage, number: int) -> Page:
         if len(page.lines) > self.settings.max_lines:
-            raise TooManyLines(f"page {number} has {len(page.lines)} lines of text; the limit is {self.settings.max_lines}")
+            raise TooManyLines(f"page {number} has {len(page.lines)} lines of text; "
+                               f"the limit is {self.settings.max_lines}")
         return Page(number, page.width, page.height, page.lines, source="text")
 
     def _read_as_line(self, image: np.ndarray, timings: dict[str, float]) -> list[Line]:

@@ -26,7 +26,8 @@ def parse_pages(spec: str) -> tuple[PageRange, ...]:
         first = int(found[1])
         last = int(found[2]) if found[2] is not None else first
         if not 1 <= first <= last:
-            raise InvalidParameter(f"pages: {part.strip()!r} is not a range of pages (they count from 1, first to last)")
+            raise InvalidParameter(f"pages: {part.strip()!r} is not a range of pages "
+                                   "(they count from 1, first to last)")
         ranges.append((first, last))
     return tuple(ranges)
 

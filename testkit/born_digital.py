@@ -39,7 +39,8 @@ def born_digital_pdf(pages: list[list[str]], unicode_font: bool = False, invisib
         if scan is not None:
             rgb = scan.convert("RGB")
             resources.XObject = pikepdf.Dictionary(Scan=pikepdf.Stream(
-                pdf, zlib.compress(rgb.tobytes()), Filter=pikepdf.Name.FlateDecode, Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Image, Width=rgb.width,
+                pdf, zlib.compress(rgb.tobytes()), Filter=pikepdf.Name.FlateDecode, Type=pikepdf.Name.XObject,
+                Subtype=pikepdf.Name.Image, Width=rgb.width,
                 Height=rgb.height, ColorSpace=pikepdf.Name.DeviceRGB, BitsPerComponent=8))
             operations.append(f"q {PAGE[2]} 0 0 {PAGE[3]} 0 0 cm /Scan Do Q".encode())
         operations += [b"BT", f"/F1 {SIZE} Tf {3 if invisible else 0} Tr".encode()]

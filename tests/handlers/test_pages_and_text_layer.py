@@ -34,7 +34,7 @@ def put_with_metadata(drop_folder, worker, key: str, metadata: dict[str, str]) -
 
 def test_a_files_metadata_chooses_its_pages_and_text_layer(drop_folder, worker):
     put_with_metadata(drop_folder, worker, "incoming/tl/meta.pdf", {"ocr-pages": "2-3", "ocr-text-layer": "ignore"})
-    assert pages_of(drop_folder, "results/tl/meta.pdf.json") == [(2, "ocr", "Page number 2"), (3, "ocr", "Page number 3")]
+    assert pages_of(drop_folder, "results/tl/meta.pdf.json") == [(n, "ocr", f"Page number {n}") for n in (2, 3)]
 
 
 @pytest.mark.parametrize("pages, says", [("2-x", "such as 1-3,7"), ("3-9", "not within the document's 4 pages")])
@@ -50,7 +50,8 @@ def test_a_selection_longer_than_the_fanout_size_is_read_in_ranges_of_its_pages(
     long = born_digital_pdf([[f"Page number {n}"] for n in range(1, 13)])
     drop_folder.s3.put_object(Bucket=BUCKET, Key="incoming/tl/long.pdf", Body=long, Metadata={"ocr-pages": "2-4,9,11"})
     assert all(r == {"batchItemFailures": []} for r in run_queue(drop_folder, fanned))
-    assert pages_of(drop_folder, "results/tl/long.pdf.json") == [(n, "text", f"Page number {n}") for n in (2, 3, 4, 9, 11)]
+    read = pages_of(drop_folder, "results/tl/long.pdf.json")
+    assert read == [(n, "text", f"Page number {n}") for n in (2, 3, 4, 9, 11)]
     upload(drop_folder, "incoming/tl/short.pdf", long)  # without a selection it fans out as before
     drop_folder.s3.put_object(Bucket=BUCKET, Key="incoming/tl/few.pdf", Body=long, Metadata={"ocr-pages": "12"})
     assert all(r == {"batchItemFailures": []} for r in run_queue(drop_folder, fanned))
