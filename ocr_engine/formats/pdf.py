@@ -40,6 +40,8 @@ ASCENT, DESCENT = 0.8, -0.2  # em fractions (the font's and its descriptor's): t
 DEFAULT_PAGE_BOX = (0.0, 0.0, 612.0, 792.0)  # PDFium's, for a page without a usable MediaBox
 CMAP_BLOCK = 100  # entries per bfchar block (the CMap format's limit)
 NARROW_GLYPH, WIDE_GLYPH = b"\x00\x01", b"\x00\x02"  # glyphless.ttf's "blank" and "wide"
+MAX_STRETCH = 1.15  # a glyph spread over at most this much of its own width: gaps stay under a space
+BACKWARDS = -0.5  # a line whose direction's x is below this runs right to left across the page
 
 
 def render_pdf(result: OcrResult, source: bytes, *, source_name: str | None = None, model: str | None = None) -> bytes:
@@ -144,10 +146,11 @@ def add_text_layer(pdf_page: pikepdf.Page, page: Page, font: GlyphlessFont) -> N
 
 
 def _line_text(line: Line, page: Page, font: GlyphlessFont, font_name: Name) -> list[bytes]:
-    """One line's text as one TJ (a reader takes it for one run, in its order, whichever way
-    it is turned) whose glyphs are moved so that each word spans its own box (text_runs): a
-    word followed by no space (a Chinese character) spans up to the next word, so that no gap
-    reads as a space; a word's glyphs are spread evenly over its span."""
+    """One line's text, each word (text_runs) stretched over its own span: its box, or up to
+    the next word where no space follows it (a Chinese character), so that no gap reads as a
+    space. A word is a text object of its own, unless the line runs backwards across the page
+    (upside down): PDFium orders text objects by where they lie, so such a line is one TJ,
+    kept in its order, with its glyphs moved onto its words."""
     runs = [(frame, text, shown) for frame, text, shown in text_runs(line, page)
             if frame.length >= 1 and frame.height >= 1 and font.width(shown) > 0]
     if not runs:
@@ -158,26 +161,33 @@ def _line_text(line: Line, page: Page, font: GlyphlessFont, font_name: Name) -> 
               for f, _, _ in runs]
     spans = [max(frame.length, begins[k + 1] - begins[k]) if k + 1 < len(runs) and text == shown else frame.length
              for k, (frame, text, shown) in enumerate(runs)]
-    # one horizontal scale for the line, the widest any word needs: a glyph never falls
-    # short of the next, so no gap inside a word reads as a space (glyphs overlap instead)
-    scale = max(span / (font.width(shown) / EM * size) for span, (_, _, shown) in zip(spans, runs))
+    natural = [font.width(shown) / EM * size for _, _, shown in runs]
+    lift = -DESCENT * size  # the baseline sits DESCENT em above the box's bottom edge: the em box covers the box
+    at = [(first.origin[0] + first.along[0] * b + first.up[0] * lift, first.origin[1] + first.along[1] * b + first.up[1] * lift)
+          for b in begins]
+    operations = [str(font_name).encode("ascii") + b" " + _numbers(size) + b" Tf"]
+    if first.along[0] >= BACKWARDS:
+        for origin, span, width, (_, text, _) in zip(at, spans, natural, runs):
+            operations += [_numbers(*first.along, *first.up, *origin) + b" Tm", _numbers(100 * span / width) + b" Tz",
+                           b"<" + font.encode(text).hex().upper().encode("ascii") + b"> Tj"]
+        return operations
+    # one scale for the line: its glyphs as wide, in all, as its words' spans, but none so
+    # much narrower than its span that the gap after it reads as a space (PDFium makes one
+    # of a gap of a tenth of an em before a Latin glyph, a sixth before a CJK one)
+    scale = max(sum(spans) / sum(natural), max(s / w for s, w in zip(spans, natural)) / MAX_STRETCH)
     unit = size * scale / EM  # text space (page pixels) per glyph space unit
     parts: list[bytes] = []
     pen = 0.0  # where the next glyph goes, along the line from the first word's start
     for begin, span, (_, text, shown) in zip(begins, spans, runs):
-        stretch = span / (font.width(shown) * unit)  # <= 1: this word's glyphs to its span
+        stretch = span / (font.width(shown) * unit)  # this word's glyphs to its span
         for index, char in enumerate(text):
             target = begin + font.width(shown[:index]) * unit * stretch if index < len(shown) else pen
             if abs(target - pen) > 0.01:
                 parts.append(_numbers(-(target - pen) / unit))  # a TJ number moves back by that many units
             parts.append(b"<" + font.encode(char).hex().upper().encode("ascii") + b">")
             pen = target + font.width(char) * unit
-    # the baseline sits DESCENT em above the box's bottom edge, so the em box covers the box
-    lift = -DESCENT * size
-    origin = (first.origin[0] + first.up[0] * lift, first.origin[1] + first.up[1] * lift)
-    return [str(font_name).encode("ascii") + b" " + _numbers(size) + b" Tf",
-            _numbers(*first.along, *first.up, *origin) + b" Tm", _numbers(100 * scale) + b" Tz",
-            b"[" + b" ".join(parts) + b"] TJ"]
+    return operations + [_numbers(*first.along, *first.up, *at[0]) + b" Tm", _numbers(100 * scale) + b" Tz",
+                         b"[" + b" ".join(parts) + b"] TJ"]
 
 def pixels_to_user_space(page: Dictionary, width_px: int, height_px: int) -> tuple[float, ...]:
     """The matrix (a b c d e f) from the engine's pixels of `page` (x right, y down, the page
