@@ -138,7 +138,8 @@ class OcrEngine:
         back = (4 - turns) % 4
 
         def turned_back(box: list) -> list:
-            return order_clockwise(rotate_points(np.float32(box), back, upright.shape)).round().astype(int).tolist()
+            points = rotate_points(np.array(box, dtype=np.float32), back, upright.shape)
+            return order_clockwise(points).round().astype(int).tolist()
 
         return [Line(line.text, line.confidence, turned_back(line.box),
                      [Word(w.text, w.confidence, turned_back(w.box)) for w in line.words]) for line in lines]
@@ -193,15 +194,18 @@ class OcrEngine:
         with _timed(timings, "recognize"):
             readings = self.recognizer.read(crops)
             turned = self.recognizer.read([np.ascontiguousarray(crops[i][::-1, ::-1]) for i in flagged])
-        places = list(geometries or [])
+        kept_turned: set[int] = set()
         for i, reading in zip(flagged, turned):
             if reading.fit > readings[i].fit:
                 readings[i] = reading
-                if places:
-                    places[i] = places[i].half_turned()
+                kept_turned.add(int(i))
+        words: list[list[Word]] = [[] for _ in readings]
         with _timed(timings, "words"):
-            words = [words_of(reading, place, crops[i] if place is geometries[i] else crops[i][::-1, ::-1])
-                     for i, (reading, place) in enumerate(zip(readings, places))] or [[] for _ in readings]
+            for k, place in enumerate(geometries or []):
+                if k in kept_turned:  # the reading is of the crop turned upside down
+                    words[k] = words_of(readings[k], place.half_turned(), crops[k][::-1, ::-1])
+                else:
+                    words[k] = words_of(readings[k], place, crops[k])
         return [(reading.text, reading.confidence, found) for reading, found in zip(readings, words)]
 
 

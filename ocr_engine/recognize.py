@@ -99,7 +99,8 @@ class TextRecognizer:
             chars = [self.charset[c] for c in classes[spans[:, 0].astype(int)]]
             # frames -> strip pixels (pieces start on frame boundaries; padding only on the
             # right, so frame t covers the strip's [t, t + 1) * stride) -> crop pixels
-            spans[:, :2] = np.minimum(spans[:, :2] * self.params.stride, strip.shape[1]) * (crop.shape[1] / strip.shape[1])
+            to_crop = crop.shape[1] / strip.shape[1]
+            spans[:, :2] = np.minimum(spans[:, :2] * self.params.stride, strip.shape[1]) * to_crop
             results.append(Reading(text, confidence, fit, chars, spans))
         return results
 

@@ -67,7 +67,7 @@ def ink_of(crop: np.ndarray) -> np.ndarray:
     _, dark = cv2.threshold(grey, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
     dark = dark.astype(bool)
     border = np.concatenate([dark[0], dark[-1], dark[:, 0], dark[:, -1]])
-    return dark if border.mean() < 0.5 else ~dark
+    return dark if border.mean() < 0.5 else np.logical_not(dark)
 
 
 def tighten(ink: np.ndarray, left: float, right: float) -> tuple[float, float, float, float]:
@@ -91,7 +91,9 @@ def words_of(reading: Reading, geometry: CropGeometry, crop: np.ndarray) -> list
     crop from: each word's place along the crop from the CTC frames, cut to its ink."""
     height, width = geometry.shape
     extents = char_extents(reading.spans, width)
-    ink = ink_of(crop) if len(extents) else None
+    if not len(extents):
+        return []
+    ink = ink_of(crop)
     words = []
     for indices in group_words(reading.chars):
         left, top, right, bottom = tighten(ink, extents[indices[0], 0], extents[indices[-1], 1])

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..result import Line, Page
@@ -71,7 +72,7 @@ class BBox:
         return self.bottom - self.top
 
     @classmethod
-    def around(cls, points: list[tuple[float, float]], page: Page) -> "BBox":
+    def around(cls, points: Sequence[Sequence[float]], page: Page) -> "BBox":
         """The smallest box holding `points`, within the page."""
         xs, ys = [p[0] for p in points], [p[1] for p in points]
         clamp_x = lambda v: min(max(v, 0), page.width)  # noqa: E731
@@ -210,9 +211,9 @@ def text_runs(line: Line, page: Page) -> list[tuple[LineFrame, str, str]]:
     if not any(word.box for word in words):
         return [(LineFrame.of(line), line.text, line.text)]
     along = LineFrame.of(line).along
-    boxed = [word for word in words if word.box]
+    boxed = [word.box for word in words if word.box]
     if len(boxed) >= 2:
-        (x0, y0), (x1, y1) = (_centre(boxed[0].box), _centre(boxed[-1].box))
+        (x0, y0), (x1, y1) = (_centre(boxed[0]), _centre(boxed[-1]))
         length = math.hypot(x1 - x0, y1 - y0)
         # the line's box says which way it runs, unless its words say otherwise (a line of a
         # page the engine turned upright has its box's corners in the page's order)
@@ -226,5 +227,5 @@ def text_runs(line: Line, page: Page) -> list[tuple[LineFrame, str, str]]:
     return runs
 
 
-def _centre(box: list) -> tuple[float, float]:
+def _centre(box: Sequence[Sequence[float]]) -> tuple[float, float]:
     return sum(p[0] for p in box) / len(box), sum(p[1] for p in box) / len(box)

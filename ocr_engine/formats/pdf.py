@@ -30,7 +30,7 @@ from ..errors import EncryptedDocument, InvalidDocument, UnsupportedMediaType
 from ..result import Line, OcrResult, Page
 from ..source import sniff_format
 from .image_pdf import image_document
-from .lines import LineFrame, advance, text_runs
+from .lines import advance, text_runs
 
 FONT_FILE = Path(__file__).with_name("glyphless.ttf")
 FONT_NAME = Name("/OcrGlyphless")
@@ -163,8 +163,8 @@ def _line_text(line: Line, page: Page, font: GlyphlessFont, font_name: Name) -> 
              for k, (frame, text, shown) in enumerate(runs)]
     natural = [font.width(shown) / EM * size for _, _, shown in runs]
     lift = -DESCENT * size  # the baseline sits DESCENT em above the box's bottom edge: the em box covers the box
-    at = [(first.origin[0] + first.along[0] * b + first.up[0] * lift, first.origin[1] + first.along[1] * b + first.up[1] * lift)
-          for b in begins]
+    (x, y), (ax, ay), (ux, uy) = first.origin, first.along, first.up
+    at = [(x + ax * b + ux * lift, y + ay * b + uy * lift) for b in begins]
     operations = [str(font_name).encode("ascii") + b" " + _numbers(size) + b" Tf"]
     if first.along[0] >= BACKWARDS:
         for origin, span, width, (_, text, _) in zip(at, spans, natural, runs):

@@ -60,7 +60,8 @@ def render_page(lines: list[str], font_path: str, size: int, page=(1100, 560)):
 def quarter_turn(image: np.ndarray, truth: list) -> tuple[np.ndarray, list]:
     """The page turned a quarter turn counterclockwise (np.rot90) and its boxes with it."""
     width = image.shape[1]
-    return np.ascontiguousarray(np.rot90(image)), [(w, (t, width - r, b, width - l)) for w, (l, t, r, b) in truth]
+    turned = [(word, (top, width - right, bottom, width - left)) for word, (left, top, right, bottom) in truth]
+    return np.ascontiguousarray(np.rot90(image)), turned
 
 
 def iou(a, b) -> float:
