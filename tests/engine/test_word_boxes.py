@@ -124,3 +124,28 @@ def test_a_line_read_as_a_whole_image_has_its_words_too(engine):
     (line,) = engine.read(image, mode="line").lines
     assert sum(matched(engine.read(image, mode="line"), truth)) >= MIN_MATCHED * len(truth)
     assert "".join(word.text for word in line.words) == line.text.replace(" ", "")
+
+
+def render_columns(columns: list[str], font_path: str, size: int = 40, page=(400, 560)):
+    """Vertical columns, right to left, a character under another, and each one's ink box."""
+    image = Image.new("RGB", page, "white")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(font_path, size)
+    truth = []
+    for column, text in enumerate(columns):
+        x = page[0] - 100 - column * int(size * 2.75)
+        for row, char in enumerate(text):
+            y = 30 + row * int(size * 1.25)
+            draw.text((x, y), char, fill=(20, 20, 20), font=font)
+            mask = Image.new("L", page, 0)
+            ImageDraw.Draw(mask).text((x, y), char, fill=255, font=font)
+            ys, xs = np.nonzero(np.asarray(mask))
+            truth.append((char, (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)))
+    return np.asarray(image)[:, :, ::-1].copy(), truth
+
+
+@pytest.mark.parametrize("font", ["wqy-microhei", "noto-serif-cjk"])
+def test_the_characters_of_vertical_columns_are_found_at_their_glyphs(engine, font):
+    image, truth = render_columns(["春眠不觉晓处处闻啼鸟", "夜来风雨声花落知多少", "床前明月光疑是地上霜"], FONTS[font])
+    found = matched(engine.read(image, mode="page"), truth)
+    assert sum(found) >= MIN_MATCHED * len(found)
