@@ -102,3 +102,16 @@ def words_of(reading: Reading, geometry: CropGeometry, crop: np.ndarray) -> list
         text = "".join(reading.chars[i] for i in indices)
         words.append(Word(text, float(reading.spans[indices, 2].mean()), box))
     return words
+
+
+def words_from_boxes(chars: list[str], boxes: list[list[list[float]]], confidence: float = 1.0) -> list[Word]:
+    """Words from characters whose boxes are known (a PDF's own text): the same cut as for a
+    reading, each word boxed by the box around its characters' (4 points, clockwise from
+    top-left, rounded to pixels)."""
+    words = []
+    for indices in group_words(chars):
+        points = np.array([point for i in indices for point in boxes[i]], dtype=np.float64)
+        (left, top), (right, bottom) = points.min(axis=0), points.max(axis=0)
+        box = np.array([[left, top], [right, top], [right, bottom], [left, bottom]]).round().astype(int).tolist()
+        words.append(Word("".join(chars[i] for i in indices), confidence, box))
+    return words

@@ -1,5 +1,7 @@
-"""The crop's geometry takes a point of a line crop back to the image it was cut from, for
-slanted, tall (turned to read across) and upside-down crops: the pixels agree."""
+"""The parts word boxes are made of: the crop's geometry takes a point of a line crop back
+to the image it was cut from (slanted, tall and upside-down crops: the pixels agree); CTC
+runs give each character its frames; characters part halfway; words are cut as the API
+says."""
 
 import cv2
 import numpy as np
@@ -7,7 +9,7 @@ import pytest
 
 from ocr_engine.ctc import best_path, char_spans, collapse
 from ocr_engine.preprocess import CropGeometry, crop_quad, upright_line
-from ocr_engine.words import char_extents, group_words
+from ocr_engine.words import char_extents, group_words, words_from_boxes
 
 
 def smooth_image(height: int = 400, width: int = 500) -> np.ndarray:
@@ -71,3 +73,11 @@ def test_words_are_cjk_characters_alone_and_runs_of_the_rest_between_spaces():
     assert texts == ["共", "42", "元", ",", "No.8", "价", "格", ":3"]
     fullwidth = group_words(list("你好，世界"))
     assert len(fullwidth) == 5  # a fullwidth comma is a word of its own, as a Chinese character is
+
+
+def test_characters_with_known_boxes_make_words_boxed_around_them():
+    chars = list("价格: 42元")
+    boxes = [[[10 * i, 0], [10 * i + 8, 0], [10 * i + 8, 12], [10 * i, 12]] for i in range(len(chars))]
+    words = words_from_boxes(chars, boxes)
+    assert [w.text for w in words] == ["价", "格", ":", "42", "元"]
+    assert words[3].box == [[40, 0], [58, 0], [58, 12], [40, 12]] and words[3].confidence == 1.0
