@@ -9,16 +9,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .budget import Budget
 from .classify import OrientationClassifier
 from .detect import TextDetector, order_clockwise
-from .budget import Budget
 from .errors import InvalidParameter, TooManyLines
 from .io import ImageInput, PageRange, Pages, open_pages
 from .layout import reading_order
 from .packs import ModelPack, find_pack
 from .preprocess import CropGeometry, crop_quad, rotate_points, upright_line
 from .recognize import RecognizerParams, TextRecognizer
-from .result import Line, OcrResult, Page, Word
+from .result import Box, Line, OcrResult, Page, Word
 from .runtime import create_session, release_free_memory
 from .settings import Settings
 from .words import words_of
@@ -137,8 +137,8 @@ class OcrEngine:
         lines = self._read_lines(upright, boxes, timings)
         back = (4 - turns) % 4
 
-        def turned_back(box: list) -> list:
-            points = rotate_points(np.array(box, dtype=np.float32), back, upright.shape)
+        def turned_back(box: Box) -> Box:
+            points = rotate_points(np.array([box], np.float32), back, upright.shape)[0]
             return order_clockwise(points).round().astype(int).tolist()
 
         return [Line(line.text, line.confidence, turned_back(line.box),

@@ -47,7 +47,7 @@ def language_of(text: str) -> str | None:
 
 
 def languages_of(pages: list[Page]) -> list[str]:
-    found = {language_of(line.text) for page in pages for line in page.lines} - {None}
+    found = {language for page in pages for line in page.lines if (language := language_of(line.text)) is not None}
     return sorted(found, key=["zh", "en"].index)
 
 
