@@ -10,12 +10,28 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from ocr_engine import ModelPack, OcrResult
 
 
+class WordOut(BaseModel):
+    """A Chinese character, or a run of other characters between spaces, where it was seen."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    text: str
+    confidence: float
+    box: list[list[int]]
+
+    @field_validator("confidence")
+    @classmethod
+    def _four_places(cls, confidence: float) -> float:
+        return round(confidence, 4)
+
+
 class LineOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     text: str
     confidence: float
     box: list[list[int]]
+    words: list[WordOut] = Field(default_factory=list, description="the line's words in reading order, spaces left out")
 
     @field_validator("confidence")
     @classmethod

@@ -31,7 +31,7 @@ from .errors import (
     UnsupportedMediaType,
 )
 from .packs import ModelPack, find_pack
-from .result import Line, OcrResult, Page
+from .result import Line, OcrResult, Page, Word
 from .settings import Settings
 
 __all__ = [
@@ -55,5 +55,6 @@ __all__ = [
     "TooManyLines",
     "TooManyPages",
     "UnsupportedMediaType",
+    "Word",
     "find_pack",
 ]

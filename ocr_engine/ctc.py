@@ -23,3 +23,20 @@ def collapse(classes: np.ndarray, scores: np.ndarray, charset: list[str]) -> tup
         return "", 0.0
     text = "".join(charset[c] for c in classes[keep])
     return text, float(scores[keep].mean())
+
+
+def char_spans(classes: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """Where each character of `collapse`'s text was emitted: one row per character, in
+    order, of (first frame, last frame + 1, score), the frames of its run of repeats; the
+    score is the frame's that `collapse` counts. Shape (characters, 3), float64."""
+    keep = classes != BLANK
+    starts = keep.copy()
+    starts[1:] &= classes[1:] != classes[:-1]
+    first = np.flatnonzero(starts)
+    if not len(first):
+        return np.zeros((0, 3))
+    # a run ends where the class changes; repeats of the same class belong to one character
+    change = np.flatnonzero(np.diff(classes) != 0) + 1
+    ends = np.append(change, len(classes))
+    last = ends[np.searchsorted(ends, first, side="right")]
+    return np.stack([first, last, scores[first]], axis=1).astype(np.float64)

@@ -17,11 +17,12 @@ from .io import ImageInput, Pages, TextLayerPage, open_pages
 from .layout import reading_order
 from .packs import ModelPack, find_pack
 from .page_ranges import PageSelection
-from .preprocess import crop_quad, rotate_points, upright_line
+from .preprocess import CropGeometry, crop_quad, rotate_points, upright_line
 from .recognize import RecognizerParams, TextRecognizer
-from .result import Box, Line, OcrResult, Page
+from .result import Box, Line, OcrResult, Page, Word
 from .runtime import create_session, release_free_memory
 from .settings import Settings
+from .words import words_of
 
 MODES = ("auto", "line", "page")
 # The page's orientation is voted by this many of its longest lines.
@@ -132,10 +133,11 @@ class OcrEngine:
         return Page(number, page.width, page.height, page.lines, source="text")
 
     def _read_as_line(self, image: np.ndarray, timings: dict[str, float]) -> list[Line]:
-        ((text, confidence),) = self._recognize([upright_line(image)], timings)
+        ((text, confidence, words),) = self._recognize_words([upright_line(image)], timings,
+                                                             [CropGeometry.of_image(image.shape)])
         height, width = image.shape[:2]
         box = [[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]]
-        return [Line(text, confidence, box)]
+        return [Line(text, confidence, box, words)]
 
     def _read_turned_page(self, image: np.ndarray, boxes: np.ndarray, timings: dict[str, float]) -> list[Line]:
         """Read a page photographed or scanned at 90, 180 or 270 degrees upright, so that its
@@ -154,7 +156,8 @@ class OcrEngine:
             points = rotate_points(np.array([box], np.float32), back, upright.shape)[0]
             return order_clockwise(points).round().astype(int).tolist()
 
-        return [Line(line.text, line.confidence, turned_back(line.box)) for line in lines]
+        return [Line(line.text, line.confidence, turned_back(line.box),
+                     [Word(w.text, w.confidence, turned_back(w.box)) for w in line.words]) for line in lines]
 
     def _quarter_turns_to_upright(self, image: np.ndarray, boxes: np.ndarray) -> int:
         """Counterclockwise quarter turns that bring the page's text upright (0-3). Lines
@@ -181,16 +184,21 @@ class OcrEngine:
             order = reading_order(boxes)
             boxes = boxes[order]
             crops = [crop_quad(image, box) for box in boxes]
-        texts = self._recognize(crops, timings)
-        lines = [Line(text, confidence, box.round().astype(int).tolist())
-                 for (text, confidence), box in zip(texts, boxes)]
+        texts = self._recognize_words(crops, timings, [CropGeometry.of_quad(box) for box in boxes])
+        lines = [Line(text, confidence, box.round().astype(int).tolist(), words)
+                 for (text, confidence, words), box in zip(texts, boxes)]
         return [line for line in lines if self._is_confident_text(line)]
 
     def _is_confident_text(self, line: Line) -> bool:
         return bool(line.text.strip()) and line.confidence >= self.settings.min_line_confidence
 
     def _recognize(self, crops: list[np.ndarray], timings: dict[str, float]) -> list[tuple[str, float]]:
-        """Text and confidence per crop. A crop the classifier finds upside down is read
+        return [(text, confidence) for text, confidence, _ in self._recognize_words(crops, timings)]
+
+    def _recognize_words(self, crops: list[np.ndarray], timings: dict[str, float],
+                         geometries: list[CropGeometry] | None = None) -> list[tuple[str, float, list[Word]]]:
+        """Text, confidence and words per crop (boxed where `geometries` say the crops lie;
+        none without them). A crop the classifier finds upside down is read
         both ways and the turned reading kept only if the recogniser explains the turned
         strip better (its best path is more probable): the classifier is small and can be
         wrong (a handwritten line it turned read as "d"), and a wrong turn must not cost a
@@ -199,12 +207,21 @@ class OcrEngine:
         with _timed(timings, "classify"):
             flagged = np.flatnonzero(self.classifier.upside_down(crops))
         with _timed(timings, "recognize"):
-            readings = self.recognizer.recognize_with_fit(crops)
-            turned = self.recognizer.recognize_with_fit([np.ascontiguousarray(crops[i][::-1, ::-1]) for i in flagged])
+            readings = self.recognizer.read(crops)
+            turned = self.recognizer.read([np.ascontiguousarray(crops[i][::-1, ::-1]) for i in flagged])
+        kept_turned: set[int] = set()
         for i, reading in zip(flagged, turned):
-            if reading[2] > readings[i][2]:
+            if reading.fit > readings[i].fit:
                 readings[i] = reading
-        return [(text, confidence) for text, confidence, _ in readings]
+                kept_turned.add(int(i))
+        words: list[list[Word]] = [[] for _ in readings]
+        with _timed(timings, "words"):
+            for k, place in enumerate(geometries or []):
+                if k in kept_turned:  # the reading is of the crop turned upside down
+                    words[k] = words_of(readings[k], place.half_turned(), crops[k][::-1, ::-1])
+                else:
+                    words[k] = words_of(readings[k], place, crops[k])
+        return [(reading.text, reading.confidence, found) for reading, found in zip(readings, words)]
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -26,14 +27,54 @@ def detector_size(height: int, width: int, scale: float) -> tuple[int, int]:
 def crop_quad(image: np.ndarray, box: np.ndarray) -> np.ndarray:
     """The line inside a 4-point box (clockwise from top-left), rectified to a horizontal
     strip. Boxes much taller than wide hold vertical text: turned to read left to right."""
+    matrix, width, height = _rectify(box)
+    crop = cv2.warpPerspective(image, matrix, (width, height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+    return upright_line(crop)
+
+
+def _rectify(box: np.ndarray) -> tuple[np.ndarray, int, int]:
     box = box.astype(np.float32)
     width = int(round(max(np.linalg.norm(box[0] - box[1]), np.linalg.norm(box[2] - box[3]))))
     height = int(round(max(np.linalg.norm(box[0] - box[3]), np.linalg.norm(box[1] - box[2]))))
     width, height = max(width, 1), max(height, 1)
     target = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
-    matrix = cv2.getPerspectiveTransform(box, target)
-    crop = cv2.warpPerspective(image, matrix, (width, height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
-    return upright_line(crop)
+    return cv2.getPerspectiveTransform(box, target), width, height
+
+
+@dataclass(frozen=True)
+class CropGeometry:
+    """Where a line crop's pixels lie in the image it was cut from: the crop was `warp`ed
+    out of the image (a 3 x 3 perspective matrix, image -> crop) and then turned `turns`
+    quarter turns counterclockwise (np.rot90) into `shape`."""
+
+    warp: np.ndarray
+    turns: int
+    shape: tuple[int, int]
+
+    @classmethod
+    def of_quad(cls, box: np.ndarray) -> "CropGeometry":
+        """The geometry of `crop_quad(image, box)`."""
+        matrix, width, height = _rectify(box)
+        turns = upright_turns((height, width))
+        return cls(matrix, turns, (width, height) if turns % 2 else (height, width))
+
+    @classmethod
+    def of_image(cls, shape: tuple[int, ...]) -> "CropGeometry":
+        """The geometry of `upright_line(image)`: the whole image as a line."""
+        height, width = shape[:2]
+        turns = upright_turns((height, width))
+        return cls(np.eye(3), turns, (width, height) if turns % 2 else (height, width))
+
+    def half_turned(self) -> "CropGeometry":
+        """The geometry of this crop turned upside down (`crop[::-1, ::-1]`)."""
+        return CropGeometry(self.warp, self.turns + 2, self.shape)
+
+    def to_image(self, points: np.ndarray) -> np.ndarray:
+        """Points (N x 2, x and y) of the crop -> the same points in the image."""
+        points = np.asarray(points, dtype=np.float32).reshape(-1, 2)
+        if self.turns % 4:
+            points = rotate_points(points, -self.turns, self.shape)
+        return cv2.perspectiveTransform(points[None], np.linalg.inv(self.warp))[0]
 
 
 def rotate_points(points: np.ndarray, turns: int, shape: tuple[int, ...]) -> np.ndarray:
@@ -46,10 +87,14 @@ def rotate_points(points: np.ndarray, turns: int, shape: tuple[int, ...]) -> np.
     return np.stack([x, y], axis=-1).astype(np.float32)
 
 
+def upright_turns(shape: tuple[int, ...]) -> int:
+    """Quarter turns (counterclockwise) that `upright_line` gives a crop of `shape`."""
+    return 1 if shape[0] >= 1.5 * shape[1] else 0
+
+
 def upright_line(crop: np.ndarray) -> np.ndarray:
-    if crop.shape[0] >= 1.5 * crop.shape[1]:
-        return np.ascontiguousarray(np.rot90(crop))
-    return crop
+    turns = upright_turns(crop.shape)
+    return np.ascontiguousarray(np.rot90(crop, turns)) if turns else crop
 
 
 def resize_to_height(image: np.ndarray, height: int) -> np.ndarray:

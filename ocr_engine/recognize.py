@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .ctc import best_path, collapse
+from .ctc import best_path, char_spans, collapse
 from .preprocess import pad_batch, resize_to_height
 
 
@@ -44,6 +44,20 @@ class RecognizerParams:
         return max(self.min_width, math.ceil(width / self.stride) * self.stride)
 
 
+@dataclass(frozen=True)
+class Reading:
+    """One line crop's reading: its text, confidence and fit (`recognize_with_fit`), and
+    where each character was seen: `chars` (the charset's entries, in order) and `spans`,
+    a row per character of (first x, end x, score) in the crop's pixels along its width,
+    from the CTC frames of the character's run (a frame is `stride` pixels of the strip)."""
+
+    text: str
+    confidence: float
+    fit: float
+    chars: list[str]
+    spans: np.ndarray
+
+
 @dataclass
 class _Piece:
     line: int
@@ -67,15 +81,27 @@ class TextRecognizer:
         """Text, confidence and fit for each line crop. The fit is the mean log-probability
         of the best path over all the line's frames, blanks included: how well the model
         explains the whole strip, comparable between two readings of the same crop."""
-        pieces = [p for i, crop in enumerate(crops) for p in self._split(i, resize_to_height(crop, self.params.height))]
+        return [(reading.text, reading.confidence, reading.fit) for reading in self.read(crops)]
+
+    def read(self, crops: list[np.ndarray]) -> list[Reading]:
+        """A Reading of each line crop (BGR, text reading left to right)."""
+        strips = [resize_to_height(crop, self.params.height) for crop in crops]
+        pieces = [p for i, strip in enumerate(strips) for p in self._split(i, strip)]
         frames = self._run(pieces)
         results = []
-        for line in range(len(crops)):
+        for line, (crop, strip) in enumerate(zip(crops, strips)):
             parts = [f for p, f in zip(pieces, frames) if p.line == line]
             classes = np.concatenate([c for c, _ in parts])
             scores = np.concatenate([s for _, s in parts])
             fit = float(np.log(np.maximum(scores, 1e-12)).mean()) if len(scores) else 0.0
-            results.append((*collapse(classes, scores, self.charset), fit))
+            text, confidence = collapse(classes, scores, self.charset)
+            spans = char_spans(classes, scores)
+            chars = [self.charset[c] for c in classes[spans[:, 0].astype(int)]]
+            # frames -> strip pixels (pieces start on frame boundaries; padding only on the
+            # right, so frame t covers the strip's [t, t + 1) * stride) -> crop pixels
+            to_crop = crop.shape[1] / strip.shape[1]
+            spans[:, :2] = np.minimum(spans[:, :2] * self.params.stride, strip.shape[1]) * to_crop
+            results.append(Reading(text, confidence, fit, chars, spans))
         return results
 
     def _split(self, line: int, strip: np.ndarray) -> list[_Piece]:

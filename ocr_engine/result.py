@@ -1,4 +1,4 @@
-"""The result tree (OcrResult > Page > Line) and its one serialiser."""
+"""The result tree (OcrResult > Page > Line > Word) and its one serialiser."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ Box = list[list[int]]  # four [x, y] points, clockwise from top-left, input-imag
 
 
 @dataclass(frozen=True)
-class Line:
+class Word:
+    """A Chinese (CJK) character, or a run of other characters between spaces, with the box
+    where the recogniser saw it and the mean confidence of its characters."""
+
     text: str
     confidence: float
     box: Box
@@ -17,8 +20,24 @@ class Line:
         return {"text": self.text, "confidence": round(self.confidence, 4), "box": self.box}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Line":
+    def from_dict(cls, data: dict) -> "Word":
         return cls(data["text"], data["confidence"], data["box"])
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    confidence: float
+    box: Box
+    words: list[Word] = field(default_factory=list)  # in reading order; the line's text less its spaces
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "confidence": round(self.confidence, 4), "box": self.box,
+                "words": [word.to_dict() for word in self.words]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Line":
+        return cls(data["text"], data["confidence"], data["box"], [Word.from_dict(w) for w in data.get("words", [])])
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """ALTO XML v4 (https://www.loc.gov/standards/alto/): pixel measurements, one Page per page
 with its PrintSpace, the page's lines in one TextBlock in reading order, each line a TextLine
-of String (words, boxes estimated: see lines.py) and SP elements, WC the line's confidence
-(0-1). Valid against every ALTO 4.x schema (4.0 to 4.3, tests/formats/test_alto.py)."""
+of String (words, each at its own box: see lines.py) and SP elements, WC the word's
+confidence (0-1). Valid against every ALTO 4.x schema (4.0 to 4.3, tests/formats/test_alto.py)."""
 
 from __future__ import annotations
 
@@ -56,7 +56,8 @@ def _add_page(layout: ET.Element, page: Page) -> None:
 
 
 def _add_strings(text_line: ET.Element, line_id: str, words, confidence: float) -> None:
-    """String for each word, SP between two words (ALTO has no leading or trailing space)."""
+    """String for each word, SP where spaces part two words (ALTO has no leading or trailing
+    space; Chinese characters, a String each, follow one another without one)."""
     count = 0
     for position, word in enumerate(words):
         if word.is_space:
@@ -64,8 +65,9 @@ def _add_strings(text_line: ET.Element, line_id: str, words, confidence: float) 
                 ET.SubElement(text_line, "SP", _position(word.bbox, with_height=False))
             continue
         count += 1
+        word_confidence = confidence if word.confidence is None else word.confidence
         ET.SubElement(text_line, "String", {"ID": f"string_{line_id}_{count}", **_position(word.bbox),
-                                            "CONTENT": xml_text(word.text), "WC": f"{confidence:.4f}"})
+                                            "CONTENT": xml_text(word.text), "WC": f"{word_confidence:.4f}"})
 
 
 def _position(box: BBox, with_height: bool = True) -> dict[str, str]:

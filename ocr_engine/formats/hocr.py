@@ -1,6 +1,6 @@
 """hOCR 1.2 (http://kba.github.io/hocr-spec/1.2/): XHTML that parses the same as HTML, one
 `ocr_page` per page, one `ocr_line` per line (bbox, x_wconf 0-100, textangle when turned,
-lang) and its words as `ocrx_word` (boxes estimated: see lines.py)."""
+lang) and its words as `ocrx_word` (each at its own box: see lines.py)."""
 
 from __future__ import annotations
 
@@ -58,12 +58,12 @@ def render_hocr(result: OcrResult, source: bytes | None = None, *, source_name: 
             span = _child(div, "span", {"class": "ocr_line", "id": line_id, "title": title}, tail="\n")
             if language := language_of(line.text):
                 span.set("lang", language)
-            _add_words(span, line_id, words_of(line, page), confidence)
+            _add_words(span, line_id, words_of(line, page), line.confidence)
     declaration = b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html>\n'
     return declaration + ET.tostring(html, encoding="unicode").encode("utf-8") + b"\n"
 
 
-def _add_words(span: ET.Element, line_id: str, words, confidence: str) -> None:
+def _add_words(span: ET.Element, line_id: str, words, line_confidence: float) -> None:
     """The words as ocrx_word spans and the spaces between them as text, so that the line's
     text content is the line's text, exactly."""
     last, count = None, 0
@@ -75,8 +75,10 @@ def _add_words(span: ET.Element, line_id: str, words, confidence: str) -> None:
                 last.tail = (last.tail or "") + word.text
             continue
         count += 1
+        confidence = line_confidence if word.confidence is None else word.confidence
         last = _child(span, "span", {"class": "ocrx_word", "id": f"word_{line_id.removeprefix('line_')}_{count}",
-                                     "title": f"{_bbox(word.bbox)}; {confidence}"}, text=xml_text(word.text))
+                                     "title": f"{_bbox(word.bbox)}; x_wconf {round(confidence * 100)}"},
+                      text=xml_text(word.text))
 
 
 def _child(parent: ET.Element, tag: str, attributes: dict | None = None, *, text: str | None = None,

@@ -1,10 +1,11 @@
 """What every rendering needs from a line: where it lies on its page (its frame), its words
 with estimated boxes, its language, and text that XML can carry.
 
-The recogniser reads whole lines; it gives no box per character or word. Where a format
-wants words (hOCR's ocrx_word, ALTO's String) their boxes are the line's box cut in
-proportion to the characters' advances (a CJK character counts twice a Latin one), the
-same rule that spreads the searchable PDF's invisible text over the line."""
+Where a format wants words (hOCR's ocrx_word, ALTO's String, the searchable PDF's text
+runs) they are the line's `words`, each at the box the engine found for it (a Chinese
+character is a word; see ocr_engine/words.py). A line without words (a result made before
+they existed) has them estimated: the line's box cut at its spaces in proportion to the
+characters' advances (a CJK character counts twice a Latin one)."""
 
 from __future__ import annotations
 
@@ -115,6 +116,16 @@ class LineFrame:
         origin = (cx - along[0] * length / 2 - up[0] * height / 2, cy - along[1] * length / 2 - up[1] * height / 2)
         return cls(origin, along, up, length, height)
 
+    @classmethod
+    def spanning(cls, points, across, along: tuple[float, float]) -> "LineFrame":
+        """The rectangle turned to run along `along` (a unit vector) that holds `points`
+        along it and `across` across it (a word of a line: the word's points, the line's)."""
+        up = (along[1], -along[0])
+        a = [x * along[0] + y * along[1] for x, y in points]
+        u = [x * up[0] + y * up[1] for x, y in across]
+        origin = (along[0] * min(a) + up[0] * min(u), along[1] * min(a) + up[1] * min(u))
+        return cls(origin, along, up, max(a) - min(a), max(u) - min(u))
+
     @property
     def angle(self) -> float:
         """Degrees counterclockwise from horizontal, as the page is seen (hOCR's textangle)."""
@@ -130,14 +141,51 @@ class LineFrame:
 
 @dataclass(frozen=True)
 class Word:
-    """A run of non-space characters (`is_space` False) or of spaces, and its estimated box."""
+    """A word (`is_space` False) or a run of spaces between two, and its box; the word's own
+    confidence where the engine gave one (None: the line's applies)."""
 
     text: str
     is_space: bool
     bbox: BBox
+    confidence: float | None = None
+    box: list | None = None  # the word's four points (clockwise from top-left) where the engine found them
 
 
 def words_of(line: Line, page: Page) -> list[Word]:
+    """The line's words in reading order with the runs of spaces between them, so that their
+    texts joined are the line's text."""
+    line_box = BBox.around(line.box, page)
+    found = [Word(w.text, False, BBox.around(w.box, page).within(line_box), w.confidence, w.box) for w in line.words]
+    if not found or "".join(w.text for w in found) != "".join(line.text.split()):
+        return _estimated_words(line, page)
+    words: list[Word] = []
+    done = 0
+    for word in found:
+        start = line.text.index(word.text, done)
+        if start > done:  # only spaces lie between (the texts match less the spaces)
+            before = words[-1].bbox if words else BBox(word.bbox.left, word.bbox.top, word.bbox.left, word.bbox.bottom)
+            words.append(Word(line.text[done:start], True, _between(before, word.bbox)))
+        words.append(word)
+        done = start + len(word.text)
+    if done < len(line.text):
+        end = words[-1].bbox
+        words.append(Word(line.text[done:], True, BBox(end.right, end.top, end.right, end.bottom)))
+    return words
+
+
+def _between(first: BBox, second: BBox) -> BBox:
+    """The gap between two words' boxes, whichever way the line runs on the page (a
+    zero-width box where they touch or overlap)."""
+    top, bottom = min(first.top, second.top), max(first.bottom, second.bottom)
+    left, right = min(first.left, second.left), max(first.right, second.right)
+    if second.left >= first.right or first.left >= second.right:  # across the page
+        return BBox(min(first.right, second.right), top, max(first.left, second.left), bottom)
+    if second.top >= first.bottom or first.top >= second.bottom:  # down or up the page
+        return BBox(left, min(first.bottom, second.bottom), right, max(first.top, second.top))
+    return BBox(first.right, first.top, first.right, first.bottom)
+
+
+def _estimated_words(line: Line, page: Page) -> list[Word]:
     """The line cut at spaces, each part boxed in proportion to its characters' advances."""
     frame, line_box = LineFrame.of(line), BBox.around(line.box, page)
     runs = re.findall(r"\s+|\S+", line.text)
@@ -149,3 +197,35 @@ def words_of(line: Line, page: Page) -> list[Word]:
         words.append(Word(run, run.isspace(), BBox.around(corners, page).within(line_box)))
         done += width
     return words
+
+
+WORDS_AGREE = 0.9  # cosine: words following one another within ~25 degrees of the line's box run along it
+
+
+def text_runs(line: Line, page: Page) -> list[tuple[LineFrame, str, str]]:
+    """Where the searchable PDF lays a line's text: (frame, text, shown) for each word, the
+    text being the word and the spaces after it, `shown` the part that spans the frame (the
+    word); one run for the whole line where the engine gave it no words. A word's frame runs
+    along the line (the way its words follow one another) across the line's whole height."""
+    words = words_of(line, page)
+    if not any(word.box for word in words):
+        return [(LineFrame.of(line), line.text, line.text)]
+    along = LineFrame.of(line).along
+    boxed = [word.box for word in words if word.box]
+    if len(boxed) >= 2:
+        (x0, y0), (x1, y1) = (_centre(boxed[0]), _centre(boxed[-1]))
+        length = math.hypot(x1 - x0, y1 - y0)
+        # the line's box says which way it runs, unless its words say otherwise (a line of a
+        # page the engine turned upright has its box's corners in the page's order)
+        if length > 1e-6 and ((x1 - x0) * along[0] + (y1 - y0) * along[1]) / length < WORDS_AGREE:
+            along = ((x1 - x0) / length, (y1 - y0) / length)
+    runs = []
+    for index, word in enumerate(words):
+        if word.box:
+            spaces = words[index + 1].text if index + 2 < len(words) and words[index + 1].is_space else ""
+            runs.append((LineFrame.spanning(word.box, line.box, along), word.text + spaces, word.text))
+    return runs
+
+
+def _centre(box: Sequence[Sequence[float]]) -> tuple[float, float]:
+    return sum(p[0] for p in box) / len(box), sum(p[1] for p in box) / len(box)

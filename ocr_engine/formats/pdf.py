@@ -1,6 +1,7 @@
 """Searchable PDF: the source document (or the image as a PDF page, image_pdf.py) with an
-invisible text layer, one text object per line laid over the line's box, so that a PDF
-viewer selects, searches and copies the text where it is seen.
+invisible text layer, one text run per word laid over the word's box (the spaces after it
+included, so that copied text keeps them), so that a PDF viewer selects, searches and copies
+the text where it is seen, glyph by glyph.
 
 The text layer is what Tesseract and OCRmyPDF write: text render mode 3 (neither filled nor
 stroked) in a glyphless font, a Type0 font with Identity-H encoding over a CIDFontType2
@@ -26,10 +27,10 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name
 
 from ..errors import EncryptedDocument, InvalidDocument, UnsupportedMediaType
-from ..result import OcrResult, Page
+from ..result import Line, OcrResult, Page
 from ..source import sniff_format
 from .image_pdf import image_document
-from .lines import LineFrame, advance
+from .lines import advance, text_runs
 
 FONT_FILE = Path(__file__).with_name("glyphless.ttf")
 FONT_NAME = Name("/OcrGlyphless")
@@ -39,6 +40,8 @@ ASCENT, DESCENT = 0.8, -0.2  # em fractions (the font's and its descriptor's): t
 DEFAULT_PAGE_BOX = (0.0, 0.0, 612.0, 792.0)  # PDFium's, for a page without a usable MediaBox
 CMAP_BLOCK = 100  # entries per bfchar block (the CMap format's limit)
 NARROW_GLYPH, WIDE_GLYPH = b"\x00\x01", b"\x00\x02"  # glyphless.ttf's "blank" and "wide"
+MAX_STRETCH = 1.15  # a glyph spread over at most this much of its own width: gaps stay under a space
+BACKWARDS = -0.5  # a line whose direction's x is below this runs right to left across the page
 
 
 def render_pdf(result: OcrResult, source: bytes, *, source_name: str | None = None, model: str | None = None) -> bytes:
@@ -138,23 +141,55 @@ def add_text_layer(pdf_page: pikepdf.Page, page: Page, font: GlyphlessFont) -> N
     operations = [b"q", _numbers(*pixels_to_user_space(pdf_page.obj, page.width, page.height)) + b" cm",
                   b"BT", b"3 Tr"]
     for line in page.lines:
-        frame = LineFrame.of(line)
-        natural_width = font.width(line.text) / EM * frame.height
-        if frame.length < 1 or frame.height < 1 or natural_width <= 0:
-            continue
-        # the baseline sits DESCENT em above the box's bottom edge, so the em box covers the box
-        lift = -DESCENT * frame.height
-        origin = (frame.origin[0] + frame.up[0] * lift, frame.origin[1] + frame.up[1] * lift)
-        operations += [
-            str(font_name).encode("ascii") + b" " + _numbers(frame.height) + b" Tf",
-            _numbers(*frame.along, *frame.up, *origin) + b" Tm",
-            _numbers(100 * frame.length / natural_width) + b" Tz",
-            b"<" + font.encode(line.text).hex().upper().encode("ascii") + b"> Tj",
-        ]
+        operations += _line_text(line, page, font, font_name)
     operations += [b"ET", b"Q"]
     pdf_page.contents_add(b"q\n", prepend=True)
     pdf_page.contents_add(b"Q\n" + b"\n".join(operations) + b"\n")
 
+
+def _line_text(line: Line, page: Page, font: GlyphlessFont, font_name: Name) -> list[bytes]:
+    """One line's text, each word (text_runs) stretched over its own span: its box, or up to
+    the next word where no space follows it (a Chinese character), so that no gap reads as a
+    space. A word is a text object of its own, unless the line runs backwards across the page
+    (upside down): PDFium orders text objects by where they lie, so such a line is one TJ,
+    kept in its order, with its glyphs moved onto its words."""
+    runs = [(frame, text, shown) for frame, text, shown in text_runs(line, page)
+            if frame.length >= 1 and frame.height >= 1 and font.width(shown) > 0]
+    if not runs:
+        return []
+    first = runs[0][0]
+    size = first.height
+    begins = [(f.origin[0] - first.origin[0]) * first.along[0] + (f.origin[1] - first.origin[1]) * first.along[1]
+              for f, _, _ in runs]
+    spans = [max(frame.length, begins[k + 1] - begins[k]) if k + 1 < len(runs) and text == shown else frame.length
+             for k, (frame, text, shown) in enumerate(runs)]
+    natural = [font.width(shown) / EM * size for _, _, shown in runs]
+    lift = -DESCENT * size  # the baseline sits DESCENT em above the box's bottom edge: the em box covers the box
+    (x, y), (ax, ay), (ux, uy) = first.origin, first.along, first.up
+    at = [(x + ax * b + ux * lift, y + ay * b + uy * lift) for b in begins]
+    operations = [str(font_name).encode("ascii") + b" " + _numbers(size) + b" Tf"]
+    if first.along[0] >= BACKWARDS:
+        for origin, span, width, (_, text, _) in zip(at, spans, natural, runs):
+            operations += [_numbers(*first.along, *first.up, *origin) + b" Tm", _numbers(100 * span / width) + b" Tz",
+                           b"<" + font.encode(text).hex().upper().encode("ascii") + b"> Tj"]
+        return operations
+    # one scale for the line: its glyphs as wide, in all, as its words' spans, but none so
+    # much narrower than its span that the gap after it reads as a space (PDFium makes one
+    # of a gap of a tenth of an em before a Latin glyph, a sixth before a CJK one)
+    scale = max(sum(spans) / sum(natural), max(s / w for s, w in zip(spans, natural)) / MAX_STRETCH)
+    unit = size * scale / EM  # text space (page pixels) per glyph space unit
+    parts: list[bytes] = []
+    pen = 0.0  # where the next glyph goes, along the line from the first word's start
+    for begin, span, (_, text, shown) in zip(begins, spans, runs):
+        stretch = span / (font.width(shown) * unit)  # this word's glyphs to its span
+        for index, char in enumerate(text):
+            target = begin + font.width(shown[:index]) * unit * stretch if index < len(shown) else pen
+            if abs(target - pen) > 0.01:
+                parts.append(_numbers(-(target - pen) / unit))  # a TJ number moves back by that many units
+            parts.append(b"<" + font.encode(char).hex().upper().encode("ascii") + b">")
+            pen = target + font.width(char) * unit
+    return operations + [_numbers(*first.along, *first.up, *at[0]) + b" Tm", _numbers(100 * scale) + b" Tz",
+                         b"[" + b" ".join(parts) + b"] TJ"]
 
 def pixels_to_user_space(page: Dictionary, width_px: int, height_px: int) -> tuple[float, ...]:
     """The matrix (a b c d e f) from the engine's pixels of `page` (x right, y down, the page

@@ -5,6 +5,9 @@ import json
 import subprocess
 import sys
 
+from fastapi.testclient import TestClient
+
+from handler.api import app
 from handler.models import DropResult, DropSource, ModelOut, OcrResponse
 from tests.conftest import ROOT, SAMPLES
 
@@ -13,6 +16,7 @@ def test_the_api_and_drop_folder_models_give_the_engines_shape(engine):
     result = engine.read(SAMPLES / "receipt.png")
     wire = result.to_dict()
     assert [p["number"] for p in wire["pages"]] == [1] and wire["lines"] == wire["pages"][0]["lines"]
+    assert all(line["words"] and set(line["words"][0]) == {"text", "confidence", "box"} for line in wire["lines"])
     model = ModelOut.of(engine.pack)
     api = OcrResponse.of(result, 0.5, model, "r-1").model_dump()
     source = DropSource(bucket="b", key="k", etag="e", size=1)
@@ -26,3 +30,11 @@ def test_the_cli_prints_the_same_shape(engine):
                           capture_output=True, text=True, cwd=ROOT, check=True)
     (entry,) = json.loads(done.stdout)["results"]
     assert {k: entry[k] for k in ("text", "lines", "pages")} == engine.read(SAMPLES / "receipt.png").to_dict()
+
+
+def test_the_openapi_schema_gives_every_line_its_words():
+    schemas = TestClient(app).get("/openapi.json").json()["components"]["schemas"]
+    words = schemas["LineOut"]["properties"]["words"]
+    assert words["type"] == "array" and words["items"]["$ref"].endswith("/WordOut")
+    assert set(schemas["WordOut"]["required"]) == {"text", "confidence", "box"}
+    assert set(schemas["LineOut"]["required"]) == {"text", "confidence", "box"}  # words is added, not required

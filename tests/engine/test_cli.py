@@ -29,7 +29,8 @@ def test_read_json_reports_every_file_and_goes_on_after_a_failure(tmp_path):
     assert missing["error"]["code"] == "invalid_parameter"
     assert len(page["lines"]) == 6
     for line in page["lines"]:
-        assert set(line) == {"text", "confidence", "box"}
+        assert set(line) == {"text", "confidence", "box", "words"}  # words: added, nothing renamed
+        assert line["words"] and all(set(word) == {"text", "confidence", "box"} for word in line["words"])
         assert 0 <= line["confidence"] <= 1
         assert len(line["box"]) == 4 and all(len(point) == 2 for point in line["box"])
     assert "notes.png" in done.stderr  # progress and errors go to stderr, never stdout

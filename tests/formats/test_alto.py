@@ -99,13 +99,17 @@ def test_lines_and_words_carry_the_engines_boxes_text_and_confidence(receipt_alt
         position = [int(element.get(a)) for a in ("HPOS", "VPOS", "WIDTH", "HEIGHT")]
         assert position == [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)]
         strings = element.findall(f"{ALTO}String")
-        assert " ".join(s.get("CONTENT") for s in strings) == " ".join(line.text.split())
-        assert len(element.findall(f"{ALTO}SP")) == len(strings) - 1
-        assert all(float(s.get("WC")) == pytest.approx(line.confidence, abs=1e-4) for s in strings)
-        for string in strings:
+        assert [s.get("CONTENT") for s in strings] == [word.text for word in line.words]  # a String per word
+        # an SP only where the text has a space between two words: Chinese characters have none
+        content = "".join(" " if e.tag == f"{ALTO}SP" else e.get("CONTENT") for e in element)
+        assert content == " ".join(line.text.split())
+        assert [float(s.get("WC")) for s in strings] == pytest.approx([w.confidence for w in line.words], abs=1e-4)
+        for string, word in zip(strings, line.words):
             hpos, vpos, width, height = (int(string.get(a)) for a in ("HPOS", "VPOS", "WIDTH", "HEIGHT"))
             assert position[0] <= hpos and hpos + width <= position[0] + position[2]
             assert position[1] <= vpos and vpos + height <= position[1] + position[3]
+            xs, ys = [p[0] for p in word.box], [p[1] for p in word.box]  # the word's own box, not a share of the line
+            assert (hpos, vpos, hpos + width, vpos + height) == (min(xs), min(ys), max(xs), max(ys))
         assert element.get("LANG") == "zh"  # every receipt line has Chinese in it
 
 

@@ -88,11 +88,14 @@ def test_pages_lines_and_words_carry_the_engines_boxes_and_confidences(receipt_h
         assert title_properties(element)["x_wconf"] == str(round(line.confidence * 100))
         assert element.text_content() == line.text  # words and the spaces between them, exactly
         words = by_class(element, "ocrx_word")
-        assert [w.text_content() for w in words] == line.text.split()
+        assert [w.text_content() for w in words] == [word.text for word in line.words]  # a Chinese character each
+        assert [title_properties(w)["x_wconf"] for w in words] == [str(round(w.confidence * 100)) for w in line.words]
         left, top, right, bottom = bbox(element)
         word_boxes = [bbox(w) for w in words]
-        for x0, y0, x1, y1 in word_boxes:
+        for (x0, y0, x1, y1), word in zip(word_boxes, line.words):
             assert left <= x0 <= x1 <= right and top <= y0 <= y1 <= bottom
+            xs, ys = [p[0] for p in word.box], [p[1] for p in word.box]  # the word's own box, not a share of the line
+            assert (x0, y0, x1, y1) == (min(xs), min(ys), max(xs), max(ys))
         assert [b[0] for b in word_boxes] == sorted(b[0] for b in word_boxes)  # left to right, as they read
     ids = [e.get("id") for e in tree.xpath("//*[@id]")]
     assert len(ids) == len(set(ids))

@@ -277,3 +277,30 @@ def test_a_born_digital_page_is_left_untouched_and_only_the_ocred_page_gains_a_l
     texts = [document[i].get_textpage().get_text_range() for i in range(2)]
     assert texts[0].split("\r\n") == born
     assert texts[1].split("\r\n") == [line.text for line in result.pages[1].lines] and texts[1]
+
+
+def test_each_character_is_selected_inside_its_words_box(engine):
+    """A viewer's selection follows the glyphs: each character PDFium finds has the middle
+    of its box inside the box of the word it belongs to (a Chinese character's own), not
+    at a share of the line."""
+    source = scan_pdf(draw_lines(LINES))
+    result = engine.read(source)
+    searchable = render_pdf(result, source)
+    (page,) = result.pages
+    words = [word for line in result.lines for word in line.words]
+    assert len(words) > len(result.lines) * 3
+    owners = [word for word in words for _ in word.text]  # the word of each character, in order
+    pdf_page = pdfium.PdfDocument(searchable)[0]
+    text_page = pdf_page.get_textpage()
+    chars = [(text_page.get_text_range(i, 1), text_page.get_charbox(i)) for i in range(text_page.count_chars())]
+    chars = [(char, box) for char, box in chars if char.strip()]
+    assert "".join(char for char, _ in chars) == "".join(word.text for word in words)
+    inside = 0
+    for (char, (left, bottom, right, top)), word in zip(chars, owners):
+        xs, ys = [p[0] for p in word.box], [p[1] for p in word.box]
+        corners = [device_to_page(pdf_page, page, x, y) for x in (min(xs), max(xs)) for y in (min(ys), max(ys))]
+        middle = ((left + right) / 2, (bottom + top) / 2)
+        inside += (min(c[0] for c in corners) <= middle[0] <= max(c[0] for c in corners)
+                   and min(c[1] for c in corners) <= middle[1] <= max(c[1] for c in corners))
+    assert inside == len(chars), [(c, b, w.text, w.box) for (c, b), w in zip(chars, owners)]
+    assert page_text(searchable).split("\r\n") == [line.text for line in result.lines]  # spaces kept, none added
