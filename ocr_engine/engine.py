@@ -154,6 +154,9 @@ class OcrEngine:
         upside_down = self.classifier.upside_down([crop_quad(image, boxes[i]) for i in clear_lines])
         flipped = upside_down.sum() * 2 > len(clear_lines)
         if runs_down:
+            across_too = any(across[i] >= 2 * down[i] for i in clear_lines)
+            if across_too and not flipped:
+                return 0  # vertical columns under a title across (CJK set vertically): read in place
             return 3 if flipped else 1
         return 2 if flipped else 0
 

@@ -82,10 +82,15 @@ def _vertical_columns(idx: np.ndarray, bounds: np.ndarray) -> list[np.ndarray] |
 
 
 def _is_column(b: np.ndarray) -> bool:
-    """Whether boxes (their bounds and narrow flags) are one vertical line: a stack taller than wide, of boxes
-    that are themselves tall or square (a column the detector cut into characters)."""
+    """Whether boxes (their bounds and narrow flags) are one vertical line: a stack taller
+    than wide, mostly of boxes that are themselves tall or square (a column the detector cut
+    into characters)."""
     height, width = b[:, 3].max() - b[:, 1].min(), b[:, 2].max() - b[:, 0].min()
-    return bool(height >= VERTICAL_ASPECT * width and b[:, 4].sum() * 2 >= len(b))
+    narrow = b[b[:, 4] > 0]
+    if not (height >= VERTICAL_ASPECT * width and len(narrow) * 2 >= len(b)):
+        return False
+    # one stack: columns side by side bridged by a line across them are not one column
+    return len(_split_on_gaps(np.arange(len(narrow)), narrow[:, 0], narrow[:, 2])) == 1
 
 
 def _mostly_vertical(b: np.ndarray) -> bool:

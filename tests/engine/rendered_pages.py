@@ -61,6 +61,17 @@ def vertical_page(font_name: str, size: int, columns: list[str] = COLUMNS) -> tu
     return to_bgr(image), "".join(columns)
 
 
+def titled_vertical_page(font_name: str, size: int, title: str = "唐诗选读第一卷") -> tuple[np.ndarray, str]:
+    """A vertical page under a title set across it, as a book's first page; the text in
+    reading order: the title, then the columns right to left."""
+    columns, text = vertical_page(font_name, size)
+    height, width = columns.shape[:2]
+    page = Image.new("L", (width, height + 2 * size), 255)
+    page.paste(Image.fromarray(columns[:, :, 0]), (0, 2 * size))
+    ImageDraw.Draw(page).text((width / 2, size), title, font=font(font_name, size), fill=0, anchor="mm")
+    return to_bgr(page), title + text
+
+
 def horizontal_page(font_name: str, size: int, rows: list[str] = ROWS) -> tuple[np.ndarray, str]:
     face = font(font_name, size)
     pitch, margin = int(size * 1.8), size

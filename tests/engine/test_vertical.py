@@ -5,7 +5,7 @@ in the CJK fonts scripts/test installs (tests/engine/rendered_pages.py)."""
 import numpy as np
 import pytest
 
-from tests.engine.rendered_pages import COLUMNS, mixed_sign, vertical_page
+from tests.engine.rendered_pages import COLUMNS, mixed_sign, titled_vertical_page, vertical_page
 
 
 @pytest.mark.parametrize("font_name, size", [("noto-sans", 28), ("noto-serif", 40), ("wqy-microhei", 32),
@@ -40,3 +40,11 @@ def test_a_sign_reads_title_then_columns_right_to_left_then_the_line_below(engin
     owners = [max(range(len(parts)), key=lambda k: len(set(text) & set(parts[k]))) for text in lines]
     assert owners == sorted(owners) and set(owners) == set(range(len(parts))), lines
     assert scorer([("".join(parts), "".join(lines))])["cer"] <= 0.05, lines
+
+
+@pytest.mark.parametrize("font_name, size", [("noto-sans", 56), ("noto-serif", 32), ("wqy-microhei", 32), ("uming", 56)])
+def test_a_title_across_a_vertical_page_comes_first_then_the_columns(engine, scorer, font_name, size):
+    image, text = titled_vertical_page(font_name, size)
+    result = engine.read(image)
+    assert result.lines[0].text.startswith("唐诗"), result.text
+    assert scorer([(text, result.text)])["cer"] <= 0.05, result.text
