@@ -44,7 +44,8 @@ def main() -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "handler.api:app", "--port", str(port), "--workers", "1", "--log-level", "warning", "--no-server-header"],
+        [sys.executable, "-m", "uvicorn", "handler.api:app", "--port", str(port), "--workers", "1",
+         "--log-level", "warning", "--no-server-header"],
         cwd=ROOT, env={**os.environ, "OCR_THREADS": "1", "OCR_INFERENCE_WORKERS": "1"},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
@@ -56,14 +57,15 @@ def main() -> None:
                     break
                 except httpx.HTTPError:
                     time.sleep(0.2)
-            rows = [json.loads(l) for l in (EVAL / "labels.jsonl").read_text().splitlines() if l]
+            rows = [json.loads(line) for line in (EVAL / "labels.jsonl").read_text().splitlines() if line]
             pages = [EVAL / r["file"] for r in rows if r["kind"] == "page"]
             lines = [EVAL / r["file"] for r in rows if r["kind"] == "line"]
             latencies = []
             for _ in range(args.rounds):
                 for page in pages:
                     started = time.perf_counter()
-                    response = client.post("/api/v1/ocr", files={"image": (page.name, page.read_bytes())}, data={"mode": "page"})
+                    response = client.post("/api/v1/ocr", files={"image": (page.name, page.read_bytes())},
+                                           data={"mode": "page"})
                     latencies.append(time.perf_counter() - started)
                     assert response.status_code == 200, response.text
             process = psutil.Process(server.pid)

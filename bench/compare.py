@@ -82,7 +82,8 @@ def run_one(system: str, set_name: str, threads: int, work: Path) -> dict:
 def targets(rows: list[dict]) -> list[str]:
     """The issue's targets, as ratios within this run."""
     def row(system, set_name, threads):
-        return next((r for r in rows if r["system"] == system and r["set"] == set_name and r["threads"] == threads), None)
+        return next((r for r in rows if r["system"] == system and r["set"] == set_name and r["threads"] == threads),
+                    None)
 
     out = []
     for threads in sorted({r["threads"] for r in rows}):
@@ -101,7 +102,8 @@ def targets(rows: list[dict]) -> list[str]:
             rss = ours["peak_rss_mib"] / min(v4["peak_rss_mib"], v6["peak_rss_mib"])
             best_f1 = max(v4["char_f1"], v6["char_f1"])
             out.append(f"- pages, {threads} thread(s): time per page {ratio:.2f}x RapidOCR-v4's (target <= 0.5) "
-                       f"{'MET' if ratio <= 0.5 else 'not met'}; peak RSS {rss:.2f}x the lower RapidOCR's (target <= 0.4) "
+                       f"{'MET' if ratio <= 0.5 else 'not met'}; "
+                       f"peak RSS {rss:.2f}x the lower RapidOCR's (target <= 0.4) "
                        f"{'MET' if rss <= 0.4 else 'not met'}; char F1 {ours['char_f1']:.4f} vs {best_f1:.4f} "
                        f"{'MET' if ours['char_f1'] >= best_f1 else 'not met'}")
     return out
@@ -123,11 +125,13 @@ def markdown(meta: dict, rows: list[dict]) -> str:
         if not chosen:
             continue
         lines += [f"## {set_name} ({chosen[0]['images']} images)", "",
-                  "| system | threads | exact | CER | char F1 | s/image | p50 s | p95 s | CPU s/image | cold start s | peak RSS MiB |",
+                  "| system | threads | exact | CER | char F1 | s/image | p50 s | p95 s | CPU s/image "
+                  "| cold start s | peak RSS MiB |",
                   "|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in sorted(chosen, key=lambda r: (r["threads"], r["s_per_image"])):
             lines.append(
-                f"| {r['system']} ({r['version']}) | {r['threads']} | {r['exact']:.4f} | {r['cer']:.4f} | {r['char_f1']:.4f} "
+                f"| {r['system']} ({r['version']}) | {r['threads']} | {r['exact']:.4f} | {r['cer']:.4f} "
+                f"| {r['char_f1']:.4f} "
                 f"| {r['s_per_image']:.4f} | {r['p50_s']:.4f} | {r['p95_s']:.4f} | {r['cpu_s_per_image']:.4f} "
                 f"| {r['cold_start_s']:.2f} | {r['peak_rss_mib']:.0f} |"
             )
@@ -156,7 +160,8 @@ def plot(rows: list[dict], stem: Path) -> list[str]:
     for ax, set_name, metric in ((axes[0], "lines", "exact"), (axes[1], "pages", "char_f1")):
         for r in (r for r in rows if r["set"] == set_name):
             marker = "o" if r["threads"] == 1 else "s"
-            ax.scatter(r["s_per_image"], r[metric], marker=marker, color="C3" if r["system"].startswith("ours") else "C0")
+            ax.scatter(r["s_per_image"], r[metric], marker=marker,
+                       color="C3" if r["system"].startswith("ours") else "C0")
             ax.annotate(f"{r['system']} ({r['threads']}t)", (r["s_per_image"], r[metric]), fontsize=7,
                         xytext=(4, 2), textcoords="offset points")
         ax.set_xscale("log")
@@ -225,7 +230,8 @@ def main() -> None:
     }
     args.out_dir.mkdir(parents=True, exist_ok=True)
     stem = args.out_dir / f"{meta['date']}-{meta['host']}"
-    stem.with_name(stem.name + ".json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=1, ensure_ascii=False))
+    stem.with_name(stem.name + ".json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=1,
+                                                              ensure_ascii=False))
     report = markdown(meta, rows)
     plots = plot(rows, stem)
     report += "\nPlots: " + ", ".join(plots) + "\n"

@@ -126,7 +126,8 @@ def main() -> int:
     models["fp32"] = fp32
 
     sessions = {name: session(path) for name, path in models.items()}
-    charset = ["<blank>"] + {p.key: p.value for p in onnx.load(str(shipped)).metadata_props}["character"].split("\n") + [" "]
+    metadata = {p.key: p.value for p in onnx.load(str(shipped)).metadata_props}
+    charset = ["<blank>"] + metadata["character"].split("\n") + [" "]
     lines = dev_lines(DEFAULT_EVAL_DIR)
     inputs = [strip_input(cv2.imread(str(path), cv2.IMREAD_COLOR)) for path, _ in lines]
     seconds = {name: [] for name in models}
@@ -138,14 +139,16 @@ def main() -> int:
             seconds[name].append(best)
     score = _score_module(DEFAULT_EVAL_DIR).score
     base = float(np.sum(seconds[next(iter(models))]))
-    print(f"checkpoint {args.checkpoint}, QAT checkpoints {[str(c) for c in args.qat_checkpoint]}, {len(lines)} dev lines, "
+    print(f"checkpoint {args.checkpoint}, QAT checkpoints {[str(c) for c in args.qat_checkpoint]}, "
+          f"{len(lines)} dev lines, "
           f"onnxruntime {ort.__version__}, 1 thread\n")
     print("| model | exact | CER | ms/line mean | median | sum vs first row | file MB |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for name, path in models.items():
         result = score([(truth, text) for (_, truth), text in zip(lines, texts[name])])
         print(f"| {name} | {result['exact']:.4f} | {result['cer']:.4f} | {1000 * np.mean(seconds[name]):.2f} | "
-              f"{1000 * np.median(seconds[name]):.2f} | {np.sum(seconds[name]) / base:.2f} | {path.stat().st_size / 1e6:.1f} |")
+              f"{1000 * np.median(seconds[name]):.2f} | {np.sum(seconds[name]) / base:.2f} | "
+              f"{path.stat().st_size / 1e6:.1f} |")
     for name in models:
         if "INT8" in name and "convs fp32" not in name:
             print(f"\nONNX Runtime's optimised graph, {name}:", optimised_ops(models[name], folder))

@@ -181,7 +181,8 @@ def main() -> int:
         lines.append(f"| {row['run']} | {row['workers']} | {row['wall_s']:.1f} | {row['pages'] / row['wall_s']:.2f} | "
                      f"{row['worker_cpu_s']:.1f} |")
     lines += ["", f"CPU per page (one worker): {cpu_per_page:.2f} s. Cost per 1,000 pages at Lambda arm64 prices "
-              f"({WORKER_MEMORY_MB} MB, ${GB_SECOND_USD}/GB-s), if a Lambda vCPU reads a page as fast as one core here: "
+              f"({WORKER_MEMORY_MB} MB, ${GB_SECOND_USD}/GB-s), "
+              "if a Lambda vCPU reads a page as fast as one core here: "
               f"compute ${compute:.3f} + invocations ${requests:.5f} + S3 ${s3_requests:.4f} + SQS ${sqs_requests:.5f} "
               f"= **${compute + requests + s3_requests + sqs_requests:.3f}**."]
     text = "\n".join(lines) + "\n"

@@ -49,7 +49,7 @@ def main():
     score = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(score)
     engine = OcrEngine(settings=Settings.from_env(threads=1))
-    rows = [json.loads(l) for l in (EVAL / "labels.jsonl").read_text().splitlines() if l]
+    rows = [json.loads(line) for line in (EVAL / "labels.jsonl").read_text().splitlines() if line]
     lines = [r for r in rows if r["kind"] == "line"]
     images = [next(iter(open_pages(EVAL / r["file"], engine.settings))) for r in lines]
     print(f"| variant | exact | CER | char F1 |  ({engine.pack.name} {engine.pack.version}, {len(lines)} eval lines)")

@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from api_latency import free_port, percentile  # noqa: E402
+
 from testkit.hostile.corpus import CORPUS  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"

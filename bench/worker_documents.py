@@ -39,7 +39,8 @@ def child(pages: int) -> None:
     elapsed = time.perf_counter() - started
     print(json.dumps({"pages": pages, "pdf_bytes": len(data), "lines": lines, "seconds": round(elapsed, 2),
                       "seconds_per_page": round(elapsed / pages, 3),
-                      "peak_rss_mib_before_reading": round(rss_before), "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
+                      "peak_rss_mib_before_reading": round(rss_before),
+                      "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
 
 
 def main() -> None:
@@ -47,7 +48,8 @@ def main() -> None:
         child(int(sys.argv[2]))
         return
     for pages in (3, 50):
-        out = subprocess.run([sys.executable, __file__, "--child", str(pages)], capture_output=True, text=True, check=True)
+        out = subprocess.run([sys.executable, __file__, "--child", str(pages)], capture_output=True, text=True,
+                             check=True)
         print(out.stdout.strip())
 
 

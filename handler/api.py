@@ -123,7 +123,8 @@ class RequestContext:
             given = request.headers.get("x-api-key", "")
             if self.api_key and path.startswith("/api/") and not hmac.compare_digest(given.encode(),
                                                                                        self.api_key.encode()):
-                await error_response(request, Unauthorized("a valid x-api-key header is required"))(scope, receive, send_secured)
+                refusal = error_response(request, Unauthorized("a valid x-api-key header is required"))
+                await refusal(scope, receive, send_secured)
             else:
                 await self.app(scope, receive, send_secured)
         finally:

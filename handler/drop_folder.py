@@ -48,8 +48,12 @@ class DropFolderLayout:
         """The outputs besides the .json, in the configured order: renderers need only the
         result and the source's bytes (a page range's result renders the same way). A
         renderer's OcrError is the file's: the worker writes it as the .error.json."""
-        return [Output(fmt.suffix, fmt.render(result, source, source_name=source_name, model=model), fmt.media_type)
-                for fmt in self.renderings]
+        outputs = []
+        for fmt in self.renderings:
+            assert fmt.render is not None  # of() keeps the formats that have a renderer
+            outputs.append(Output(fmt.suffix, fmt.render(result, source, source_name=source_name, model=model),
+                                  fmt.media_type))
+        return outputs
 
     @staticmethod
     def every_suffix() -> list[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -32,6 +32,11 @@ class DropStore:
     # from AWS_ENDPOINT_URL), or a test's on moto's server
     s3_client: Callable[[], Any] = aws.s3_client
     sqs_client: Callable[[], Any] = aws.sqs_client
+
+    @overload
+    def s3_call(self, operation: str, **params) -> dict: ...
+    @overload
+    def s3_call(self, operation: str, absent: tuple[int, ...], **params) -> dict | None: ...
 
     def s3_call(self, operation: str, absent: tuple[int, ...] = (), **params) -> dict | None:
         """One S3 call. An S3 or network error is Transient (the message returns to the queue),
@@ -110,7 +115,7 @@ class DropStore:
     def keys_under(self, bucket: str, prefix: str) -> list[str]:
         keys, token = [], None
         while True:
-            more = {"ContinuationToken": token} if token else {}
+            more: dict[str, str] = {"ContinuationToken": token} if token else {}
             listing = self.s3_call("list_objects_v2", Bucket=bucket, Prefix=prefix, **more)
             keys += [o["Key"] for o in listing.get("Contents", [])]
             token = listing.get("NextContinuationToken")

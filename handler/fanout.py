@@ -58,6 +58,7 @@ def fan_out(store: DropStore, folder: DropFolderLayout, source: DropSource, page
     manifest = {"source": source.model_dump(), "pages": pages, "ranges": ranges}
     store.put_json(source.bucket, prefix + MANIFEST, manifest)
     tasks = [RangeTask(source.bucket, source.key, source.etag, first, last) for first, last in ranges]
+    assert folder.queue_url is not None  # should_fan_out() is False without a queue
     store.send_ranges(folder.queue_url, [json.dumps({RANGE: asdict(task)}) for task in tasks])
     logger.info("document fanned out", extra={"key": source.key, "pages": pages, "ranges": len(ranges)})
 
@@ -79,6 +80,7 @@ def process_range(reader: DropReader, task: RangeTask, context, last_delivery: b
 
 def _read_range(reader: DropReader, task: RangeTask, prefix: str, data: bytes, context, last_delivery: bool) -> None:
     started = time.perf_counter()
+    body: dict
     try:
         result = reader.read(data, context, last_delivery, page_range=task.pages,
                              max_pages=reader.folder.max_fanout_pages)
@@ -111,6 +113,7 @@ def assemble_if_complete(reader: DropReader, task: RangeTask, prefix: str, reque
         return
     source = DropSource(**manifest["source"])
     base = reader.folder.output_base(source.key)
+    assert base is not None  # the manifest's source is a key that process() read
     failures = [(r, parts[r][0]) for r in ranges if parts[r][1]]
     if failures:
         (first, last), key = failures[0]

@@ -85,10 +85,12 @@ def retarget_bucket(event: dict, bucket: str) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m handler.invoke", description=__doc__.split("\n\n")[0])
-    parser.add_argument("function", choices=sorted(FUNCTIONS), help="api (handler.api.handler) or worker (handler.s3.handler)")
+    parser.add_argument("function", choices=sorted(FUNCTIONS),
+                        help="api (handler.api.handler) or worker (handler.s3.handler)")
     parser.add_argument("event", type=Path, help="a JSON event, e.g. events/api-rest-post.json")
     parser.add_argument("--pack", type=Path, help="the model pack folder standing for /opt/model-pack")
-    parser.add_argument("--env", action="append", default=[], metavar="K=V", help="an extra environment variable (repeatable)")
+    parser.add_argument("--env", action="append", default=[], metavar="K=V",
+                        help="an extra environment variable (repeatable)")
     args = parser.parse_args(argv)
 
     overrides = dict(item.split("=", 1) for item in args.env)

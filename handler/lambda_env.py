@@ -28,7 +28,8 @@ class FunctionDefaults:
 
 
 API = FunctionDefaults("handler.api.handler", memory_mb=2048, timeout_s=29)  # API Gateway waits 29 s at most
-WORKER = FunctionDefaults("handler.s3.handler", memory_mb=3008, timeout_s=LAMBDA_MAX_TIMEOUT_S)  # a 200-page PDF at ~1.5 s a page
+# a 200-page PDF at ~1.5 s a page
+WORKER = FunctionDefaults("handler.s3.handler", memory_mb=3008, timeout_s=LAMBDA_MAX_TIMEOUT_S)
 FUNCTIONS = {"api": API, "worker": WORKER}
 
 

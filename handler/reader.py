@@ -46,10 +46,11 @@ class DropReader:
         try:
             data = b""
             if any(fmt.needs_source for fmt in self.folder.renderings):
-                data = source_bytes()
-                if data is None:
+                fetched = source_bytes()
+                if fetched is None:
                     logger.info("changed or gone before its outputs were written", extra={"key": source.key})
                     return False
+                data = fetched
             outputs = self.folder.render(result, data, source_name=source.key.rsplit("/", 1)[-1],
                                          model=self.model.label)
         except OcrError as exc:

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -58,7 +60,7 @@ class Worker:
         reader = DropReader(providers.engine(), providers.folder(), DropStore(), providers.model())
         return cls(reader, providers.settings().max_receive_count)
 
-    def handle(self, event: dict, context) -> dict:
+    def handle(self, event: dict, context) -> Mapping[str, Any]:
         records = event.get("Records") or []
         if records and records[0].get("eventSource") == "aws:sqs":
             return process_partial_response(event=event, record_handler=self._sqs_record, processor=batch,
@@ -160,5 +162,5 @@ worker = Worker.of_process()
 
 
 @logger.inject_lambda_context
-def handler(event: dict, context) -> dict:
+def handler(event: dict, context) -> Mapping[str, Any]:
     return worker.handle(event, context)

@@ -50,7 +50,8 @@ class OcrApi(Construct):
         root.add_method("GET", integration)  # the web page
         for path in OPEN_PATHS:
             root.add_resource(path).add_method("GET", integration)
-        root.add_resource("static").add_proxy(default_integration=integration, any_method=False).add_method("GET", integration)
+        static = root.add_resource("static").add_proxy(default_integration=integration, any_method=False)
+        static.add_method("GET", integration)
         keyed = apigw.MethodOptions(api_key_required=True)
         api = root.add_resource("api")
         api.add_method("ANY", integration, api_key_required=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from aws_cdk import App, Aspects
@@ -17,7 +18,7 @@ from .stack import OcrServiceProps, OcrServiceStack
 
 STACK_NAME = "OcrService"
 # context key -> (what it sets, how to read it)
-CONTEXT = {
+CONTEXT: dict[str, tuple[str, Callable[[str], object]]] = {
     "apiMemoryMb": ("api.memory_mb", int),
     "apiReservedConcurrency": ("api.reserved_concurrency", int),
     "workerMemoryMb": ("worker.memory_mb", int),

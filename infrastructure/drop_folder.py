@@ -17,12 +17,16 @@ class DropFolder(Construct):
                  input_expiry_days: int | None, result_expiry_days: int | None, max_receive_count: int,
                  parts_expiry_days: int = 3) -> None:
         super().__init__(scope, id)
-        lifecycle = [s3.LifecycleRule(id="abort-incomplete-uploads", abort_incomplete_multipart_upload_after=Duration.days(1))]
+        lifecycle = [s3.LifecycleRule(id="abort-incomplete-uploads",
+                                      abort_incomplete_multipart_upload_after=Duration.days(1))]
         if input_expiry_days:
-            lifecycle.append(s3.LifecycleRule(id="expire-inputs", prefix=INPUT_PREFIX, expiration=Duration.days(input_expiry_days)))
+            lifecycle.append(s3.LifecycleRule(id="expire-inputs", prefix=INPUT_PREFIX,
+                                              expiration=Duration.days(input_expiry_days)))
         if result_expiry_days:
-            lifecycle.append(s3.LifecycleRule(id="expire-results", prefix=OUTPUT_PREFIX, expiration=Duration.days(result_expiry_days)))
-        lifecycle.append(s3.LifecycleRule(id="expire-parts", prefix=PARTS_PREFIX, expiration=Duration.days(parts_expiry_days)))
+            lifecycle.append(s3.LifecycleRule(id="expire-results", prefix=OUTPUT_PREFIX,
+                                              expiration=Duration.days(result_expiry_days)))
+        lifecycle.append(s3.LifecycleRule(id="expire-parts", prefix=PARTS_PREFIX,
+                                          expiration=Duration.days(parts_expiry_days)))
         self.bucket = s3.Bucket(
             self, "Bucket",
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,

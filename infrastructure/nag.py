@@ -16,7 +16,8 @@ def suppress(stack: Stack, *, bucket_arn_token: str) -> None:
     NagSuppressions.add_stack_suppressions(stack, [
         NagPackSuppression(
             id="AwsSolutions-IAM4", applies_to=[BASIC_EXECUTION_ROLE],
-            reason="AWSLambdaBasicExecutionRole only lets a function write its own logs; CDK's default for every Lambda role"),
+            reason="AWSLambdaBasicExecutionRole only lets a function write its own logs; "
+                   "CDK's default for every Lambda role"),
         NagPackSuppression(
             id="AwsSolutions-L1",
             reason="python3.12 on purpose: the dependencies layer is built from cp312 wheels (layers/build.py); "

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
-from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import CfnElement, CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_iam as iam
@@ -19,10 +20,17 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from handler.lambda_env import (API, INPUT_PREFIX, JOBS, LAMBDA_MAX_TIMEOUT_S, OUTPUT_PREFIX, PARTS_PREFIX, WORKER,
-                                function_environment)
-from layers.build import (LAMBDA_RUNTIME_PYTHON, Target, dependencies_layer_dir, model_layer_dir,
-                          stage_function_code)
+from handler.lambda_env import (
+    API,
+    INPUT_PREFIX,
+    JOBS,
+    LAMBDA_MAX_TIMEOUT_S,
+    OUTPUT_PREFIX,
+    PARTS_PREFIX,
+    WORKER,
+    function_environment,
+)
+from layers.build import LAMBDA_RUNTIME_PYTHON, Target, dependencies_layer_dir, model_layer_dir, stage_function_code
 
 from .api import ApiLimits, OcrApi
 from .drop_folder import DropFolder
@@ -65,7 +73,8 @@ class OcrServiceProps:
     alarm_topic_arn: str | None = None
     architecture: str = "arm64"
     #: layer folders from `python -m layers.build`, and the function code (None: staged now)
-    dependencies_layer: Path = field(default_factory=lambda: dependencies_layer_dir(Target("arm64", LAMBDA_RUNTIME_PYTHON)))
+    dependencies_layer: Path = field(
+        default_factory=lambda: dependencies_layer_dir(Target("arm64", LAMBDA_RUNTIME_PYTHON)))
     model_layer: Path = field(default_factory=model_layer_dir)
     function_code: Path | None = None
 
@@ -87,7 +96,8 @@ class OcrServiceStack(Stack):
         architecture = lambda_.Architecture.ARM_64 if props.architecture == "arm64" else lambda_.Architecture.X86_64
         code_folder = require_folder(props.function_code or stage_function_code(), "handler/api.py", "function code")
         # checked before anything is staged: a layer that cannot deploy fails the synth, not the deploy
-        check_unzipped_size(code_folder, require_folder(props.dependencies_layer, "python/onnxruntime", "dependencies layer"),
+        check_unzipped_size(code_folder,
+                            require_folder(props.dependencies_layer, "python/onnxruntime", "dependencies layer"),
                             require_folder(props.model_layer, "model-pack/manifest.json", "model layer"))
         dependencies = DependenciesLayer(self, "DependenciesLayer", folder=props.dependencies_layer,
                                          architecture=architecture, runtime=RUNTIME)
@@ -119,9 +129,10 @@ class OcrServiceStack(Stack):
                 memory_size=spec.memory_mb,
                 timeout=Duration.seconds(spec.timeout_s),
                 reserved_concurrent_executions=spec.reserved_concurrency,
-                environment=function_environment(role, bucket.bucket_name, spec.memory_mb, **({
-                    "queue_url": self.drop_folder.queue.queue_url, "max_receive_count": props.max_receive_count,
-                } if role == "worker" else {})),
+                environment=function_environment(
+                    role, bucket.bucket_name, spec.memory_mb,
+                    queue_url=self.drop_folder.queue.queue_url if role == "worker" else None,
+                    max_receive_count=props.max_receive_count if role == "worker" else None),
                 log_group=log_group,
                 tracing=lambda_.Tracing.ACTIVE if props.tracing else lambda_.Tracing.DISABLED,
                 description=f"OCR service: {role} ({handler})",
@@ -143,10 +154,12 @@ class OcrServiceStack(Stack):
             sid="MissingIsNotFound",  # without it S3 answers a HEAD of a missing output with 403, not 404
             actions=["s3:ListBucket"], resources=[bucket.bucket_arn]))
         self.api_function.add_to_role_policy(iam.PolicyStatement(
-            sid="PresignJobUploads", actions=["s3:PutObject"], resources=[bucket.arn_for_objects(f"{INPUT_PREFIX}jobs/*")]))
+            sid="PresignJobUploads", actions=["s3:PutObject"],
+            resources=[bucket.arn_for_objects(f"{INPUT_PREFIX}jobs/*")]))
         self.api_function.add_to_role_policy(iam.PolicyStatement(
             sid="ReadJobResults", actions=["s3:GetObject"],  # results, and the progress of a long document's parts
-            resources=[bucket.arn_for_objects(f"{OUTPUT_PREFIX}{JOBS}*"), bucket.arn_for_objects(f"{PARTS_PREFIX}{JOBS}*")]))
+            resources=[bucket.arn_for_objects(f"{OUTPUT_PREFIX}{JOBS}*"),
+                       bucket.arn_for_objects(f"{PARTS_PREFIX}{JOBS}*")]))
         self.api_function.add_to_role_policy(iam.PolicyStatement(
             sid="ListJobs", actions=["s3:ListBucket"], resources=[bucket.bucket_arn],
             conditions={"StringLike": {"s3:prefix": [f"{INPUT_PREFIX}{JOBS}*", f"{OUTPUT_PREFIX}{JOBS}*",
@@ -194,8 +207,13 @@ class OcrServiceStack(Stack):
         CfnOutput(self, "BucketName", value=bucket.bucket_name, description=f"Drop files under {INPUT_PREFIX}")
         CfnOutput(self, "ApiKeyId", value=self.api.api_key.key_id,
                   description="aws apigateway get-api-key --include-value --api-key <ApiKeyId>")
-        suppress(self, bucket_arn_token=self.get_logical_id(bucket.node.default_child))
+        suppress(self, bucket_arn_token=self.get_logical_id(_cfn(bucket)))
+
+
+def _cfn(construct: Construct) -> CfnElement:
+    """The CloudFormation resource an L2 construct wraps: its default child."""
+    return cast(CfnElement, construct.node.default_child)
 
 
 def _logical_id(construct: Construct, logical_id: str) -> None:
-    construct.node.default_child.override_logical_id(logical_id)
+    _cfn(construct).override_logical_id(logical_id)

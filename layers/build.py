@@ -22,8 +22,16 @@ from pathlib import Path
 
 from .dependencies import build_dependencies_layer, build_runtime_sdk
 from .sizes import LAMBDA_UNZIPPED_LIMIT, TooLarge, check_total, tree_size
-from .target import (DEFAULT_ARCH, LAMBDA_RUNTIME_PYTHON, MACHINES, ROOT, Target, dependencies_layer_dir,
-                     function_code_dir, model_layer_dir)
+from .target import (
+    DEFAULT_ARCH,
+    LAMBDA_RUNTIME_PYTHON,
+    MACHINES,
+    ROOT,
+    Target,
+    dependencies_layer_dir,
+    function_code_dir,
+    model_layer_dir,
+)
 
 # what the stack (infrastructure/) and the tests take from here, besides what is defined here
 __all__ = ["LAMBDA_RUNTIME_PYTHON", "LAMBDA_UNZIPPED_LIMIT", "Target", "TooLarge", "build_dependencies_layer",

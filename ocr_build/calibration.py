@@ -67,11 +67,12 @@ def _line(rng: random.Random, fonts: tuple[list[Path], list[Path]], noise: np.ra
     ink = tuple(rng.randint(0, 90) for _ in range(3))
     if rng.random() < 0.15:
         paper, ink = ink, paper
-    image = Image.new("RGB", (right - left + 2 * pad, bottom - top + 2 * pad), paper)
+    # FreeType's boxes are whole pixels (Pillow types them as floats)
+    image = Image.new("RGB", (int(right - left) + 2 * pad, int(bottom - top) + 2 * pad), paper)
     ImageDraw.Draw(image).text((pad - left, pad - top), text, fill=ink, font=font)
     if rng.random() < 0.4:
         image = image.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 1.2)))
-    pixels = np.asarray(image, dtype=np.float32)
+    pixels: np.ndarray = np.asarray(image, dtype=np.float32)
     if rng.random() < 0.5:
         pixels = pixels + noise.normal(0, rng.uniform(2, 12), pixels.shape)
     return np.ascontiguousarray(pixels.clip(0, 255).astype(np.uint8)[:, :, ::-1])  # BGR, as decoded images are

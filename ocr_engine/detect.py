@@ -127,7 +127,7 @@ def strip_rows(height: int, width: int, max_pixels: int, overlap: int) -> list[t
 
 
 def boxes_from_probability(probability: np.ndarray, params: DetectorParams) -> tuple[np.ndarray, np.ndarray]:
-    mask = (probability > params.threshold).astype(np.uint8)
+    mask: np.ndarray = (probability > params.threshold).astype(np.uint8)
     mask = cv2.dilate(mask, np.ones((2, 2), np.uint8))
     contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
     boxes, scores = [], []

@@ -9,16 +9,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .budget import Budget
 from .classify import OrientationClassifier
 from .detect import TextDetector, order_clockwise
-from .budget import Budget
 from .errors import InvalidParameter, TooManyLines
 from .io import ImageInput, PageRange, Pages, open_pages
 from .layout import reading_order, runs_down
 from .packs import ModelPack, find_pack
 from .preprocess import crop_quad, rotate_points, upright_line
 from .recognize import RecognizerParams, TextRecognizer
-from .result import Line, OcrResult, Page
+from .result import Box, Line, OcrResult, Page
 from .runtime import create_session, release_free_memory
 from .settings import Settings
 
@@ -134,10 +134,12 @@ class OcrEngine:
             boxes, _ = self.detector.detect(upright)
         lines = self._read_lines(upright, boxes, timings)
         back = (4 - turns) % 4
-        return [
-            Line(line.text, line.confidence, order_clockwise(rotate_points(np.float32([line.box]), back, upright.shape)[0]).round().astype(int).tolist())
-            for line in lines
-        ]
+
+        def turned_back(box: Box) -> Box:
+            points = rotate_points(np.array([box], np.float32), back, upright.shape)[0]
+            return order_clockwise(points).round().astype(int).tolist()
+
+        return [Line(line.text, line.confidence, turned_back(line.box)) for line in lines]
 
     def _quarter_turns_to_upright(self, image: np.ndarray, boxes: np.ndarray) -> int:
         """Counterclockwise quarter turns that bring the page's text upright (0-3). Lines
@@ -168,7 +170,8 @@ class OcrEngine:
             boxes = boxes[order]
             crops = [crop_quad(image, box) for box in boxes]
         texts = self._recognize(crops, timings)
-        lines = [Line(text, confidence, box.round().astype(int).tolist()) for (text, confidence), box in zip(texts, boxes)]
+        lines = [Line(text, confidence, box.round().astype(int).tolist())
+                 for (text, confidence), box in zip(texts, boxes)]
         return [line for line in lines if self._is_confident_text(line)]
 
     def _is_confident_text(self, line: Line) -> bool:

@@ -65,18 +65,24 @@ class ModelPack:
         root = Path(root)
         manifest_path = root / MANIFEST
         if not manifest_path.is_file():
-            raise ModelPackError(f"no model pack at {root} (missing {MANIFEST}); " + BUILD_HINT.format(name=DEFAULT_PACK))
+            raise ModelPackError(
+                f"no model pack at {root} (missing {MANIFEST}); " + BUILD_HINT.format(name=DEFAULT_PACK)
+            )
         try:
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
             files = manifest["files"]
             manifest["models"]["rec"]["charset"]
         except (ValueError, KeyError, TypeError) as exc:
-            raise ModelPackError(f"the manifest at {manifest_path} is invalid ({exc!r}); " + BUILD_HINT.format(name=root.name)) from None
+            raise ModelPackError(
+                f"the manifest at {manifest_path} is invalid ({exc!r}); " + BUILD_HINT.format(name=root.name)
+            ) from None
         if verify:
             for name, expected in files.items():
                 path = root / name
                 if not path.is_file():
-                    raise ModelPackError(f"model pack {root} lacks {name}; " + BUILD_HINT.format(name=manifest.get("name", root.name)))
+                    raise ModelPackError(
+                        f"model pack {root} lacks {name}; " + BUILD_HINT.format(name=manifest.get("name", root.name))
+                    )
                 if sha256_file(path) != expected:
                     raise ModelPackError(
                         f"model pack {root}: {name} does not match its sha256 in {MANIFEST} (corrupt or edited); "

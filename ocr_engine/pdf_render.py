@@ -31,10 +31,12 @@ class PdfRenderer:
         # -P: the child's own folder (which holds ocr_engine/io.py) must not shadow the stdlib
         self.process = subprocess.Popen([sys.executable, "-P", str(CHILD)], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd="/")
+        assert self.process.stdin is not None and self.process.stdout is not None  # both PIPE
+        self.stdin, self.stdout = self.process.stdin, self.process.stdout
         try:
             limits = {"memory_bytes": memory_mb * 1024 * 1024}
-            self.process.stdin.write(json.dumps(limits).encode() + b"\n" + struct.pack(">Q", len(data)) + data)
-            self.process.stdin.flush()
+            self.stdin.write(json.dumps(limits).encode() + b"\n" + struct.pack(">Q", len(data)) + data)
+            self.stdin.flush()
             self.count = self._answer(time.monotonic() + page_timeout_s, "opening the PDF")["pages"]
         except BaseException:
             self.close()
@@ -53,15 +55,15 @@ class PdfRenderer:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
-        for pipe in (self.process.stdin, self.process.stdout):
+        for pipe in (self.stdin, self.stdout):
             pipe.close()
 
     def _ask(self, request: str, doing: str) -> tuple[dict, float]:
         """Send one request; its answer and the moment its page's time runs out."""
         stop = time.monotonic() + self.page_timeout_s
         try:
-            self.process.stdin.write(request.encode() + b"\n")
-            self.process.stdin.flush()
+            self.stdin.write(request.encode() + b"\n")
+            self.stdin.flush()
         except BrokenPipeError:
             raise self._over_budget(doing) from None
         return self._answer(stop, doing), stop
@@ -81,13 +83,13 @@ class PdfRenderer:
         limit is 150 MB, and collecting it in a buffer first held it twice (the API's RSS
         went from 153 to 456 MiB for a 200-inch page)."""
         pixels = np.empty(size, np.uint8)
-        view = memoryview(pixels)
+        view = pixels.data  # a memoryview of its bytes
         filled = min(size, len(self._pending))
         view[:filled] = self._pending[:filled]
         del self._pending[:filled]
         while filled < size:
             self._wait(stop, doing)
-            read = os.readv(self.process.stdout.fileno(), [view[filled:]])
+            read = os.readv(self.stdout.fileno(), [view[filled:]])
             if not read:
                 raise self._over_budget(doing)
             filled += read
@@ -96,14 +98,14 @@ class PdfRenderer:
     def _fill(self, stop: float, doing: str) -> None:
         """More bytes from the child, or over budget when it dies or its page's time is up."""
         self._wait(stop, doing)
-        chunk = os.read(self.process.stdout.fileno(), 1 << 20)
+        chunk = os.read(self.stdout.fileno(), 1 << 20)
         if not chunk:
             raise self._over_budget(doing)
         self._pending += chunk
 
     def _wait(self, stop: float, doing: str) -> None:
         left = stop - time.monotonic()
-        if left <= 0 or not select.select([self.process.stdout], [], [], left)[0]:
+        if left <= 0 or not select.select([self.stdout], [], [], left)[0]:
             raise self._over_budget(doing)
 
     def _over_budget(self, doing: str) -> DocumentTooComplex:

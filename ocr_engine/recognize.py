@@ -116,7 +116,8 @@ class TextRecognizer:
             if (
                 batches
                 and len(batches[-1]) < self.params.max_batch
-                and width <= self.params.max_width_growth * max(pieces[batches[-1][0]].strip.shape[1], self.params.min_width)
+                and width <= self.params.max_width_growth * max(pieces[batches[-1][0]].strip.shape[1],
+                                                                self.params.min_width)
                 and padded * (len(batches[-1]) + 1) <= self.params.max_batch_width
             ):
                 batches[-1].append(i)

@@ -4,6 +4,7 @@ documented defaults (pydantic-settings: types checked, a malformed value named).
 from __future__ import annotations
 
 import os
+from typing import Self
 
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -65,7 +66,7 @@ class Settings(BaseSettings):
     detector: DetectorParams = DetectorParams()
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Self:
         """The process's environment (or `environ` instead of it), with `overrides` (None
         values ignored) on top. A malformed value is a SettingsError naming the variable."""
         overrides = {k: v for k, v in overrides.items() if v is not None}

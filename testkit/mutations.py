@@ -16,6 +16,7 @@ from PIL import Image
 
 from ocr_engine import OcrError, Settings
 from ocr_engine.io import open_pages
+
 from .hostile.blocks import READS, line, save
 
 # Values that sit on the edges of the fields they land in: sizes, counts, offsets.

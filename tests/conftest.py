@@ -49,7 +49,6 @@ class LiveServer:
         import os
         import subprocess
         import sys
-
         import tempfile
 
         self.port = free_port()

@@ -26,7 +26,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     """The command line, with a run file's flags (`--config`) as the defaults of its subcommand."""
     if argv[:1] and argv[0].split("=")[0] == "--from":
         argv = ["domain", *argv]
-    parser = argparse.ArgumentParser(prog="python -m training", description="Train and export the project's CRNN recogniser.")
+    parser = argparse.ArgumentParser(prog="python -m training",
+                                     description="Train and export the project's CRNN recogniser.")
     commands = parser.add_subparsers(dest="command", required=True)
 
     data = commands.add_parser("data", help="render lines and have the teacher read them, as shards")
@@ -62,11 +63,13 @@ def parse(argv: list[str]) -> argparse.Namespace:
     export.add_argument("--out", type=Path, required=True, help="the INT8 ONNX file to write")
     export.add_argument("--fp32-out", type=Path, help="also keep the fp32 ONNX here")
 
-    slim = commands.add_parser("slim", help="a small copy of a checkpoint (fp16 weights, no moments), to commit; resumable")
+    slim = commands.add_parser("slim",
+                               help="a small copy of a checkpoint (fp16 weights, no moments), to commit; resumable")
     slim.add_argument("--checkpoint", type=Path, required=True)
     slim.add_argument("--out", type=Path, required=True)
 
-    measure = commands.add_parser("measure", help="a pack's recogniser vs the default pack's on the dev lines: exact, CER, ms/line")
+    measure = commands.add_parser("measure", help="a pack's recogniser vs the default pack's on the dev lines: "
+                                  "exact, CER, ms/line")
     measure.add_argument("--pack", type=Path, required=True, help="pack folder, e.g. build/packs/crnn-zh-v1")
     measure.add_argument("--min-width", type=int, nargs="*", help="also try these minimum widths")
 
@@ -76,10 +79,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
     domain = commands.add_parser("domain", help="fine-tune a trained model for your own characters and text, "
                                  "and build a pack of it (also `ocr train --from MODEL ...`)")
     domain.add_argument("--from", dest="base", required=True, help="the model to start from: crnn-zh-v1")
-    domain.add_argument("--charset", type=Path, required=True, help="UTF-8 text file: the characters to add (any layout)")
+    domain.add_argument("--charset", type=Path, required=True,
+                        help="UTF-8 text file: the characters to add (any layout)")
     domain.add_argument("--corpus", type=Path, required=True, help="UTF-8 text file: lines of your domain's text")
     domain.add_argument("--name", default="crnn-zh-custom", help="the pack's name (default: crnn-zh-custom)")
-    domain.add_argument("--run", type=Path, help="run folder: checkpoint, learning curve, ONNX (default: build/train/NAME)")
+    domain.add_argument("--run", type=Path,
+                        help="run folder: checkpoint, learning curve, ONNX (default: build/train/NAME)")
     domain.add_argument("--out", type=Path, help="folder that receives the pack (default: build/packs)")
     domain.add_argument("--steps", type=int, default=400)
     domain.add_argument("--batch-size", type=int, default=16)
@@ -87,7 +92,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     domain.add_argument("--device", default="cpu", help="cpu or cuda")
     domain.add_argument("--threads", type=int, default=1)
     domain.add_argument("--eval-dir", help="dev lines scored during the run (default ../shared/eval)")
-    domain.add_argument("--check", type=Path, help="UTF-8 lines to render and read with the old and new packs afterwards")
+    domain.add_argument("--check", type=Path,
+                        help="UTF-8 lines to render and read with the old and new packs afterwards")
 
     check = commands.add_parser("check", help="packs' recognisers on rendered lines of a text file: share read exactly")
     check.add_argument("--pack", type=Path, nargs="+", required=True)
@@ -140,7 +146,8 @@ def main(argv: list[str] | None = None) -> int:
         _log(json.dumps(summary))
         return 0
     if args.command == "eval":
-        from .evaluate import MIN_WIDTH, evaluate as score
+        from .evaluate import MIN_WIDTH
+        from .evaluate import evaluate as score
         from .export import load_checkpoint, model_for
         from .initial import build_student
 

@@ -16,31 +16,7 @@ import string
 from collections.abc import Callable
 from functools import lru_cache
 
-# Generic words of Malaysian/Singaporean receipts and addresses (Faker has no ms_MY).
-_STREET = ["JALAN", "JLN", "LORONG", "TAMAN", "LOT", "NO.", "BLOK", "PERSIARAN", "KAMPUNG", "BANDAR", "PUSAT",
-           "KAWASAN PERINDUSTRIAN", "LEBUH", "PLAZA", "WISMA", "MENARA", "SEKSYEN", "BATU", "SUNGAI", "BUKIT"]
-_PLACE = ["SELANGOR", "KUALA LUMPUR", "JOHOR BAHRU", "PETALING JAYA", "SHAH ALAM", "KLANG", "PUCHONG", "CHERAS",
-          "KAJANG", "SUBANG JAYA", "AMPANG", "SERI KEMBANGAN", "PENANG", "IPOH", "MELAKA", "SEREMBAN", "RAWANG",
-          "BANGSAR", "SETAPAK", "KEPONG", "SINGAPORE", "SENTUL", "BALAKONG", "SEMENYIH", "BANTING"]
-_FIRM = ["SDN BHD", "SDN. BHD.", "ENTERPRISE", "TRADING", "RESTAURANT", "HARDWARE", "MARKETING", "(M) SDN BHD",
-         "CAFE", "BAKERY", "STATIONERY", "PHARMACY", "MINI MARKET", "BOOKSTORE", "KEDAI", "PTE LTD", "CO.", "LTD"]
-_RECEIPT_FIELDS = ["TOTAL", "SUBTOTAL", "SUB TOTAL", "CASH", "CHANGE", "GST", "SST", "TAX", "ROUNDING", "DISCOUNT",
-                   "AMOUNT", "AMT", "QTY", "PRICE", "ITEM", "ITEM(S)", "QTY(S)", "INVOICE NO", "BILL NO", "RECEIPT NO",
-                   "DATE", "TIME", "CASHIER", "TABLE", "PAX", "MEMBER", "TERMINAL", "OPERATOR", "SERVER", "ORDER",
-                   "TOTAL SALES", "NET TOTAL", "GRAND TOTAL", "TOTAL INCL GST", "TOTAL (INCLUSIVE OF GST)",
-                   "GST SUMMARY", "TAX INVOICE", "CREDIT CARD", "VISA", "MASTER", "DEBIT", "BALANCE", "DEPOSIT",
-                   "CO-REG", "COMPANY NO", "GST ID NO", "GST REG NO", "TEL", "FAX", "DOC NO", "REF NO", "SALESPERSON"]
-_UNITS = ["PCS", "KG", "G", "ML", "L", "BOX", "PKT", "UNIT", "X", "NOS", "CTN", "SET"]
-_ZH_FIELDS = ["发票代码", "发票号码", "开票日期", "校验码", "机器编号", "购买方", "销售方", "名称", "纳税人识别号",
-              "地址、电话", "开户行及账号", "金额", "税率", "税额", "价税合计", "合计", "收款人", "复核", "开票人",
-              "单价", "数量", "规格型号", "单位", "备注", "订单号", "下单时间", "支付方式", "实付款", "优惠",
-              "运费", "联系电话", "收货地址", "营业执照", "统一社会信用代码", "法定代表人", "注册资本", "成立日期",
-              "小计", "找零", "现金", "微信支付", "支付宝", "会员卡号", "积分", "流水号", "收银员", "桌号"]
-_AD_WORDS = ["限时抢购", "全场包邮", "新品上市", "买一送一", "正品保证", "七天无理由退换", "领券立减", "爆款",
-             "热销", "特价", "秒杀", "满减", "官方旗舰店", "品质保证", "厂家直销", "月销", "好评如潮", "立即购买",
-             "加入购物车", "到手价", "券后价", "原价", "折", "现货速发", "顺丰包邮", "赠运费险", "预售", "优惠券"]
-_ZH_PUNCT = "，。、：；！？（）【】《》“”—…·"
-_SYMBOLS = ",.:;#&/-()@%*+'\"!?$"
+from .corpus_words import AD_WORDS, FIRM, PLACE, RECEIPT_FIELDS, STREET, SYMBOLS, UNITS, ZH_FIELDS, ZH_PUNCT
 
 Generator = Callable[[random.Random], str]
 
@@ -112,7 +88,8 @@ def _date(rng: random.Random) -> str:
     forms = [f"{d:02d}-{m:02d}-{y}", f"{d:02d}/{m:02d}/{y % 100:02d}", f"{y}-{m:02d}-{d:02d}", f"{d:02d}/{m:02d}/{y}",
              f"{y}年{m}月{d}日", f"{y}.{m:02d}.{d:02d}", f"{d:02d}-{m:02d}-{y % 100:02d} {hh:02d}:{mm:02d}",
              f"{y}-{m:02d}-{d:02d} {hh:02d}:{mm:02d}:{ss:02d}", f"{hh:02d}:{mm:02d}:{ss:02d}",
-             f"{d} {rng.choice(['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'])} {y}"]
+             f"{d} {rng.choice(['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'])}"
+             f" {y}"]
     return rng.choice(forms)
 
 
@@ -132,7 +109,7 @@ def _code(rng: random.Random) -> str:
 def chinese_phrase(rng: random.Random) -> str:
     words = [_zh_word(rng) for _ in range(rng.randint(1, 7))]
     if rng.random() < 0.3:
-        words.insert(rng.randint(0, len(words)), rng.choice(_ZH_PUNCT))
+        words.insert(rng.randint(0, len(words)), rng.choice(ZH_PUNCT))
     return "".join(words)
 
 
@@ -159,10 +136,11 @@ def chinese_identity(rng: random.Random) -> str:
 
 
 def invoice_field(rng: random.Random) -> str:
-    field = rng.choice(_ZH_FIELDS)
+    field = rng.choice(ZH_FIELDS)
     value = rng.choice([
-        lambda: _amount(rng), lambda: f"¥{_amount(rng)}", lambda: f"￥{_amount(rng)}", lambda: _date(rng), lambda: _code(rng),
-        lambda: chinese_phrase(rng), lambda: f"{rng.randint(1, 99)}%", lambda: _fake(rng, "zh_CN").company(),
+        lambda: _amount(rng), lambda: f"¥{_amount(rng)}", lambda: f"￥{_amount(rng)}", lambda: _date(rng),
+        lambda: _code(rng), lambda: chinese_phrase(rng), lambda: f"{rng.randint(1, 99)}%",
+        lambda: _fake(rng, "zh_CN").company(),
         lambda: f"{rng.randint(1, 999)}{rng.choice(['件', '个', '箱', '千克', '台', '元', '张'])}",
     ])()
     return f"{field}{rng.choice(['：', ':', ': ', ' '])}{value}"
@@ -170,15 +148,20 @@ def invoice_field(rng: random.Random) -> str:
 
 def web_ad(rng: random.Random) -> str:
     options = [
-        lambda: f"{rng.choice(_AD_WORDS)}{rng.choice(['', ' ', '！', '|'])}{chinese_phrase(rng)}",
-        lambda: f"{rng.choice(['¥', '￥', '到手价', '券后', '仅需'])}{rng.randint(1, 9999)}{rng.choice(['', '.00', '.9', '.99', '元'])}",
-        lambda: f"{rng.choice(['满', '每满'])}{rng.choice([99, 199, 299, 300, 500])}{rng.choice(['减', '元减'])}{rng.choice([10, 20, 30, 50, 100])}",
-        lambda: f"{chinese_phrase(rng)}{rng.choice(['', ' '])}{rng.choice(string.ascii_uppercase)}{rng.randint(1, 999)}",
+        lambda: f"{rng.choice(AD_WORDS)}{rng.choice(['', ' ', '！', '|'])}{chinese_phrase(rng)}",
+        lambda: f"{rng.choice(['¥', '￥', '到手价', '券后', '仅需'])}{rng.randint(1, 9999)}"
+                f"{rng.choice(['', '.00', '.9', '.99', '元'])}",
+        lambda: f"{rng.choice(['满', '每满'])}{rng.choice([99, 199, 299, 300, 500])}"
+                f"{rng.choice(['减', '元减'])}{rng.choice([10, 20, 30, 50, 100])}",
+        lambda: f"{chinese_phrase(rng)}{rng.choice(['', ' '])}{rng.choice(string.ascii_uppercase)}"
+                f"{rng.randint(1, 999)}",
         lambda: f"{rng.choice(['月销', '已售', '评价'])}{rng.randint(1, 99999)}{rng.choice(['+', '万+', '件', '条'])}",
-        lambda: f"【{rng.choice(_AD_WORDS)}】{chinese_phrase(rng)}",
-        lambda: f"{rng.choice(['www.', 'http://', 'https://'])}{rng.choice(_english_words()[:3000])}{rng.choice(['.com', '.cn', '.com.cn', '.net'])}",
+        lambda: f"【{rng.choice(AD_WORDS)}】{chinese_phrase(rng)}",
+        lambda: f"{rng.choice(['www.', 'http://', 'https://'])}{rng.choice(_english_words()[:3000])}"
+                f"{rng.choice(['.com', '.cn', '.com.cn', '.net'])}",
         lambda: f"{rng.randint(1, 9)}.{rng.randint(0, 9)}{rng.choice(['折', '折起'])}",
-        lambda: f"{chinese_phrase(rng)} {' '.join(w.capitalize() for w in rng.sample(_english_words()[:5000], rng.randint(1, 3)))}",
+        lambda: f"{chinese_phrase(rng)} "
+                f"{' '.join(w.capitalize() for w in rng.sample(_english_words()[:5000], rng.randint(1, 3)))}",
     ]
     return rng.choice(options)()
 
@@ -188,25 +171,34 @@ def receipt_line(rng: random.Random) -> str:
     fake = _fake(rng, rng.choice(["en_US", "en_GB"]))
     upper = [w.upper() for w in rng.sample(words[:8000], 4)]
     options = [
-        lambda: f"NO.{rng.randint(1, 200)}{rng.choice(['', '&' + str(rng.randint(1, 200)), '-' + str(rng.randint(1, 9))])}, {rng.choice(_STREET)} {upper[0]}{rng.choice([',', ''])}",
-        lambda: f"{rng.choice(_STREET)} {upper[0]} {rng.randint(1, 30)}{rng.choice(['/', '', ','])}{rng.choice(['', str(rng.randint(1, 9))])}{rng.choice([',', ''])}",
-        lambda: f"{rng.randint(10000, 99999)} {rng.choice(_PLACE)}{rng.choice([', ', ','])}{rng.choice(_PLACE)}{rng.choice(['.', '', ','])}",
-        lambda: f"{upper[0]} {upper[1]} {rng.choice(_FIRM)}",
+        lambda: f"NO.{rng.randint(1, 200)}"
+                f"{rng.choice(['', '&' + str(rng.randint(1, 200)), '-' + str(rng.randint(1, 9))])}, "
+                f"{rng.choice(STREET)} {upper[0]}{rng.choice([',', ''])}",
+        lambda: f"{rng.choice(STREET)} {upper[0]} {rng.randint(1, 30)}{rng.choice(['/', '', ','])}"
+                f"{rng.choice(['', str(rng.randint(1, 9))])}{rng.choice([',', ''])}",
+        lambda: f"{rng.randint(10000, 99999)} {rng.choice(PLACE)}{rng.choice([', ', ','])}{rng.choice(PLACE)}"
+                f"{rng.choice(['.', '', ','])}",
+        lambda: f"{upper[0]} {upper[1]} {rng.choice(FIRM)}",
         lambda: f"({rng.randint(100000, 1299999)}-{rng.choice(string.ascii_uppercase)})",
-        lambda: f"{rng.choice(_RECEIPT_FIELDS)}{rng.choice([' : ', ': ', ':', ' ', ' # ', '#:', ' :'])}{rng.choice([_amount(rng), _code(rng), _date(rng), 'RM ' + _amount(rng), str(rng.randint(1, 99))])}",
-        lambda: f"{upper[0]} {upper[1]}{rng.choice(['', ' ' + upper[2]])} {rng.randint(1, 99)}{rng.choice(_UNITS)}",
+        lambda: f"{rng.choice(RECEIPT_FIELDS)}{rng.choice([' : ', ': ', ':', ' ', ' # ', '#:', ' :'])}"
+                f"{rng.choice([_amount(rng), _code(rng), _date(rng), 'RM ' + _amount(rng), str(rng.randint(1, 99))])}",
+        lambda: f"{upper[0]} {upper[1]}{rng.choice(['', ' ' + upper[2]])} {rng.randint(1, 99)}{rng.choice(UNITS)}",
         lambda: f"{rng.randint(1, 20)} {rng.choice(['X', 'x', '@'])} {_amount(rng)}",
         lambda: f"{_amount(rng)}{rng.choice([' SR', ' ZR', ' A', ' S', ' Z', ''])}",
         lambda: f"RM{rng.choice(['', ' '])}{_amount(rng)}",
-        lambda: f"{rng.choice(_RECEIPT_FIELDS)} {rng.choice(['(RM)', '(@6%)', '@6%', '(EXCL GST)', 'INCL.GST'])}",
+        lambda: f"{rng.choice(RECEIPT_FIELDS)} {rng.choice(['(RM)', '(@6%)', '@6%', '(EXCL GST)', 'INCL.GST'])}",
         lambda: f"{upper[0]}{rng.choice(['&', ' & ', '/', '-', ' - '])}{upper[1]} {_code(rng)}",
-        lambda: f"{rng.choice(['TEL', 'FAX', 'H/P', 'TEL NO'])}{rng.choice([':', ' : ', ': '])}{rng.choice(['03-', '012-', '016-', '(03) '])}{rng.randint(1000000, 99999999)}",
-        lambda: f"{rng.choice(['*', '**', '***', '****', '=', '-'])} {rng.choice(['THANK YOU', 'PLEASE COME AGAIN', 'GOODS SOLD ARE NOT RETURNABLE', 'TAX INVOICE'])} {rng.choice(['*', '**', '***', '****', '=', '-'])}",
+        lambda: f"{rng.choice(['TEL', 'FAX', 'H/P', 'TEL NO'])}{rng.choice([':', ' : ', ': '])}"
+                f"{rng.choice(['03-', '012-', '016-', '(03) '])}{rng.randint(1000000, 99999999)}",
+        lambda: f"{rng.choice(['*', '**', '***', '****', '=', '-'])} "
+                f"{rng.choice(['THANK YOU', 'PLEASE COME AGAIN', 'GOODS SOLD ARE NOT RETURNABLE', 'TAX INVOICE'])} "
+                f"{rng.choice(['*', '**', '***', '****', '=', '-'])}",
         lambda: f"{_date(rng)} {_date(rng) if rng.random() < 0.3 else ''}{_code(rng)}".strip(),
         lambda: fake.address().replace("\n", ", ").upper(),
         lambda: fake.company().upper(),
         lambda: f"{fake.name().upper()}{rng.choice(['', ' (' + _code(rng) + ')'])}",
-        lambda: f"{upper[0]} {upper[1]} {rng.randint(1, 999)}{rng.choice(['G', 'ML', 'KG', 'S', 'PCS', ''])}{rng.choice(['*', ''])}",
+        lambda: f"{upper[0]} {upper[1]} {rng.randint(1, 999)}{rng.choice(['G', 'ML', 'KG', 'S', 'PCS', ''])}"
+                f"{rng.choice(['*', ''])}",
     ]
     return rng.choice(options)()
 
@@ -238,7 +230,7 @@ def mixed_line(rng: random.Random) -> str:
 def symbols_and_numbers(rng: random.Random) -> str:
     parts = []
     for _ in range(rng.randint(1, 5)):
-        parts.append(rng.choice([_code(rng), _amount(rng), _date(rng), rng.choice(_SYMBOLS) * rng.randint(1, 2)]))
+        parts.append(rng.choice([_code(rng), _amount(rng), _date(rng), rng.choice(SYMBOLS) * rng.randint(1, 2)]))
     return rng.choice([" ", "", ", ", " / "]).join(parts)
 
 

@@ -64,8 +64,8 @@ def build_shard(folder: Path, index: int, seed: int, charset: set[str], teacher,
         ok, encoded = cv2.imencode(".jpg", renderer.render(text), [cv2.IMWRITE_JPEG_QUALITY, 95])
         assert ok
         (reading,) = teacher.read([cv2.imdecode(encoded, cv2.IMREAD_COLOR)])
-        records.append({"text": text, "kind": kind, "teacher": reading.text, "teacher_conf": round(reading.confidence, 4),
-                        "frames": len(reading.top_classes)})
+        records.append({"text": text, "kind": kind, "teacher": reading.text,
+                        "teacher_conf": round(reading.confidence, 4), "frames": len(reading.top_classes)})
         jpegs.append(encoded.ravel())
         top_classes.append(reading.top_classes)
         top_probs.append(reading.top_probs)
@@ -106,7 +106,9 @@ class Sample:
     keepable: bool = True  # the keep term (train.py) applies: the original network knows its characters
 
     def image(self) -> np.ndarray:
-        return cv2.imdecode(self.jpeg, cv2.IMREAD_COLOR)
+        image = cv2.imdecode(self.jpeg, cv2.IMREAD_COLOR)
+        assert image is not None  # JPEG bytes encoded here
+        return image
 
 
 def load_shard(folder: Path, index: int) -> list[Sample]:

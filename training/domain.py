@@ -81,8 +81,8 @@ def check(pack_dirs: list[Path], lines_file: Path, renders: int = 3) -> dict:
     with seeds training never uses: the share read exactly (spaces and case aside)."""
     from ocr_engine.packs import ModelPack
 
-    from .measure import recognizer
     from .batches import normalised
+    from .measure import recognizer
 
     lines = corpus_lines(lines_file)
     renderer = LineRenderer(CHECK_SEED)

@@ -9,6 +9,7 @@ import json
 import math
 from functools import lru_cache
 from pathlib import Path
+from typing import cast
 
 import cv2
 import numpy as np
@@ -28,13 +29,15 @@ MIN_WIDTH = 128
 @lru_cache(maxsize=2)
 def _score_module(eval_dir: Path):
     spec = importlib.util.spec_from_file_location("eval_score", eval_dir / "score.py")
+    assert spec is not None and spec.loader is not None  # a .py path has both
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
 def dev_lines(eval_dir: Path = DEFAULT_EVAL_DIR) -> list[tuple[Path, str]]:
-    labels = [json.loads(line) for line in (eval_dir / "labels.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    labels = [json.loads(line) for line in (eval_dir / "labels.jsonl").read_text(encoding="utf-8").splitlines()
+              if line.strip()]
     return [(eval_dir / item["file"], item["text"]) for item in labels if item.get("kind") == "line"]
 
 
@@ -64,7 +67,7 @@ def evaluate(model, charset: list[str], eval_dir: Path = DEFAULT_EVAL_DIR, devic
              min_width: int = MIN_WIDTH) -> dict:
     """exact / CER / char F1 on all dev lines and on those with a comma."""
     lines = dev_lines(eval_dir)
-    images = [cv2.imread(str(path), cv2.IMREAD_COLOR) for path, _ in lines]
+    images = [cast(np.ndarray, cv2.imread(str(path), cv2.IMREAD_COLOR)) for path, _ in lines]  # the dev set's
     predictions = read_lines(model, images, charset, device, min_width)
     score = _score_module(eval_dir).score
     pairs = [(truth, pred) for (_, truth), pred in zip(lines, predictions)]

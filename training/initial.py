@@ -26,7 +26,7 @@ def initial_student(config: TrainConfig, log=print) -> tuple[CRNN, Encoder]:
     if config.base_checkpoint:
         from .export import load_checkpoint, model_for
 
-        model, charset = model_for(config.base_checkpoint)
+        model, charset = model_for(Path(config.base_checkpoint))
         load_checkpoint(model, Path(config.base_checkpoint))
         encoder = Encoder(charset[1:])
     added = [ch for ch in dict.fromkeys(config.added_characters) if not ch.isspace() and ch not in encoder.index]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import cast
 
 import cv2
 import numpy as np
@@ -23,16 +24,17 @@ def recognizer(pack: ModelPack, threads: int = 1, min_width: int | None = None) 
     return TextRecognizer(create_session(rec.path, threads), pack.charset, params)
 
 
-def compare(pack_dir: Path, eval_dir: Path = DEFAULT_EVAL_DIR, repeats: int = 3, min_widths: list[int] | None = None) -> dict:
+def compare(pack_dir: Path, eval_dir: Path = DEFAULT_EVAL_DIR, repeats: int = 3,
+            min_widths: list[int] | None = None) -> dict:
     lines = dev_lines(eval_dir)
-    images = [cv2.imread(str(path), cv2.IMREAD_COLOR) for path, _ in lines]
+    images = [cast(np.ndarray, cv2.imread(str(path), cv2.IMREAD_COLOR)) for path, _ in lines]  # the dev set's
     score = _score_module(eval_dir).score
     systems = {DEFAULT_PACK: recognizer(ModelPack.load(local_packs_dir() / DEFAULT_PACK))}
     pack = ModelPack.load(pack_dir)
-    for width in min_widths or [None]:
+    for width in min_widths or (None,):
         systems[pack.name + (f"@min_width={width}" if width else "")] = recognizer(pack, min_width=width)
-    texts = {name: [] for name in systems}
-    seconds = {name: [] for name in systems}
+    texts: dict[str, list[str]] = {name: [] for name in systems}
+    seconds: dict[str, list[float]] = {name: [] for name in systems}
     for image in images:
         for name, system in systems.items():
             system.recognize([image])  # warm: the first call of a shape builds its kernels

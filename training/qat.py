@@ -20,6 +20,8 @@ squeeze-excite convolutions (1x1 on a pooled vector, no time) stay fp32."""
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import torch
 from torch import nn
 
@@ -33,6 +35,10 @@ class ActivationQuantizer(nn.Module):
     """UINT8 per tensor over a range that follows the training batches (an exponential
     moving average of each batch's min and max, as torch's QAT observers do), widened to
     hold 0 as ONNX Runtime's does. Eval mode uses the range as it stands."""
+
+    low: torch.Tensor
+    high: torch.Tensor
+    observed: torch.Tensor
 
     def __init__(self, momentum: float = 0.01):
         super().__init__()
@@ -87,6 +93,7 @@ class ConvBNQuantization(nn.Module):
         x = self.input(x)
         if not self.enabled or not self.input.ready():
             return self.output(bn(conv(x)))
+        assert bn.running_mean is not None and bn.running_var is not None  # its statistics, frozen
         fold = bn.weight / torch.sqrt(bn.running_var + bn.eps)
         weight = conv.weight * fold.view(-1, 1, 1, 1)
         bias = bn.bias - bn.running_mean * fold
@@ -114,7 +121,8 @@ def prepare(model: CRNN, float_blocks: int = 0) -> CRNN:
     norms frozen. The ranges are part of the state dict."""
     keep_float = set()
     if float_blocks > 0:
-        keep_float = {id(m) for part in (model.backbone.stem, *model.backbone.blocks[:float_blocks]) for m in part.modules()}
+        keep_float = {id(m) for part in (model.backbone.stem, *model.backbone.blocks[:float_blocks])
+                      for m in part.modules()}
     for conv in convolutions(model):
         if conv.quantization is None and id(conv) not in keep_float:
             conv.quantization = ConvBNQuantization()
@@ -171,7 +179,7 @@ def calibrate(model: CRNN, batches) -> None:
     model.train(was_training)
 
 
-def _conv_nodes(model: CRNN, onnx_model) -> list[tuple[object, ConvBN]]:
+def _conv_nodes(model: CRNN, onnx_model) -> list[tuple[Any, ConvBN]]:
     """(Conv node, ConvBN) pairs, matched in graph order (the export keeps the module
     order), the squeeze-excite convolutions aside."""
     nodes = [node for node in onnx_model.graph.node if node.op_type == "Conv" and "/se/" not in node.name]
@@ -190,9 +198,11 @@ def tensor_overrides(model: CRNN, onnx_model) -> dict:
     for node, conv in _conv_nodes(model, onnx_model):
         if conv.quantization is None:
             continue
-        for tensor, quantizer in ((node.input[0], conv.quantization.input), (node.output[0], conv.quantization.output)):
+        quantization = cast(ConvBNQuantization, conv.quantization)  # what prepare() puts there
+        for tensor, quantizer in ((node.input[0], quantization.input), (node.output[0], quantization.output)):
             scale, zero_point = quantizer.quantization()
-            overrides[tensor] = [{"scale": np.array(scale.item(), np.float32), "zero_point": np.array(zero_point.item(), np.uint8)}]
+            overrides[tensor] = [{"scale": np.array(scale.item(), np.float32),
+                                  "zero_point": np.array(zero_point.item(), np.uint8)}]
     return overrides
 
 

@@ -145,7 +145,8 @@ class LineRenderer:
         size = rng.randint(18, 44)
         font = _font(path, index, size)
         light = rng.random() < 0.85
-        background = tuple(rng.randint(170, 255) for _ in range(3)) if light else tuple(rng.randint(0, 90) for _ in range(3))
+        background = (tuple(rng.randint(170, 255) for _ in range(3)) if light
+                      else tuple(rng.randint(0, 90) for _ in range(3)))
         if rng.random() < 0.6:  # grey paper: no colour cast
             background = (background[0],) * 3
         contrast = rng.uniform(0.35, 1.0)  # faded thermal prints reach low contrast
@@ -162,9 +163,12 @@ class LineRenderer:
         # A detector's box around a line of a receipt or a page often takes in slivers of
         # the lines above and below it (most dev-set receipt crops do)
         neighbours = rng.random() < 0.35
-        pad_y = [int(size * rng.uniform(0.15, 0.5 if neighbours else 0.35) if neighbours else size * rng.uniform(0.02, 0.35))
+        pad_y = [int(size * rng.uniform(0.15, 0.5 if neighbours else 0.35) if neighbours
+                     else size * rng.uniform(0.02, 0.35))
                  for _ in range(2)]
-        canvas = Image.new("RGB", (max(8, width + sum(pad_x)), max(8, bottom - top + sum(pad_y))), background)
+        # FreeType's boxes are whole pixels (Pillow types them as floats)
+        canvas = Image.new("RGB", (max(8, int(width) + sum(pad_x)), max(8, int(bottom - top) + sum(pad_y))),
+                           background)
         draw = ImageDraw.Draw(canvas)
         if neighbours:
             line_height = bottom - top
@@ -175,12 +179,13 @@ class LineRenderer:
                     y = pad_y[0] - top + direction * (line_height + gap)
                     draw.text((pad_x[0] - left - rng.uniform(0, 2) * size, y), sliver, font=font, fill=ink)
         if spacing:
-            x = pad_x[0]
+            x: float = pad_x[0]
             for ch in text:
                 draw.text((x - left, pad_y[0] - top), ch, font=font, fill=ink, stroke_width=stroke, stroke_fill=ink)
                 x += font.getlength(ch) + spacing
         else:
-            draw.text((pad_x[0] - left, pad_y[0] - top), text, font=font, fill=ink, stroke_width=stroke, stroke_fill=ink)
+            draw.text((pad_x[0] - left, pad_y[0] - top), text, font=font, fill=ink,
+                      stroke_width=stroke, stroke_fill=ink)
         if rng.random() < 0.12:  # underline, or a table rule above/below
             y = rng.choice([canvas.height - 1 - rng.randint(0, max(1, pad_y[1])), rng.randint(0, max(1, pad_y[0]))])
             draw.line([(0, y), (canvas.width, y)], fill=ink, width=rng.randint(1, 2))
@@ -195,7 +200,8 @@ class LineRenderer:
         image = self.degrade(image=image)["image"]
         height, width = image.shape[:2]
         new_width = max(TEACHER_HEIGHT // 2, int(round(width * TEACHER_HEIGHT / height)))
-        return cv2.resize(image, (new_width, TEACHER_HEIGHT), interpolation=cv2.INTER_AREA if height > TEACHER_HEIGHT else cv2.INTER_LINEAR)
+        return cv2.resize(image, (new_width, TEACHER_HEIGHT),
+                          interpolation=cv2.INTER_AREA if height > TEACHER_HEIGHT else cv2.INTER_LINEAR)
 
     def _geometry(self, image: np.ndarray, background) -> np.ndarray:
         """A small rotation/shear/perspective, as a detector's quad crop leaves it."""
@@ -204,9 +210,9 @@ class LineRenderer:
             return image
         h, w = image.shape[:2]
         jitter = lambda scale: rng.uniform(-scale, scale) * h  # noqa: E731
-        src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
-        dst = np.float32([[jitter(0.08), jitter(0.08)], [w + jitter(0.08), jitter(0.08)],
-                          [w + jitter(0.08), h + jitter(0.08)], [jitter(0.08), h + jitter(0.08)]])
+        src = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
+        dst = np.array([[jitter(0.08), jitter(0.08)], [w + jitter(0.08), jitter(0.08)],
+                        [w + jitter(0.08), h + jitter(0.08)], [jitter(0.08), h + jitter(0.08)]], np.float32)
         shear = rng.uniform(-0.15, 0.15) * h
         dst[:2, 0] += shear
         dst -= dst.min(axis=0)

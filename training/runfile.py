@@ -101,4 +101,4 @@ def _one(parser: argparse.ArgumentParser, action: argparse.Action, key: str, val
         return float(value)
     if not isinstance(value, str):
         parser.error(f"{source}: {key} must be a string, not {value!r}")
-    return action.type(value) if action.type else value
+    return action.type(value) if callable(action.type) else value

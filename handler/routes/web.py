@@ -42,7 +42,7 @@ async def docs(request: Request) -> HTMLResponse:
         swagger_js_url=f"{root}/swagger/swagger-ui-bundle.js", swagger_css_url=f"{root}/swagger/swagger-ui.css",
         swagger_favicon_url=f"{root}/swagger/favicon-32x32.png",
     )
-    inline = re.findall(r"<script>(.*?)</script>", page.body.decode(), flags=re.S)
+    inline = re.findall(r"<script>(.*?)</script>", bytes(page.body).decode(), flags=re.S)
     hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'" for s in inline)
     page.headers["Content-Security-Policy"] = (
         f"default-src 'self'; script-src 'self' {hashes}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "

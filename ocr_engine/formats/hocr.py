@@ -7,7 +7,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from ..result import OcrResult
-from .lines import SCRIPTS, BBox, LineFrame, languages_of, language_of, words_of, xml_text
+from .lines import SCRIPTS, BBox, LineFrame, language_of, languages_of, words_of, xml_text
 
 XHTML = "http://www.w3.org/1999/xhtml"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"

@@ -15,8 +15,8 @@ import zlib
 from dataclasses import dataclass
 
 import pikepdf
-from PIL import Image
 from pikepdf import Dictionary, Name
+from PIL import Image
 
 from ..errors import InvalidImage
 from ..pixels import DECODE_ERRORS, _upright, pil_to_bgr
@@ -40,6 +40,7 @@ class PlacedImage:
 def image_document(source: bytes) -> pikepdf.Pdf:
     pdf = pikepdf.new()
     kind = sniff_format(source)
+    assert kind is not None  # the engine has read it: an image of a kind it knows
     try:
         image = Image.open(io.BytesIO(source), formats=[kind.upper()])
         with image:

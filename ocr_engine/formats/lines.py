@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..result import Line, Page
@@ -45,7 +46,7 @@ def language_of(text: str) -> str | None:
 
 
 def languages_of(pages: list[Page]) -> list[str]:
-    found = {language_of(line.text) for page in pages for line in page.lines} - {None}
+    found = {language for page in pages for line in page.lines if (language := language_of(line.text)) is not None}
     return sorted(found, key=["zh", "en"].index)
 
 
@@ -70,7 +71,7 @@ class BBox:
         return self.bottom - self.top
 
     @classmethod
-    def around(cls, points: list[tuple[float, float]], page: Page) -> "BBox":
+    def around(cls, points: Sequence[Sequence[float]], page: Page) -> "BBox":
         """The smallest box holding `points`, within the page."""
         xs, ys = [p[0] for p in points], [p[1] for p in points]
         clamp_x = lambda v: min(max(v, 0), page.width)  # noqa: E731

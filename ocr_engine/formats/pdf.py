@@ -174,7 +174,8 @@ def pixels_to_user_space(page: Dictionary, width_px: int, height_px: int) -> tup
 
 def _inherited(page: Dictionary, key: str):
     """A page attribute, from the page or the nearest page tree node above it that has it."""
-    node, seen = page, set()
+    node: pikepdf.Object | None = page
+    seen: set[tuple[int, int]] = set()
     while isinstance(node, Dictionary) and len(seen) < 64:
         if key in node:
             return node[key]

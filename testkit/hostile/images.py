@@ -8,7 +8,7 @@ import struct
 import zlib
 
 import numpy as np
-from PIL import Image
+from PIL import Image, TiffImagePlugin
 
 from .blocks import gray_tiff_entries, line, patched, png_chunk, png_with_chunks, save, tiff, truncated
 
@@ -84,6 +84,7 @@ def tiff_of_line(pages: int = 1, **params) -> bytes:
 def tiff_with_a_broken_second_page() -> bytes:
     data = tiff_of_line(pages=2, compression="tiff_deflate")
     with Image.open(io.BytesIO(data)) as image:
+        assert isinstance(image, TiffImagePlugin.TiffImageFile)
         image.seek(1)
         offset, size = image.tag_v2[273][0], image.tag_v2[279][0]
     return data[:offset] + b"\x55" * size + data[offset + size:]

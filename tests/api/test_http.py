@@ -74,7 +74,8 @@ def test_a_pdf_returns_pages(client):
 
 
 def test_an_eval_page_is_read(client):
-    response = client.post(OCR, content=(EVAL / "pages" / "sroie_079.jpg").read_bytes(), headers={"content-type": "image/jpeg"})
+    response = client.post(OCR, content=(EVAL / "pages" / "sroie_079.jpg").read_bytes(),
+                           headers={"content-type": "image/jpeg"})
     assert response.status_code == 200
     assert "TAX INVOICE" in response.json()["text"]
 
@@ -103,7 +104,8 @@ def multipart(*parts: tuple[str, str | None, bytes], close: bool = True) -> byte
 
 
 def post_multipart(client, body: bytes, **kwargs) -> httpx.Response:
-    return client.post(OCR, content=body, headers={"content-type": f"multipart/form-data; boundary={BOUNDARY}"}, **kwargs)
+    return client.post(OCR, content=body, headers={"content-type": f"multipart/form-data; boundary={BOUNDARY}"},
+                       **kwargs)
 
 
 def test_no_body_is_400(client):
@@ -117,7 +119,8 @@ def test_missing_file_field_is_400(client):
 
 def test_two_files_are_400(client):
     png = (SAMPLES / "line.png").read_bytes()
-    assert_error(post_multipart(client, multipart(("image", "a.png", png), ("image", "b.png", png))), 400, "multiple_files")
+    assert_error(post_multipart(client, multipart(("image", "a.png", png), ("image", "b.png", png))),
+                 400, "multiple_files")
 
 
 def test_an_unknown_field_is_422(client):
@@ -127,13 +130,16 @@ def test_an_unknown_field_is_422(client):
 
 def test_a_bad_mode_is_422_as_query_or_form(client):
     png = (SAMPLES / "line.png").read_bytes()
-    assert_error(client.post(OCR, content=png, headers={"content-type": "image/png"}, params={"mode": "sideways"}), 422, "invalid_parameter")
-    assert_error(post_multipart(client, multipart(("image", "a.png", png), ("mode", None, b"sideways"))), 422, "invalid_parameter")
+    assert_error(client.post(OCR, content=png, headers={"content-type": "image/png"}, params={"mode": "sideways"}),
+                 422, "invalid_parameter")
+    assert_error(post_multipart(client, multipart(("image", "a.png", png), ("mode", None, b"sideways"))),
+                 422, "invalid_parameter")
 
 
 def test_a_body_that_says_multipart_but_is_not_is_400(client):
     assert_error(post_multipart(client, b"just some bytes, no boundary in sight"), 400, "invalid_multipart")
-    assert_error(client.post(OCR, content=b"x", headers={"content-type": "multipart/form-data"}), 400, "invalid_multipart")
+    assert_error(client.post(OCR, content=b"x", headers={"content-type": "multipart/form-data"}),
+                 400, "invalid_multipart")
 
 
 def test_a_truncated_multipart_body_is_400(client):
@@ -145,8 +151,10 @@ def test_a_truncated_multipart_body_is_400(client):
 def test_a_corrupt_image_is_400_and_a_text_file_is_415(client):
     jpeg = (EVAL / "pages" / "sroie_000.jpg").read_bytes()
     assert_error(client.post(OCR, files={"image": ("a.jpg", jpeg[:5000], "image/jpeg")}), 400, "invalid_image")
-    assert_error(client.post(OCR, files={"image": ("a.png", b"hello world" * 10, "image/png")}), 415, "unsupported_media_type")
-    assert_error(client.post(OCR, content=b"{}", headers={"content-type": "application/json"}), 415, "unsupported_media_type")
+    assert_error(client.post(OCR, files={"image": ("a.png", b"hello world" * 10, "image/png")}),
+                 415, "unsupported_media_type")
+    assert_error(client.post(OCR, content=b"{}", headers={"content-type": "application/json"}),
+                 415, "unsupported_media_type")
 
 
 def test_over_the_sync_limit_is_413_with_a_hint_to_use_jobs(client):
@@ -159,7 +167,8 @@ def test_over_the_sync_limit_is_413_with_a_hint_to_use_jobs(client):
 def test_a_decompression_bomb_is_413(client):
     from testkit.hostile.blocks import png_claiming
 
-    assert_error(client.post(OCR, content=png_claiming(50_000, 50_000), headers={"content-type": "image/png"}), 413, "image_too_large")
+    assert_error(client.post(OCR, content=png_claiming(50_000, 50_000), headers={"content-type": "image/png"}),
+                 413, "image_too_large")
 
 
 @pytest.mark.parametrize("name", ["../../etc/passwd", "con", "a\x00b.png", "😀.png", "..\\..\\boot.ini"])
@@ -186,7 +195,9 @@ def test_healthz_answers_while_a_page_is_being_read(client, live_server):
         uploaded.set()
 
     with ThreadPoolExecutor(max_workers=1) as pool:
-        reading = pool.submit(lambda: httpx.post(live_server + OCR, content=body(), headers={"content-type": "image/jpeg"}, params={"mode": "page"}, timeout=120))
+        reading = pool.submit(lambda: httpx.post(live_server + OCR, content=body(),
+                                                 headers={"content-type": "image/jpeg"}, params={"mode": "page"},
+                                                 timeout=120))
         assert uploaded.wait(30)
         assert client.get("/healthz").status_code == 200
         assert not reading.done()  # the page was still being read when health answered
@@ -236,7 +247,8 @@ def test_an_api_key_when_configured_is_required():
         png = (SAMPLES / "line.png").read_bytes()
         with httpx.Client(base_url=server.url, timeout=60) as c:
             assert_error(c.post(OCR, content=png, headers={"content-type": "image/png"}), 401, "unauthorized")
-            assert_error(c.post(OCR, content=png, headers={"content-type": "image/png", "x-api-key": "wrong"}), 401, "unauthorized")
+            assert_error(c.post(OCR, content=png, headers={"content-type": "image/png", "x-api-key": "wrong"}),
+                         401, "unauthorized")
             ok = c.post(OCR, content=png, headers={"content-type": "image/png", "x-api-key": "s3cret-key"})
             assert ok.status_code == 200
             assert c.get("/healthz").status_code == 200  # health and the page stay open
@@ -264,7 +276,8 @@ def test_a_client_that_leaves_mid_upload_is_logged_as_info_not_an_error():
     try:
         port = int(server.url.rsplit(":", 1)[1])
         with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
-            sock.sendall(f"POST {OCR} HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: 100000\r\n\r\n".encode()
+            sock.sendall(f"POST {OCR} HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\n"
+                         "Content-Length: 100000\r\n\r\n".encode()
                          + b"\x89PNG" + b"\0" * 1000)
         records = access_log_once_read(server)
     finally:
@@ -279,7 +292,8 @@ def test_a_synchronous_read_has_a_time_budget_and_a_page_cap():
     try:
         receipt = Image.open(SAMPLES / "receipt.png").convert("RGB")
         with httpx.Client(base_url=server.url, timeout=60) as c:
-            slow = c.post(OCR, content=(EVAL / "pages" / "sroie_079.jpg").read_bytes(), headers={"content-type": "image/jpeg"})
+            slow = c.post(OCR, content=(EVAL / "pages" / "sroie_079.jpg").read_bytes(),
+                          headers={"content-type": "image/jpeg"})
             assert_error(slow, 504, "timeout")
             pdf = encode(receipt, "PDF", save_all=True, append_images=[receipt, receipt], resolution=100)
             long = c.post(OCR, content=pdf, headers={"content-type": "application/pdf"})

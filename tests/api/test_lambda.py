@@ -2,10 +2,10 @@
 
 import base64
 import json
+
 import pytest
 
 from handler.invoke import LambdaContext as ApiContext
-
 from tests.conftest import ROOT
 
 EVENTS = ROOT / "events"

@@ -15,7 +15,8 @@ def test_the_api_and_drop_folder_models_give_the_engines_shape(engine):
     assert [p["number"] for p in wire["pages"]] == [1] and wire["lines"] == wire["pages"][0]["lines"]
     model = ModelOut.of(engine.pack)
     api = OcrResponse.of(result, 0.5, model, "r-1").model_dump()
-    drop = DropResult.of(result, 0.5, model, "r-1", source=DropSource(bucket="b", key="k", etag="e", size=1)).model_dump()
+    source = DropSource(bucket="b", key="k", etag="e", size=1)
+    drop = DropResult.of(result, 0.5, model, "r-1", source=source).model_dump()
     for body in (api, drop):
         assert {k: body[k] for k in wire} == wire
 

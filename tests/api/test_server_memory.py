@@ -20,4 +20,5 @@ def test_rss_after_500_requests_is_within_5_percent_of_after_50(live_server_proc
             readings[count] = server.memory_info().rss
     after_50 = max(readings[c] for c in range(41, 51))
     after_500 = max(readings[c] for c in range(491, 501))
-    assert after_500 <= 1.05 * after_50, f"RSS {after_50 / 2**20:.0f} MiB after 50, {after_500 / 2**20:.0f} MiB after 500"
+    assert after_500 <= 1.05 * after_50, \
+        f"RSS {after_50 / 2**20:.0f} MiB after 50, {after_500 / 2**20:.0f} MiB after 500"

@@ -39,8 +39,10 @@ def animated_gif() -> bytes:
 BAD_INPUTS = {
     "empty bytes": (lambda: b"", EmptyInput, "empty_input"),
     "truncated JPEG": (truncated_jpeg, InvalidImage, "invalid_image"),
-    "text file named .png": (lambda: b"hello, this is not an image\n" * 20, UnsupportedMediaType, "unsupported_media_type"),
-    "text file starting with BM": (lambda: b"BMW 320i, 2019, 45000 km\n" * 20, UnsupportedMediaType, "unsupported_media_type"),
+    "text file named .png": (lambda: b"hello, this is not an image\n" * 20, UnsupportedMediaType,
+                             "unsupported_media_type"),
+    "text file starting with BM": (lambda: b"BMW 320i, 2019, 45000 km\n" * 20, UnsupportedMediaType,
+                                   "unsupported_media_type"),
     "1x1 image": (lambda: encode(Image.new("RGB", (1, 1), "white")), ImageTooSmall, "image_too_small"),
     "PNG claiming 50000x50000": (lambda: png_claiming(50_000, 50_000), ImageTooLarge, "image_too_large"),
     "100000x20 image": (lambda: encode(Image.new("L", (100_000, 20), 255)), ImageTooLarge, "image_too_large"),

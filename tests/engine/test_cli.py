@@ -17,10 +17,12 @@ def run_ocr(*args: str) -> subprocess.CompletedProcess:
 def test_read_json_reports_every_file_and_goes_on_after_a_failure(tmp_path):
     bogus = tmp_path / "notes.png"
     bogus.write_text("not an image")
-    done = run_ocr("read", "--json", str(SAMPLES / "line.png"), str(bogus), str(tmp_path / "missing.jpg"), str(SAMPLES / "receipt.png"))
+    done = run_ocr("read", "--json", str(SAMPLES / "line.png"), str(bogus), str(tmp_path / "missing.jpg"),
+                   str(SAMPLES / "receipt.png"))
     assert done.returncode == 1  # a file failed
     results = json.loads(done.stdout)["results"]
-    assert [r["file"] for r in results] == [str(SAMPLES / "line.png"), str(bogus), str(tmp_path / "missing.jpg"), str(SAMPLES / "receipt.png")]
+    assert [r["file"] for r in results] == [str(SAMPLES / "line.png"), str(bogus), str(tmp_path / "missing.jpg"),
+                                            str(SAMPLES / "receipt.png")]
     good, bad, missing, page = results
     assert "OCR" in good["text"] and "error" not in good
     assert bad["error"]["code"] == "unsupported_media_type" and bad["error"]["message"]
@@ -64,7 +66,8 @@ def test_json_stays_valid_for_a_file_name_that_is_not_utf8(tmp_path):
     odd = os.path.join(os.fsencode(tmp_path), b"receipt-\xff.png")
     with open(odd, "wb") as handle:
         handle.write((SAMPLES / "line.png").read_bytes())
-    done = subprocess.run([sys.executable, "-m", "ocr_engine.cli", "read", "--json", os.fsdecode(odd), str(SAMPLES / "line.png")],
+    done = subprocess.run([sys.executable, "-m", "ocr_engine.cli", "read", "--json", os.fsdecode(odd),
+                           str(SAMPLES / "line.png")],
                           capture_output=True, cwd=ROOT, env={**os.environ, "PYTHONIOENCODING": "utf-8:strict"})
     assert done.returncode == 0, done.stderr[-2000:]
     first, second = json.loads(done.stdout.decode("utf-8"))["results"]

@@ -22,7 +22,8 @@ def test_all_blank_is_empty_with_zero_confidence():
 
 
 def test_confidence_is_the_mean_over_emitted_characters():
-    probs = np.array([[[0.1, 0.8, 0.05, 0.05], [0.1, 0.6, 0.2, 0.1], [0.9, 0.05, 0.03, 0.02], [0.1, 0.1, 0.7, 0.1]]], np.float32)
+    probs = np.array([[[0.1, 0.8, 0.05, 0.05], [0.1, 0.6, 0.2, 0.1], [0.9, 0.05, 0.03, 0.02], [0.1, 0.1, 0.7, 0.1]]],
+                     np.float32)
     classes, scores = best_path(probs)
     text, confidence = collapse(classes[0], scores[0], CHARSET)
     assert text == "ab" and abs(confidence - (0.8 + 0.7) / 2) < 1e-6

@@ -91,8 +91,8 @@ def test_the_engine_and_bench_import_only_downwards():
                 wrong.append(f"{name} -> {target}")
             if name.startswith("handler") and top in ("training", "ocr_build", "tests", "bench", "testkit"):
                 wrong.append(f"{name} -> {target}")
-            if name.startswith(("bench", "testkit", "ocr_build", "layers", "training", "infrastructure")) and top == "tests" \
-                    or name.startswith(("testkit", "ocr_build", "layers")) and top == "training":
+            if name.startswith(("bench", "testkit", "ocr_build", "layers", "training", "infrastructure")) \
+                    and top == "tests" or name.startswith(("testkit", "ocr_build", "layers")) and top == "training":
                 wrong.append(f"{name} -> {target}")
     assert wrong == []
 

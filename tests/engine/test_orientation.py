@@ -23,7 +23,8 @@ def upright_pages(engine):
 @pytest.mark.parametrize("turns", [1, 2, 3])
 def test_turned_eval_pages_read_within_two_points_of_cer_of_upright(engine, scorer, upright_pages, turns):
     upright = scorer([(text, engine.read(image, mode="page").text) for text, image in upright_pages])
-    turned = scorer([(text, engine.read(np.rot90(image, turns).copy(), mode="page").text) for text, image in upright_pages])
+    turned = scorer([(text, engine.read(np.rot90(image, turns).copy(), mode="page").text)
+                     for text, image in upright_pages])
     assert turned["cer"] <= upright["cer"] + 0.02, (turns, turned, upright)
 
 

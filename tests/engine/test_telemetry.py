@@ -11,7 +11,8 @@ import pytest
 from tests.conftest import ROOT, SAMPLES
 
 ENTRY_POINTS = {
-    "engine": [sys.executable, "-c", "from ocr_engine import OcrEngine; print(OcrEngine().read('samples/line.png').text)"],
+    "engine": [sys.executable, "-c",
+               "from ocr_engine import OcrEngine; print(OcrEngine().read('samples/line.png').text)"],
     "cli": [sys.executable, "-m", "ocr_engine.cli", "read", str(SAMPLES / "line.png")],
     "api": [sys.executable, "-m", "handler.invoke", "api", "events/api-rest-post.json"],
     "worker": [sys.executable, "-c",
@@ -29,7 +30,8 @@ def test_an_entry_point_writes_no_telemetry_and_opens_no_network_socket(entry, t
     env = {k: v for k, v in os.environ.items() if k != "ORT_DISABLE_TELEMETRY"}
     env.update(HOME=str(home), TMPDIR=str(temp), OCR_THREADS="1", AWS_DEFAULT_REGION="eu-west-1")
     trace = tmp_path / "trace.txt"
-    run = subprocess.run([strace, "-f", "-qq", "-e", "trace=network,openat,open", "-o", str(trace), *ENTRY_POINTS[entry]],
+    run = subprocess.run([strace, "-f", "-qq", "-e", "trace=network,openat,open", "-o", str(trace),
+                          *ENTRY_POINTS[entry]],
                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
     assert "OCR" in run.stdout

@@ -7,9 +7,9 @@ import botocore.exceptions
 import pytest
 from PIL import Image
 
-from tests.conftest import EVAL, ROOT, SAMPLES, encode
 from handler.invoke import LambdaContext
 from tests.aws_fixtures import BUCKET, REGION
+from tests.conftest import EVAL, ROOT, SAMPLES, encode
 
 
 def drop(drop_folder, worker, files: dict[str, bytes], context=None) -> dict:
@@ -139,9 +139,11 @@ def test_the_sample_events_are_accepted(drop_folder, worker, event_file):
     bucket = "my-ocr-bucket"
     if bucket not in {b["Name"] for b in drop_folder.s3.list_buckets()["Buckets"]}:
         drop_folder.s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
-    drop_folder.s3.put_object(Bucket=bucket, Key="incoming/samples/line sample.png", Body=(SAMPLES / "line.png").read_bytes())
+    drop_folder.s3.put_object(Bucket=bucket, Key="incoming/samples/line sample.png",
+                              Body=(SAMPLES / "line.png").read_bytes())
     drop_folder.s3.delete_object(Bucket=bucket, Key="results/samples/line sample.png.json")
     response = worker.handle(event, LambdaContext())
     assert response in ({"processed": 1}, {"batchItemFailures": []})
-    result = json.loads(drop_folder.s3.get_object(Bucket=bucket, Key="results/samples/line sample.png.json")["Body"].read())
+    result = json.loads(
+        drop_folder.s3.get_object(Bucket=bucket, Key="results/samples/line sample.png.json")["Body"].read())
     assert "OCR" in result["text"]

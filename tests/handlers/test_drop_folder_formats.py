@@ -73,7 +73,8 @@ def test_a_pdf_document_gets_its_searchable_pdf_page_by_page(drop_folder, worker
     searchable = pdfium.PdfDocument(get(drop_folder, "results/formats/two.pdf.pdf")["Body"].read())
     assert len(searchable) == 2
     for index, page in enumerate(result["pages"]):
-        assert searchable[index].get_textpage().get_text_range().split("\r\n") == [l["text"] for l in page["lines"]]
+        lines = [line["text"] for line in page["lines"]]
+        assert searchable[index].get_textpage().get_text_range().split("\r\n") == lines
     assert "results/formats/two.pdf.txt" not in drop_folder.keys("results/formats/")  # not listed, not written
 
 

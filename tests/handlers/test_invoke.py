@@ -16,14 +16,16 @@ KEY = "incoming/samples/line sample.png"  # the key in events/s3-put.json (URL-e
 
 
 def invoke(function: str, event: str, env: dict | None = None) -> dict:
-    run = subprocess.run([sys.executable, "-m", "handler.invoke", function, f"events/{event}", "--env", "OCR_THREADS=2"],
+    run = subprocess.run([sys.executable, "-m", "handler.invoke", function, f"events/{event}",
+                          "--env", "OCR_THREADS=2"],
                          cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-3000:]
     return json.loads(run.stdout)
 
 
 def test_every_sample_event_is_covered_here():
-    assert EVENTS == ["api-http-post.json", "api-rest-healthz.json", "api-rest-post.json", "s3-put.json", "sqs-s3-put.json"]
+    assert EVENTS == ["api-http-post.json", "api-rest-healthz.json", "api-rest-post.json", "s3-put.json",
+                      "sqs-s3-put.json"]
 
 
 @pytest.mark.parametrize("event", [e for e in EVENTS if e.startswith("api-")])

@@ -5,9 +5,9 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import pytest
 
-from tests.conftest import SAMPLES, LiveServer
 from handler.invoke import LambdaContext
 from tests.aws_fixtures import BUCKET
+from tests.conftest import SAMPLES, LiveServer
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,8 @@ def test_a_job_runs_end_to_end(jobs_api, drop_folder, worker):
     assert created.status_code == 201, created.text
     job = created.json()
     assert job["upload"]["method"] == "PUT" and job["status_url"] == f"/api/v1/jobs/{job['job_id']}"
-    upload = httpx.put(job["upload"]["url"], content=(SAMPLES / "receipt.png").read_bytes(), headers=job["upload"]["headers"])
+    upload = httpx.put(job["upload"]["url"], content=(SAMPLES / "receipt.png").read_bytes(),
+                       headers=job["upload"]["headers"])
     assert upload.status_code == 200, upload.text
     keys = drop_folder.keys(f"incoming/jobs/{job['job_id']}/")
     assert len(keys) == 1 and ".." not in next(iter(keys)) and next(iter(keys)).count("/") == 3
@@ -62,4 +63,5 @@ def test_unknown_and_malformed_job_ids(jobs_api):
 
 def test_a_bad_job_request_is_422(jobs_api):
     assert jobs_api.post("/api/v1/jobs", json={"content_type": "text/html"}).status_code == 422
-    assert jobs_api.post("/api/v1/jobs", content=b"{not json", headers={"content-type": "application/json"}).status_code == 422
+    not_json = jobs_api.post("/api/v1/jobs", content=b"{not json", headers={"content-type": "application/json"})
+    assert not_json.status_code == 422

@@ -11,8 +11,8 @@ import httpx
 import psutil
 import pytest
 
-from tests.engine.test_cli import run_ocr
 from testkit.hostile.corpus import CORPUS, READS, write
+from tests.engine.test_cli import run_ocr
 
 SECONDS_PER_FILE = 30  # the PDF bombs take ~2-5 s here (the renderer's memory limit); a hang would not
 RSS_GROWTH_BOUND = 150 * 2**20  # a bomb decoded in the server would be gigabytes

@@ -11,7 +11,13 @@ os.environ.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
 def arm64_layers():
     """What `python -m layers.build` builds for the stack: the arm64 dependencies layer for
     Python 3.12, the model layer and the function code."""
-    from layers.build import LAMBDA_RUNTIME_PYTHON, Target, build_dependencies_layer, build_model_layer, stage_function_code
+    from layers.build import (
+        LAMBDA_RUNTIME_PYTHON,
+        Target,
+        build_dependencies_layer,
+        build_model_layer,
+        stage_function_code,
+    )
 
     return {
         "dependencies": build_dependencies_layer(Target("arm64", LAMBDA_RUNTIME_PYTHON)),

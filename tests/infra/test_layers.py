@@ -120,7 +120,8 @@ def rest_event(body: bytes, content_type: str, path: str = "/api/v1/ocr", query:
     event = json.loads((SAMPLES.parent / "events" / "api-rest-post.json").read_text())
     event.update(path=path, body=base64.b64encode(body).decode(), isBase64Encoded=True,
                  headers={"content-type": content_type}, multiValueHeaders={"content-type": [content_type]},
-                 queryStringParameters=query, multiValueQueryStringParameters={k: [v] for k, v in (query or {}).items()})
+                 queryStringParameters=query,
+                 multiValueQueryStringParameters={k: [v] for k, v in (query or {}).items()})
     return event
 
 

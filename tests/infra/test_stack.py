@@ -35,13 +35,15 @@ def as_list(value):
 
 def object_suffixes(statement: dict) -> list[str]:
     """`incoming/*` from {"Fn::Join": ["", [<bucket arn>, "/incoming/*"]]}."""
-    return [r["Fn::Join"][1][1] if isinstance(r, dict) and "Fn::Join" in r else r for r in as_list(statement["Resource"])]
+    return [r["Fn::Join"][1][1] if isinstance(r, dict) and "Fn::Join" in r else r
+            for r in as_list(statement["Resource"])]
 
 
 # --- functions ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("function_id, handler", [("ApiFunction", "handler.api.handler"), ("WorkerFunction", "handler.s3.handler")])
+@pytest.mark.parametrize("function_id, handler",
+                         [("ApiFunction", "handler.api.handler"), ("WorkerFunction", "handler.s3.handler")])
 def test_both_functions_run_python_3_12_on_arm64_with_both_layers(template, function_id, handler):
     fn = template.to_json()["Resources"][function_id]["Properties"]
     assert fn["Handler"] == handler
@@ -86,7 +88,8 @@ def test_sam_can_find_the_functions_code_and_layers_in_the_cloud_assembly(templa
 
 def test_a_rest_api_takes_images_pdfs_and_forms_as_binary(template):
     api = resources(template, "AWS::ApiGateway::RestApi").popitem()[1]["Properties"]
-    assert set(api["BinaryMediaTypes"]) == {"multipart/form-data", "image/*", "application/pdf", "application/octet-stream"}
+    assert set(api["BinaryMediaTypes"]) == {"multipart/form-data", "image/*", "application/pdf",
+                                            "application/octet-stream"}
 
 
 def test_no_account_wide_cloudwatch_role_is_created(template):
@@ -103,7 +106,8 @@ def method_paths(template: Template) -> dict[tuple[str, str], bool]:
         resource = res[ref["Ref"]]["Properties"]
         return path_of(resource["ParentId"]) + "/" + resource["PathPart"]
 
-    return {(path_of(m["Properties"]["ResourceId"]) or "/", m["Properties"]["HttpMethod"]): m["Properties"].get("ApiKeyRequired", False)
+    return {(path_of(m["Properties"]["ResourceId"]) or "/", m["Properties"]["HttpMethod"]):
+            m["Properties"].get("ApiKeyRequired", False)
             for m in res.values() if m["Type"] == "AWS::ApiGateway::Method"}
 
 
@@ -145,7 +149,8 @@ def test_the_bucket_is_private_encrypted_tls_only_retained_and_expires_inputs_an
     props = bucket["Properties"]
     assert props["PublicAccessBlockConfiguration"] == {
         "BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True, "RestrictPublicBuckets": True}
-    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    encryption = props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
+    assert encryption["SSEAlgorithm"] == "AES256"
     assert bucket["DeletionPolicy"] == "Retain"
     expiry = {r.get("Prefix"): r.get("ExpirationInDays") for r in props["LifecycleConfiguration"]["Rules"]}
     assert expiry["incoming/"] == 7 and expiry["results/"] == 30 and expiry["results/.parts/"] == 3
@@ -214,10 +219,12 @@ def test_the_api_presigns_uploads_under_incoming_jobs_and_reads_results_jobs_onl
 
 
 def test_the_worker_sends_page_ranges_to_its_own_queue_and_only_there(template):
-    (worker,) = [f["Properties"] for i, f in resources(template, "AWS::Lambda::Function").items() if i == "WorkerFunction"]
+    (worker,) = [f["Properties"] for i, f in resources(template, "AWS::Lambda::Function").items()
+                 if i == "WorkerFunction"]
     queue_url = worker["Environment"]["Variables"]["OCR_QUEUE_URL"]
     assert "DropFolderQueue" in json.dumps(queue_url)
-    queue = next(q["Properties"] for q in resources(template, "AWS::SQS::Queue").values() if "RedrivePolicy" in q["Properties"])
+    queue = next(q["Properties"] for q in resources(template, "AWS::SQS::Queue").values()
+                 if "RedrivePolicy" in q["Properties"])
     assert worker["Environment"]["Variables"]["OCR_MAX_RECEIVE_COUNT"] == str(queue["RedrivePolicy"]["maxReceiveCount"])
     sends = [s for s in statements_of(template, "WorkerFunction") if "sqs:SendMessage" in as_list(s["Action"])]
     assert len(sends) == 1 and "DropFolderQueue" in json.dumps(sends[0]["Resource"])

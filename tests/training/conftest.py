@@ -39,7 +39,8 @@ def trained_pack(tmp_path_factory, default_pack):
     from ocr_engine.packs import ModelPack
 
     out = tmp_path_factory.mktemp("packs")
-    return ModelPack.load(build_trained_pack("crnn-zh-v1", out_dir=out, base_dir=default_pack.root.parent, log=lambda _: None))
+    return ModelPack.load(build_trained_pack("crnn-zh-v1", out_dir=out, base_dir=default_pack.root.parent,
+                                             log=lambda _: None))
 
 
 @pytest.fixture(scope="session")

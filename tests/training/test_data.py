@@ -15,8 +15,8 @@ def charset(pretrained):
 
 
 def test_line_texts_are_reproducible_and_inside_the_charset(charset):
-    first = [next(LineTexts(charset, seed=7)) for _ in range(1)] + [t for _, t in zip(range(300), LineTexts(charset, 7))]
-    again = [next(LineTexts(charset, seed=7)) for _ in range(1)] + [t for _, t in zip(range(300), LineTexts(charset, 7))]
+    first = [next(LineTexts(charset, seed=7))] + [t for _, t in zip(range(300), LineTexts(charset, 7))]
+    again = [next(LineTexts(charset, seed=7))] + [t for _, t in zip(range(300), LineTexts(charset, 7))]
     assert first == again
     texts = [text for _, text in first]
     assert all(set(text) <= charset for text in texts)

@@ -40,7 +40,8 @@ def test_rendered_lines_mix_the_corpus_with_general_text(tmp_path):
 
     corpus = tmp_path / "corpus.txt"
     corpus.write_text("收款人：王淏然\n\n  经办人 李赟  \n", encoding="utf-8")
-    charset = set("收款人：王淏然经办李赟") | {chr(c) for c in range(0x4E00, 0x9FA6)} | set("0123456789 ,.:ABCDEFGabcdefg")
+    charset = (set("收款人：王淏然经办李赟") | {chr(c) for c in range(0x4E00, 0x9FA6)}
+               | set("0123456789 ,.:ABCDEFGabcdefg"))
     pool = RenderedPool(corpus, charset, seed=3, domain_share=0.5)
     lines = [line for batch in pool.batches(8, group=8) for line in batch]
     from_corpus = [line for line in lines if not line.keepable]

@@ -74,6 +74,7 @@ def test_trained_pack_loses_far_fewer_comma_lines_than_the_shipped_weights(comma
 
 
 @pytest.mark.xfail(strict=True, reason="3 of the 11 dev comma lines (condensed receipt fonts) are still lost by the "
-                   "committed model (run crnn-v4, training/MANIFEST). strict: a model that passes must drop this marker")
+                   "committed model (run crnn-v4, training/MANIFEST). "
+                   "strict: a model that passes must drop this marker")
 def test_trained_pack_keeps_text_left_of_commas(comma_lines, trained_pack):
     assert not _lost_comma_lines(comma_lines, trained_pack)

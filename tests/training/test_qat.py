@@ -15,9 +15,9 @@ from training.export import export_onnx, quantize_convolutions
 
 @pytest.fixture(scope="module")
 def rendered_batch():
+    from ocr_engine.preprocess import pad_batch, resize_to_height
     from training.evaluate import padded_width
     from training.render import LineRenderer
-    from ocr_engine.preprocess import pad_batch, resize_to_height
 
     renderer = LineRenderer(seed=7)
     strips = [resize_to_height(renderer.render(text), 32) for text in

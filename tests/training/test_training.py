@@ -67,10 +67,10 @@ def test_tiny_run_lowers_the_loss_checkpoints_and_resumes(tmp_path, shard_dir, s
 
 
 def test_tiny_quantization_aware_run_lowers_the_loss_and_exports_int8_convolutions(tmp_path, shard_dir, student):
-    from conftest import onnx_ops
-
     from training import qat
     from training.export import export_checkpoint
+
+    from conftest import onnx_ops
 
     config = _tiny_config(tmp_path, shard_dir, qat=True, qat_calibration_batches=2)
     _, encoder = student

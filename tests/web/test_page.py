@@ -9,10 +9,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from playwright import sync_api
 
 from tests.conftest import EVAL, ROOT
-
-from playwright import sync_api
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -78,7 +77,8 @@ def receipt_page(browser, live_server):
 
 def test_page_and_assets_are_served(page):
     assert "OCR" in page.title()
-    for hook in ("#file-input", "#drop-zone", "#mode", "#api-key", "#result-text", "#lines", "#overlay", "#error", "#elapsed"):
+    for hook in ("#file-input", "#drop-zone", "#mode", "#api-key", "#result-text", "#lines", "#overlay", "#error",
+                 "#elapsed"):
         assert page.locator(hook).count() == 1, hook
     # style.css applied: the drop zone has its dashed border; app.js ran: the busy indicator is hidden
     assert page.eval_on_selector("#drop-zone", "el => getComputedStyle(el).borderTopStyle") == "dashed"
@@ -169,7 +169,8 @@ def test_api_key_is_remembered_across_a_reload(page):
 
 
 def test_phone_width_has_no_horizontal_scroll(browser, live_server):
-    context = browser.new_context(viewport={"width": 375, "height": 740}, device_scale_factor=2, is_mobile=True, has_touch=True)
+    context = browser.new_context(viewport={"width": 375, "height": 740}, device_scale_factor=2, is_mobile=True,
+                                  has_touch=True)
     page = context.new_page()
     try:
         page.goto(live_server + "/")
