@@ -23,7 +23,8 @@ def test_the_skew_is_the_angle_of_the_lines(degrees):
 
 
 def test_vertical_columns_show_the_same_skew():
-    assert skew_degrees(np.stack([turned_rect(100 + 60 * i, 300, 30, 400, 10) for i in range(4)])) == pytest.approx(10, abs=0.5)
+    columns = np.stack([turned_rect(100 + 60 * i, 300, 30, 400, 10) for i in range(4)])
+    assert skew_degrees(columns) == pytest.approx(10, abs=0.5)
 
 
 def test_deskewing_lines_makes_them_level():

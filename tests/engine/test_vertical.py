@@ -42,7 +42,8 @@ def test_a_sign_reads_title_then_columns_right_to_left_then_the_line_below(engin
     assert scorer([("".join(parts), "".join(lines))])["cer"] <= 0.05, lines
 
 
-@pytest.mark.parametrize("font_name, size", [("noto-sans", 56), ("noto-serif", 32), ("wqy-microhei", 32), ("uming", 56)])
+@pytest.mark.parametrize("font_name, size", [("noto-sans", 56), ("noto-serif", 32), ("wqy-microhei", 32),
+                                             ("uming", 56)])
 def test_a_title_across_a_vertical_page_comes_first_then_the_columns(engine, scorer, font_name, size):
     image, text = titled_vertical_page(font_name, size)
     result = engine.read(image)
