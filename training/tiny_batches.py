@@ -132,4 +132,6 @@ def evaluate(model, charset: list[str], held_out: list[TargetSample]) -> dict:
 
 
 def freeze_backbone_norms(model, training: bool) -> None:
-    model.backbone.train(training and not getattr(model, "backbone_frozen", True))
+    """A backbone that does not train (no parameter takes gradients) keeps its batch norms' statistics."""
+    trains = any(p.requires_grad for p in model.backbone.parameters())
+    model.backbone.train(training and trains)

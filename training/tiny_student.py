@@ -65,8 +65,6 @@ def extract_tiny(cache_dir: Path) -> tuple[Path, list[str]]:
 
 
 class TinyCRNN(nn.Module):
-    backbone_frozen: bool  # set by tiny_train.train(); a frozen backbone stays in eval mode
-
     def __init__(self, backbone: nn.Module, classes: int, hidden: int = 80, layers: int = 2):
         super().__init__()
         self.backbone = backbone

@@ -70,7 +70,6 @@ def train(config: TinyConfig, resume: bool, log=print) -> None:
     torch.manual_seed(config.seed)
     onnx_path, characters = extract_tiny(Path(config.cache_dir))
     model = build_student(onnx_path, config.hidden)
-    model.backbone_frozen = config.frozen_backbone
     for p in model.backbone.parameters():
         p.requires_grad = not config.frozen_backbone
     encoder = Encoder(characters)
