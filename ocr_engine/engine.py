@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -25,6 +25,7 @@ from .settings import Settings
 from .words import words_of
 
 MODES = ("auto", "line", "page")
+PageProgress = Callable[[int, int], None]  # (pages done, pages to read)
 # The page's orientation is voted by this many of its longest lines.
 PAGE_TURN_SAMPLE = 8
 
@@ -51,7 +52,7 @@ class OcrEngine:
 
     def read(self, image: ImageInput, mode: str = "auto", budget: Budget | None = None,
              max_pages: int | None = None, page_range: PageSelection | str | None = None,
-             text_layer: str = "auto") -> OcrResult:
+             text_layer: str = "auto", on_page: PageProgress | None = None) -> OcrResult:
         """Read an image (bytes, path or numpy array in OpenCV's BGR order). A PDF or a
         multi-page TIFF is read as a document, page by page. `budget`: once it runs
         out (its deadline passes or its caller cancels), no further page or stage starts
@@ -59,9 +60,11 @@ class OcrEngine:
         page limit for this read; `page_range` ((first, last), 1-based; several such, or
         "1-3,7") reads only those pages of a document, numbered as in the document.
         `text_layer` (auto|ignore|only): which PDF pages are read from their own text
-        layer instead of OCR (ocr_engine/text_layer.py); those pages say `source: "text"`."""
+        layer instead of OCR (ocr_engine/text_layer.py); those pages say `source: "text"`.
+        `on_page(done, count)` is called once the pages are counted (done 0) and after each
+        page: how a caller shows progress (the CLI's bar) without the engine drawing one."""
         return self._read(image, mode, as_document=False, budget=budget, max_pages=max_pages, page_range=page_range,
-                          text_layer=text_layer)
+                          text_layer=text_layer, on_page=on_page)
 
     def read_document(self, data: ImageInput, mode: str = "page", budget: Budget | None = None,
                       max_pages: int | None = None, text_layer: str = "auto") -> OcrResult:
@@ -82,12 +85,19 @@ class OcrEngine:
         return self.settings if max_pages is None else self.settings.model_copy(update={"max_pages": max_pages})
 
     def _read(self, source: ImageInput, mode: str, as_document: bool, budget, max_pages: int | None,
-              page_range: PageSelection | str | None = None, text_layer: str = "ignore") -> OcrResult:
+              page_range: PageSelection | str | None = None, text_layer: str = "ignore",
+              on_page: PageProgress | None = None) -> OcrResult:
         _check_mode(mode)
         timings: dict[str, float] = {}
         with _timed(timings, "decode"):
             pages = open_pages(source, self._settings_for(max_pages), page_range, text_layer)
-        results = list(self._read_pages(pages, mode, timings, budget or Budget()))
+        results: list[Page] = []
+        if on_page is not None:
+            on_page(0, pages.count)
+        for page in self._read_pages(pages, mode, timings, budget or Budget()):
+            results.append(page)
+            if on_page is not None:
+                on_page(len(results), pages.count)
         return OcrResult(results, is_document=as_document or pages.is_document, timings=timings)
 
     def _read_pages(self, pages: Pages, mode: str, timings: dict[str, float], budget: Budget) -> Iterator[Page]:
