@@ -49,6 +49,8 @@ class PageOut(BaseModel):
                                            "text layer (text_layer)")
     text: str
     lines: list[LineOut]
+    image: str | None = Field(None, exclude_if=lambda image: image is None,
+                              description="with page_images only: a JPEG of the page as it was read, as a data URL")
 
 
 class ModelOut(BaseModel):

@@ -17,6 +17,7 @@ class ReadOptions:
     text_layer: str
     page_range: tuple[PageRange, ...] | None
     max_pages: int | None  # the engine's document limit for this read; None: its own (OCR_MAX_PAGES)
+    page_images: bool = False  # JSON pages carry an image of the page (handler/page_images.py)
 
     @classmethod
     def of(cls, fields: dict[str, str], query: dict[str, str | None], sync_max_pages: int) -> ReadOptions:
@@ -32,4 +33,14 @@ class ReadOptions:
             raise engine_errors.TooManyPages(f"pages {spec} are {count_pages(selected)} pages; the limit is "
                                              f"{sync_max_pages} of a synchronous request; {JOBS_HINT}")
         return cls(option("mode") or "auto", option("text_layer") or "auto", selected,
-                   sync_max_pages if selected is None else None)
+                   sync_max_pages if selected is None else None, _yes_or_no("page_images", option("page_images")))
+
+
+def _yes_or_no(name: str, value: str | None) -> bool:
+    """A boolean option as FastAPI reads one from a query (a form field is a string too)."""
+    word = (value or "false").strip().lower()
+    if word in ("1", "true", "yes", "on"):
+        return True
+    if word in ("0", "false", "no", "off"):
+        return False
+    raise engine_errors.InvalidParameter(f"{name} must be true or false, not {(value or '')[:40]!r}")

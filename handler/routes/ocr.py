@@ -21,11 +21,12 @@ from ..dependencies import EngineDep, ModelDep, SettingsDep, SlotsDep, request_i
 from ..errors import MissingFile, MultipleFiles, PayloadTooLarge, ResponseTooLarge, openapi_responses
 from ..models import OcrResponse
 from ..negotiation import chosen_format
+from ..page_images import PAGE_IMAGES_HELP, add_page_images
 from ..read_options import JOBS_HINT, ReadOptions
 from ..uploads import MULTIPART_OVERHEAD, parse_multipart, read_body
 
 FILE_FIELDS = ("image", "file")  # the form field that holds the file: `image` as in the seed's curl example
-OPTION_FIELDS = ("mode", "format", "pages", "text_layer")  # the query parameters a form may carry as fields instead
+OPTION_FIELDS = ("mode", "format", "pages", "text_layer", "page_images")  # query parameters a form may send too
 RAW_TYPES = ("image/", "application/pdf", "application/octet-stream")  # a raw body's accepted types (prefixes)
 PAGES_HELP = "pages of a document to read, such as 1-3,7 (numbered as in the document); all when absent"
 TEXT_LAYER_HELP = ("auto (the default): a PDF page whose own text layer holds its text is read from it, the others "
@@ -43,7 +44,8 @@ OCR_REQUEST_BODY = {
                                "mode": {"type": "string", "enum": list(MODES), "default": "auto"},
                                "format": {"type": "string", "enum": list(NAMES), "default": "json"},
                                "pages": {"type": "string", "description": PAGES_HELP},
-                               "text_layer": {"type": "string", "enum": list(TEXT_LAYER_MODES), "default": "auto"}},
+                               "text_layer": {"type": "string", "enum": list(TEXT_LAYER_MODES), "default": "auto"},
+                               "page_images": {"type": "boolean", "default": False, "description": PAGE_IMAGES_HELP}},
                 "oneOf": [{"required": [name]} for name in FILE_FIELDS],
             }
         },
@@ -78,10 +80,12 @@ async def ocr(request: Request, response: Response, engine: EngineDep, settings:
               output: Literal[NAMES] | None = Query(  # type: ignore[valid-type]
                   None, alias="format", description=FORMAT_HELP),
               pages: str | None = Query(None, description=PAGES_HELP),
-              text_layer: Literal["auto", "ignore", "only"] | None = Query(None, description=TEXT_LAYER_HELP)):
+              text_layer: Literal["auto", "ignore", "only"] | None = Query(None, description=TEXT_LAYER_HELP),
+              page_images: bool | None = Query(None, description=PAGE_IMAGES_HELP)):
     response.headers["Vary"] = "Accept"  # the JSON answer's; _rendered sets its own
     data, fields = await _upload(request, settings.sync_max_bytes)
-    options = ReadOptions.of(fields, {"mode": mode, "pages": pages, "text_layer": text_layer}, settings.sync_max_pages)
+    query = {"mode": mode, "pages": pages, "text_layer": text_layer, "page_images": str(page_images or False)}
+    options = ReadOptions.of(fields, query, settings.sync_max_pages)
     fmt = chosen_format(fields.get("format") or output, request.headers.get("accept"))
     started = time.perf_counter()
     try:
@@ -104,7 +108,11 @@ async def ocr(request: Request, response: Response, engine: EngineDep, settings:
         "elapsed_ms": round(elapsed * 1000, 1),
     }
     if fmt.render is None:
-        return OcrResponse.of(result, elapsed, model, request_id_of(request))
+        answer = OcrResponse.of(result, elapsed, model, request_id_of(request))
+        if not options.page_images:  # JSON alone has room for them
+            return answer
+        room = MAX_RESPONSE_BYTES - len(answer.model_dump_json())
+        return await add_page_images(answer, data, engine.settings, options, room, slots)
     return await _rendered(fmt, result, data, model.label, slots)
 
 
@@ -162,7 +170,7 @@ async def _upload(request: Request, limit: int) -> tuple[bytes, dict[str, str]]:
         unknown = sorted({p.name for p in parts} - {*FILE_FIELDS, *OPTION_FIELDS})
         if unknown:
             raise engine_errors.InvalidParameter(f"unknown form field(s) {', '.join(map(repr, unknown))}; send `image` "
-                                                 "and optionally `mode`, `format`, `pages` and `text_layer`")
+                                                 f"and optionally {', '.join(OPTION_FIELDS)}")
         files = [p for p in parts if p.name in FILE_FIELDS]
         if not files:
             raise MissingFile("no file in the form: send it in the field `image`")
