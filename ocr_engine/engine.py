@@ -47,6 +47,8 @@ class OcrEngine:
         self.recognizer = TextRecognizer(
             create_session(rec.path, threads), self.pack.charset, RecognizerParams.from_manifest(rec.input)
         )
+        if self.settings.release_memory:
+            release_free_memory()  # what loading the models freed (~19 MiB), not kept for the first page
 
     # --- public API -------------------------------------------------------------
 
