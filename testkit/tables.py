@@ -1,0 +1,112 @@
+"""Tables drawn for the tables stage's tests (PIL): a grid of cell texts, merged cells, and a
+style of ruling (full grid, rules across every row, top/header/bottom rules only, none), on
+a white page, with what each cell holds, as the test expects it back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from PIL import Image, ImageDraw, ImageFont
+
+FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+STYLES = ("ruled", "across", "header", "borderless")
+Expected = tuple[int, int, int, int, str]  # row, col, row_span, col_span, text
+
+
+@dataclass
+class DrawnTable:
+    """`rows`: each row's cell texts; None where a merged cell covers the position. `spans`:
+    (row, col) -> (row_span, col_span) of the merged cells."""
+
+    rows: list[list[str | None]]
+    spans: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
+    style: str = "ruled"
+
+    def expected(self) -> list[Expected]:
+        return [(r, c, *self.spans.get((r, c), (1, 1)), text)
+                for r, row in enumerate(self.rows) for c, text in enumerate(row) if text]
+
+
+def draw_page(blocks: list[DrawnTable | str], size: int = 28, width: int = 1400) -> Image.Image:
+    """The page: tables and lines of text (str), top to bottom, with space between."""
+    font = ImageFont.truetype(FONT, size)
+    pieces = []
+    for block in blocks:
+        pieces.append(_draw_text(block, font, width) if isinstance(block, str) else _draw_table(block, font))
+    height = sum(p.height for p in pieces) + size * 2 * (len(pieces) + 1)
+    page = Image.new("L", (max(width, *(p.width + 2 * size for p in pieces)), height), 255)
+    y = size * 2
+    for piece in pieces:
+        page.paste(piece, (size * 2, y))
+        y += piece.height + size * 2
+    return page.convert("RGB")
+
+
+def _draw_text(text: str, font, width: int) -> Image.Image:
+    image = Image.new("L", (width, int(font.size * 1.6)), 255)
+    ImageDraw.Draw(image).text((0, font.size * 0.2), text, font=font, fill=0)
+    return image
+
+
+def _draw_table(table: DrawnTable, font) -> Image.Image:
+    size = font.size
+    pad = size  # at least one text height between columns, as a reader sees a borderless gap
+    n_rows, n_cols = len(table.rows), len(table.rows[0])
+    widths = [0] * n_cols
+    for r, row in enumerate(table.rows):
+        for c, text in enumerate(row):
+            if text and table.spans.get((r, c), (1, 1))[1] == 1:
+                widths[c] = max(widths[c], int(font.getlength(text)) + 2 * pad)
+    widths = [w or 3 * size for w in widths]
+    for (r, c), (_, col_span) in table.spans.items():  # a merged cell wider than its columns widens the last
+        need = int(font.getlength(table.rows[r][c] or "")) + 2 * pad
+        have = sum(widths[c:c + col_span])
+        if need > have:
+            widths[c + col_span - 1] += need - have
+    row_height = int(size * 2.0)
+    xs = [0]
+    for w in widths:
+        xs.append(xs[-1] + w)
+    ys = [r * row_height for r in range(n_rows + 1)]
+    image = Image.new("L", (xs[-1] + 4, ys[-1] + 4), 255)
+    draw = ImageDraw.Draw(image)
+    covered = {(r + i, c + j) for (r, c), (rs, cs) in table.spans.items() for i in range(rs) for j in range(cs)}
+    for r, row in enumerate(table.rows):
+        for c, text in enumerate(row):
+            if not text:
+                continue
+            rs, cs = table.spans.get((r, c), (1, 1))
+            left, right, top, bottom = xs[c], xs[c + cs], ys[r], ys[r + rs]
+            x = (left + right - font.getlength(text)) / 2 if cs > 1 else left + pad
+            y = (top + bottom) / 2 - size * 0.65
+            draw.text((x, y), text, font=font, fill=0)
+    if table.style == "ruled":
+        for r in range(n_rows + 1):
+            for c in range(n_cols):  # no rule inside a merged cell
+                if r in (0, n_rows) or not ({(r - 1, c), (r, c)} <= covered and _same_span(table, r - 1, r, c, True)):
+                    draw.line([(xs[c], ys[r]), (xs[c + 1], ys[r])], fill=0, width=2)
+        for c in range(n_cols + 1):
+            for r in range(n_rows):
+                if c in (0, n_cols) or not ({(r, c - 1), (r, c)} <= covered and _same_span(table, c - 1, c, r, False)):
+                    draw.line([(xs[c], ys[r]), (xs[c], ys[r + 1])], fill=0, width=2)
+    elif table.style in ("across", "header"):
+        rules = range(n_rows + 1) if table.style == "across" else (0, _header_rows(table), n_rows)
+        for r in rules:
+            for c in range(n_cols):  # not through a merged cell
+                if r in (0, n_rows) or not _same_span(table, r - 1, r, c, True):
+                    draw.line([(xs[c], ys[r]), (xs[c + 1], ys[r])], fill=0, width=2)
+    return image
+
+
+def _header_rows(table: DrawnTable) -> int:
+    return max([r + rs for (r, _), (rs, _) in table.spans.items() if r == 0] + [1])
+
+
+def _same_span(table: DrawnTable, a: int, b: int, other: int, rows: bool) -> bool:
+    """Whether grid positions a and b (rows a, b at column `other`, or columns at row `other`) are one merged cell."""
+    for (r, c), (rs, cs) in table.spans.items():
+        if rows and c <= other < c + cs and r <= a and b < r + rs:
+            return True
+        if not rows and r <= other < r + rs and c <= a and b < c + cs:
+            return True
+    return False
