@@ -110,3 +110,36 @@ def _same_span(table: DrawnTable, a: int, b: int, other: int, rows: bool) -> boo
         if not rows and r <= other < r + rs and c <= a and b < c + cs:
             return True
     return False
+
+
+def born_digital_table(rows: list[list[str]], ruled: bool = True) -> bytes:
+    """A one-page PDF whose table is PDF text (Helvetica, Latin-1) in cells ruled by vector
+    paths (`m`/`l`/`S`), as a report generator writes it; none when not `ruled`."""
+    import io
+
+    import pikepdf
+
+    left, top, width, height, size = 72, 700, 110, 24, 12  # points
+    ops = [b"BT", f"/F1 {size} Tf".encode()]
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            ops.append(f"1 0 0 1 {left + c * width + 8} {top - (r + 1) * height + 8} Tm".encode())
+            ops.append(b"(" + text.encode("latin-1").replace(b"(", b"\\(").replace(b")", b"\\)") + b") Tj")
+    ops.append(b"ET")
+    if ruled:
+        right, bottom = left + width * len(rows[0]), top - height * len(rows)
+        ops.append(b"1 w")
+        for r in range(len(rows) + 1):
+            ops.append(f"{left} {top - r * height} m {right} {top - r * height} l S".encode())
+        for c in range(len(rows[0]) + 1):
+            ops.append(f"{left + c * width} {top} m {left + c * width} {bottom} l S".encode())
+    pdf = pikepdf.new()
+    font = pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica,
+                              Encoding=pikepdf.Name.WinAnsiEncoding)
+    page = pikepdf.Dictionary(Type=pikepdf.Name.Page, MediaBox=pikepdf.Array([0, 0, 612, 792]),
+                              Resources=pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font)),
+                              Contents=pikepdf.Stream(pdf, b"\n".join(ops)))
+    pdf.pages.append(pikepdf.Page(page))
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
