@@ -31,6 +31,7 @@ class DropReader:
         returns) well before the Lambda deadline rather than being killed mid-write. On the
         message's `last_delivery` before the dead-letter queue, the deadline's error stands."""
         read_options.setdefault("text_layer", self.folder.text_layer)
+        read_options.setdefault("tables", self.folder.tables)
         budget = None
         if context is not None:
             budget = Budget.within((context.get_remaining_time_in_millis() - self.folder.deadline_margin_ms) / 1000)
