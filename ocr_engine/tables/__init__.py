@@ -15,8 +15,9 @@ from .grid import ruled_grids
 from .rules import Rules, find_rules
 
 __all__ = ["find_tables"]
-# Words of one line this many text heights apart are in two cells (a space is a third of one).
-CUT = 1.0
+# Words of one line this many text heights apart are in two cells (a Latin space is a fifth
+# of one; CJK characters touch; borderless.CELL_GAP is the same).
+CUT = 0.6
 
 
 def find_tables(image: np.ndarray | None, lines: list[Line], width: int, height: int) -> list[Table]:

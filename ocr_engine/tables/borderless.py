@@ -11,9 +11,9 @@ from .rules import Rules
 
 # Lines of one row further apart than this many text heights are separate cells (words of
 # one cell are a space apart, and the detector keeps them in one line)...
-CELL_GAP = 1.0
+CELL_GAP = 0.6
 # ...and a column gap in the projection is at least this wide.
-COLUMN_GAP = 1.0
+COLUMN_GAP = 0.6
 # Rows further apart than this many text heights are not of one table, nor rows this much
 # further apart than the run's rows usually are.
 ROW_GAP, WIDER_GAP = 2.5, 0.5
@@ -22,7 +22,7 @@ MIN_ROWS, MIN_RULED_ROWS = 3, 2
 # Single-cell rows (a cell's second line, a section's name) held inside a run.
 MAX_SINGLE_ROWS = 2
 # Rows that are running text in two columns, not cells: lines longer than this many text heights.
-TEXT_LINE = 15.0
+TEXT_LINE = 8.0
 
 Bounds = np.ndarray  # N x 4: left, top, right, bottom
 
@@ -77,8 +77,10 @@ def _runs(rows: list[list[int]], bounds: Bounds, line_height: float, rules: Rule
         last = pending[-1] if pending else (run[-1] if run else None)
         if last is not None:
             gap = top - bounds[last, 3].max()
-            gaps = [bounds[b, 1].min() - bounds[a, 3].max() for a, b in zip(run, run[1:])]
-            usual = max(float(np.median(gaps)), 0.0) if gaps else gap
+            # between rows of several cells next to each other (a merged header's rows overlap)
+            gaps = [bounds[b, 1].min() - bounds[a, 3].max() for a, b in zip(run, run[1:])
+                    if min(_cells_in_row(a, bounds, line_height), _cells_in_row(b, bounds, line_height)) >= 2]
+            usual = float(np.median(gaps)) if gaps else gap
             if gap > ROW_GAP * line_height or gap > usual + WIDER_GAP * line_height:
                 runs.append(run)
                 run, pending = [], []
@@ -200,12 +202,12 @@ def _cell_ranges(row: list[int], columns: list[tuple[float, float]], line_height
     ranges = []
     for i in row:
         hit = [k for k, (a, b) in enumerate(columns) if bounds[i, 2] > a + slack and bounds[i, 0] < b - slack]
-        for k, ((_, b), (a, _)) in enumerate(zip(columns, columns[1:])):  # across a gap's middle: in both
-            if bounds[i, 0] < (a + b) / 2 < bounds[i, 2]:
+        centre = (bounds[i, 0] + bounds[i, 2]) / 2
+        for k, ((_, b), (a, _)) in enumerate(zip(columns, columns[1:])):  # centred over a gap: in both
+            if b <= centre <= a:
                 hit += [k, k + 1]
         hit.sort()
         if not hit:  # in a gap: the nearest column
-            centre = (bounds[i, 0] + bounds[i, 2]) / 2
             hit = [int(np.argmin([min(abs(centre - a), abs(centre - b)) for a, b in columns]))]
         ranges.append([hit[0], hit[-1]])
     ranges.sort()
