@@ -30,9 +30,9 @@ def find_tables(image: np.ndarray | None, lines: list[Line], width: int, height:
     if np.mean(sides[:, 1] > sides[:, 0]) > 0.5:
         return []  # lines that run down the page: vertical text has no tables here
     line_height = float(np.median(np.maximum(sides[:, 1], 1.0)))
-    pieces = pieces_of(lines, CUT * line_height)
-    bounds = pieces.bounds
     rules = find_rules(image, line_height) if image is not None else Rules.none(height, width)
+    pieces = pieces_of(lines, CUT * line_height, rules.ink)
+    bounds = pieces.bounds
     tables: list[Table] = []
     taken: set[int] = set()
     for grid in ruled_grids(rules, line_height):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..result import Box, Cell, Line, Table
+from ..words import is_wide
 from .grid import Grid
 
 
@@ -22,11 +23,16 @@ class Pieces:
     lines: list[int]  # the page's line each piece is of
 
 
-def pieces_of(lines: list[Line], cut: float) -> Pieces:
-    """The lines, cut where two of a line's words are `cut` pixels or more apart."""
+def pieces_of(lines: list[Line], cut: float, ink: np.ndarray | None = None) -> Pieces:
+    """The lines, cut where two of a line's words are `cut` pixels or more apart, or else
+    (the words' boxes are estimates, and may share a gap out between them) where the
+    page's `ink` inside the line's box has such a gap."""
     bounds, texts, owners = [], [], []
     for index, line in enumerate(lines):
-        for text, box in _cut(line, cut):
+        pieces = _cut(line, cut)
+        if len(pieces) == 1 and ink is not None:
+            pieces = _cut_at_ink(line, pieces[0][1], ink, cut)
+        for text, box in pieces:
             bounds.append(box)
             texts.append(text)
             owners.append(index)
@@ -57,6 +63,28 @@ def _cut(line: Line, cut: float) -> list[tuple[str, list[float]]]:
         bottom = max(b[:, 1].max() for b in boxes[first:stop])
         pieces.append((line.text[starts[first]:ends[stop - 1]], [lefts[first], top, max(rights[first:stop]), bottom]))
     return pieces
+
+
+def _cut_at_ink(line: Line, box: list[float], ink: np.ndarray, cut: float) -> list[tuple[str, list[float]]]:
+    """The line cut at the gaps of `cut` pixels or more in its ink, its characters shared
+    among the runs of ink by their advances (a CJK character is two Latin ones wide)."""
+    whole = [(line.text, box)]
+    left, top, right, bottom = (int(round(v)) for v in box)
+    columns = ink[max(top, 0):max(bottom, 0), max(left, 0):max(right, 0)].sum(axis=0) > 255  # 2+ ink pixels
+    inked = np.flatnonzero(columns)
+    if len(inked) < 2:
+        return whole
+    breaks = np.flatnonzero(np.diff(inked) > cut)
+    if not len(breaks):
+        return whole
+    runs = list(zip([inked[0], *inked[breaks + 1]], [*inked[breaks], inked[-1]]))
+    widths = np.array([b - a + 1 for a, b in runs], np.float64)
+    advances = np.cumsum([2 if is_wide(c) else 1 for c in line.text])
+    ends = [int(np.argmin(abs(advances - advances[-1] * share))) + 1 for share in np.cumsum(widths)[:-1] / widths.sum()]
+    texts = [line.text[a:b].strip() for a, b in zip([0, *ends], [*ends, len(line.text)])]
+    if not all(texts):
+        return whole
+    return [(text, [left + a, top, left + b + 1, bottom]) for text, (a, b) in zip(texts, runs)]
 
 
 def table_of(grid: Grid, pieces: Pieces, members: list[int]) -> Table:

@@ -34,6 +34,7 @@ class Rules:
     vertical: np.ndarray
     across: list[Segment]
     down: list[Segment]
+    ink: np.ndarray | None = None  # the page's ink less its rules (cells.py cuts lines at its gaps)
 
     @classmethod
     def none(cls, height: int, width: int) -> "Rules":
@@ -56,7 +57,8 @@ def find_rules(image: np.ndarray, line_height: float) -> Rules:
     thickest = max(3, int(MAX_RULE_THICKNESS * line_height))
     horizontal = _long_runs(ink, (length, 1), thickest, across=True)
     vertical = _long_runs(ink, (1, length), thickest, across=False)
-    return Rules(horizontal, vertical, _segments(horizontal, across=True), _segments(vertical, across=False))
+    text = cv2.bitwise_and(ink, cv2.bitwise_not(cv2.bitwise_or(horizontal, vertical)))
+    return Rules(horizontal, vertical, _segments(horizontal, across=True), _segments(vertical, across=False), text)
 
 
 def _long_runs(ink: np.ndarray, kernel: tuple[int, int], thickest: int, across: bool) -> np.ndarray:
