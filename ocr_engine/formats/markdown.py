@@ -17,7 +17,7 @@ from ..result import Line, OcrResult, Page, Table
 # A gap between two lines wider than this share of a line's height starts a paragraph.
 PARAGRAPH_GAP = 0.8
 _INLINE = re.compile(r"([\\`*_\[\]<>|])")
-_BLOCK_START = re.compile(r"^(\s*)([#=+-]|\d+[.)])")
+_BLOCK_START = re.compile(r"^(\s*)(#{1,6}|[=+-]|\d{1,9}[.)])(?=\s|$)")
 
 
 def render_markdown(result: OcrResult, source: bytes | None = None, **_) -> bytes:
@@ -66,15 +66,17 @@ def page_markdown(page: Page) -> str:
 def table_markdown(table: Table) -> str:
     grid = [[""] * table.cols for _ in range(table.rows)]
     for cell in table.cells:
-        grid[cell.row][cell.col] = "<br>".join(escape(part) for part in cell.text.split("\n"))
+        grid[cell.row][cell.col] = "<br>".join(escape(part, block=False) for part in cell.text.split("\n"))
     rows = [grid[0], ["---"] * table.cols, *grid[1:]]
     return "\n".join("| " + " | ".join(row) + " |" for row in rows)
 
 
-def escape(text: str) -> str:
-    """`text` with what Markdown would read as markup escaped: inline markers anywhere, and a
-    heading's, a list's or a quote's marker at the start."""
+def escape(text: str, block: bool = True) -> str:
+    """`text` with what Markdown would read as markup escaped: inline markers anywhere, and
+    (a paragraph's line, `block`) a heading's, a list's or a quote's marker at the start."""
     text = _INLINE.sub(r"\\\1", text)
+    if not block:
+        return text
     return _BLOCK_START.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], text)
 
 
