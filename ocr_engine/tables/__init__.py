@@ -27,7 +27,8 @@ def find_tables(image: np.ndarray | None, lines: list[Line], width: int, height:
         return []
     points = np.array([line.box for line in lines], dtype=np.float64)
     sides = points.max(axis=1) - points.min(axis=1)
-    if np.mean(sides[:, 1] > sides[:, 0]) > 0.5:
+    worded = [i for i, line in enumerate(lines) if len(line.text.strip()) >= 3]  # "8" is taller than wide
+    if worded and np.mean(sides[worded, 1] > sides[worded, 0]) > 0.5:
         return []  # lines that run down the page: vertical text has no tables here
     line_height = float(np.median(np.maximum(sides[:, 1], 1.0)))
     rules = find_rules(image, line_height) if image is not None else Rules.none(height, width)

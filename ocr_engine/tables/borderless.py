@@ -81,7 +81,10 @@ def _runs(rows: list[list[int]], bounds: Bounds, line_height: float, rules: Rule
             gaps = [bounds[b, 1].min() - bounds[a, 3].max() for a, b in zip(run, run[1:])
                     if min(_cells_in_row(a, bounds, line_height), _cells_in_row(b, bounds, line_height)) >= 2]
             usual = float(np.median(gaps)) if gaps else gap
-            if gap > ROW_GAP * line_height or gap > usual + WIDER_GAP * line_height:
+            wider = gap > usual + WIDER_GAP * line_height
+            if wider and _cells_in_row(row, bounds, line_height) >= 2 and _ruled_gap(last, row, bounds, rules):
+                wider = False  # a rule over a row of cells: a table's total or its body under its header
+            if gap > ROW_GAP * line_height or wider:
                 runs.append(run)
                 run, pending = [], []
         if _cells_in_row(row, bounds, line_height) >= 2:
@@ -107,6 +110,14 @@ def _enough_rows(run: list[list[int]], bounds: Bounds, line_height: float, rules
         return False  # two columns of running text
     ruled = bool(_rules_between(run, bounds, rules)[0]) or bool(_rules_between(run, bounds, rules)[1])
     return len(multi) >= (MIN_RULED_ROWS if ruled else MIN_ROWS)
+
+
+def _ruled_gap(upper: list[int], lower: list[int], bounds: Bounds, rules: Rules) -> bool:
+    """Whether a horizontal rule lies across the gap between two rows."""
+    left, right = bounds[upper + lower, 0].min(), bounds[upper + lower, 2].max()
+    bottom, top = bounds[upper, 3].max(), bounds[lower, 1].min()
+    return any(bottom <= s.at <= top and min(s.end, right) - max(s.start, left) >= 0.5 * (right - left)
+               for s in rules.across)
 
 
 def _rules_between(run: list[list[int]], bounds: Bounds, rules: Rules) -> tuple[list[bool], bool]:
@@ -204,7 +215,7 @@ def _cell_ranges(row: list[int], columns: list[tuple[float, float]], line_height
         hit = [k for k, (a, b) in enumerate(columns) if bounds[i, 2] > a + slack and bounds[i, 0] < b - slack]
         centre = (bounds[i, 0] + bounds[i, 2]) / 2
         for k, ((_, b), (a, _)) in enumerate(zip(columns, columns[1:])):  # centred over a gap: in both
-            if b <= centre <= a:
+            if abs(centre - (a + b) / 2) <= (a - b) / 4:
                 hit += [k, k + 1]
         hit.sort()
         if not hit:  # in a gap: the nearest column
