@@ -1,7 +1,7 @@
 """The tables stage measured: TEDS on real tables (PubTabNet), cell accuracy on drawn tables
 of every kind, and the time the stage adds per page.
 
-    .venv/bin/python bench/tables.py pubtabnet --data /tmp/pubtabnet [--scale 2]
+    .venv/bin/python bench/tables.py pubtabnet --data /tmp/pubtabnet [--rebuild-from MIRROR] [--scale 2]
     .venv/bin/python bench/tables.py drawn
     .venv/bin/python bench/tables.py timing [--pages 8]
 
@@ -230,7 +230,7 @@ def main() -> None:
     parser.add_argument("what", choices=("pubtabnet", "drawn", "timing"))
     parser.add_argument("--data", default="/tmp/pubtabnet")
     parser.add_argument("--rebuild-from", help="a clone of github.com/ibm-aur-nlp/PubTabNet")
-    parser.add_argument("--scale", type=float, default=2.0)
+    parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--pages", type=int, default=8)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--verbose", action="store_true")
