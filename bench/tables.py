@@ -19,7 +19,7 @@ the normalised Levenshtein distance of its text, a different tag or span costs 1
 ground truth's inline markup (<b>, <i>, <sup>, <sub>) is dropped from the text: the OCR
 does not see bold.
 
-`drawn` is the tests' tables (tests/engine/test_tables.py) with each kind's share of cells
+`drawn` is the tests' tables (testkit/tables.py) with each kind's share of cells
 exactly right; `timing` reads the eval pages (../shared/eval) with and without tables."""
 
 from __future__ import annotations
@@ -182,13 +182,12 @@ def run_pubtabnet(args) -> None:
 
 
 def run_drawn(args) -> None:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from ocr_engine import OcrEngine, Settings
-    from tests.engine import test_tables as drawn_tests  # noqa: F401 (the drawn tables, not a test run)
+    from testkit import tables as drawn_tests  # the tests' drawn tables
 
     engine = OcrEngine(settings=Settings.from_env(threads=args.threads))
     kinds = {}
-    for label, style in drawn_tests.STYLES.items():
+    for label, style in drawn_tests.KINDS.items():
         for language, rows, merged in (("en", drawn_tests.EN, drawn_tests.MERGED_EN),
                                        ("zh", drawn_tests.ZH, drawn_tests.MERGED_ZH)):
             for kind, table in ((label, drawn_tests.DrawnTable(rows, style=style)),

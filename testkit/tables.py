@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
@@ -143,3 +144,31 @@ def born_digital_table(rows: list[list[str]], ruled: bool = True) -> bytes:
     out = io.BytesIO()
     pdf.save(out)
     return out.getvalue()
+
+
+# The tables the tests and bench/tables.py read: one English and one Chinese of each kind.
+EN = [["Item", "Qty", "Unit price", "Date"], ["Apple", "3", "4.50", "2026-01-05"],
+      ["Banana", "12", "0.25", "2026-02-11"], ["Cherry", "7", "19.00", "2026-03-17"],
+      ["Dragon fruit", "1", "8.80", "2026-04-23"], ["Elderberry", "40", "0.10", "2026-05-29"]]
+ZH = [["名称", "数量", "单价", "产地"], ["苹果", "3", "4.50", "山东"], ["香蕉", "12", "0.25", "海南"],
+      ["樱桃", "7", "19.00", "辽宁"], ["火龙果", "1", "8.80", "广西"], ["葡萄", "40", "0.10", "新疆"]]
+MERGED_EN = ([["Region", "2025", None, "2026", None], [None, "H1", "H2", "H1", "H2"],
+              ["North", "10", "12", "14", "16"], ["South", "20", "22", "24", "26"], ["West", "31", "33", "35", "37"]],
+             {(0, 0): (2, 1), (0, 1): (1, 2), (0, 3): (1, 2)})
+MERGED_ZH = ([["地区", "上半年", None, "下半年", None], [None, "收入", "支出", "收入", "支出"],
+              ["华北", "10", "12", "14", "16"], ["华南", "20", "22", "24", "26"], ["西部", "31", "33", "35", "37"]],
+             {(0, 0): (2, 1), (0, 1): (1, 2), (0, 3): (1, 2)})
+KINDS = {"ruled": "ruled", "rules across every row": "across", "header rules only": "header",
+          "borderless": "borderless"}
+
+
+def cell_accuracy(page, drawn: list[DrawnTable]) -> float:
+    """The share of drawn cells that some table on the page has at the same place, with the same spans and text."""
+    found = {(c.row, c.col, c.row_span, c.col_span, c.text) for table in page.tables for c in table.cells}
+    expected = [cell for table in drawn for cell in table.expected()]
+    return sum(cell in found for cell in expected) / len(expected)
+
+
+def read_drawn(engine, blocks):
+    image = np.array(draw_page(blocks))[:, :, ::-1].copy()
+    return engine.read(image, mode="page", tables=True).pages[0]

@@ -8,34 +8,20 @@ import numpy as np
 import pytest
 
 from ocr_engine.result import Page
-from testkit.tables import DrawnTable, born_digital_table, draw_page
+from testkit.tables import (
+    EN,
+    KINDS,
+    MERGED_EN,
+    MERGED_ZH,
+    ZH,
+    DrawnTable,
+    born_digital_table,
+    cell_accuracy,
+    draw_page,
+    read_drawn,
+)
 
-EN = [["Item", "Qty", "Unit price", "Date"], ["Apple", "3", "4.50", "2026-01-05"],
-      ["Banana", "12", "0.25", "2026-02-11"], ["Cherry", "7", "19.00", "2026-03-17"],
-      ["Dragon fruit", "1", "8.80", "2026-04-23"], ["Elderberry", "40", "0.10", "2026-05-29"]]
-ZH = [["名称", "数量", "单价", "产地"], ["苹果", "3", "4.50", "山东"], ["香蕉", "12", "0.25", "海南"],
-      ["樱桃", "7", "19.00", "辽宁"], ["火龙果", "1", "8.80", "广西"], ["葡萄", "40", "0.10", "新疆"]]
-MERGED_EN = ([["Region", "2025", None, "2026", None], [None, "H1", "H2", "H1", "H2"],
-              ["North", "10", "12", "14", "16"], ["South", "20", "22", "24", "26"], ["West", "31", "33", "35", "37"]],
-             {(0, 0): (2, 1), (0, 1): (1, 2), (0, 3): (1, 2)})
-MERGED_ZH = ([["地区", "上半年", None, "下半年", None], [None, "收入", "支出", "收入", "支出"],
-              ["华北", "10", "12", "14", "16"], ["华南", "20", "22", "24", "26"], ["西部", "31", "33", "35", "37"]],
-             {(0, 0): (2, 1), (0, 1): (1, 2), (0, 3): (1, 2)})
-STYLES = {"ruled": "ruled", "rules across every row": "across", "header rules only": "header",
-          "borderless": "borderless"}
 BAR = 0.9
-
-
-def cell_accuracy(page: Page, drawn: list[DrawnTable]) -> float:
-    """The share of drawn cells that some table on the page has at the same place, with the same spans and text."""
-    found = {(c.row, c.col, c.row_span, c.col_span, c.text) for table in page.tables for c in table.cells}
-    expected = [cell for table in drawn for cell in table.expected()]
-    return sum(cell in found for cell in expected) / len(expected)
-
-
-def read_drawn(engine, blocks) -> Page:
-    image = np.array(draw_page(blocks))[:, :, ::-1].copy()
-    return engine.read(image, mode="page", tables=True).pages[0]
 
 
 def assert_same_structure(page: Page, drawn: list[DrawnTable]) -> None:
@@ -48,17 +34,17 @@ def assert_same_structure(page: Page, drawn: list[DrawnTable]) -> None:
         assert covered == [(r, c) for r in range(table.rows) for c in range(table.cols)]  # each position once
 
 
-@pytest.mark.parametrize("style", STYLES)
+@pytest.mark.parametrize("style", KINDS)
 def test_a_kind_of_table_in_english_and_chinese_comes_back_cell_by_cell(engine, style):
-    drawn = [DrawnTable(EN, style=STYLES[style]), DrawnTable(ZH, style=STYLES[style])]
+    drawn = [DrawnTable(EN, style=KINDS[style]), DrawnTable(ZH, style=KINDS[style])]
     page = read_drawn(engine, [drawn[0], "价格按公斤计算，以下为上月数据。", drawn[1]])
     assert_same_structure(page, drawn)
     assert cell_accuracy(page, drawn) >= BAR
 
 
-@pytest.mark.parametrize("style", STYLES)
+@pytest.mark.parametrize("style", KINDS)
 def test_merged_header_cells_come_back_with_their_spans(engine, style):
-    drawn = [DrawnTable(*MERGED_EN, style=STYLES[style]), DrawnTable(*MERGED_ZH, style=STYLES[style])]
+    drawn = [DrawnTable(*MERGED_EN, style=KINDS[style]), DrawnTable(*MERGED_ZH, style=KINDS[style])]
     page = read_drawn(engine, [drawn[0], "Figures in thousands of euros.", drawn[1]])
     assert_same_structure(page, drawn)
     assert cell_accuracy(page, drawn) >= BAR
