@@ -19,7 +19,7 @@ the normalised Levenshtein distance of its text, a different tag or span costs 1
 ground truth's inline markup (<b>, <i>, <sup>, <sub>) is dropped from the text: the OCR
 does not see bold.
 
-`drawn` is the tests' tables (testkit/tables.py) with each kind's share of cells
+`drawn` is the tests' tables (testkit/tables.py) in 3 fonts at 20, 28 and 36 px with each kind's share of cells
 exactly right; `timing` reads the eval pages (../shared/eval) with and without tables."""
 
 from __future__ import annotations
@@ -36,6 +36,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+DRAWN_FONTS = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+               "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
+               "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 INLINE = re.compile(r"</?(b|i|sup|sub|underline|overline|strike)>")
 
 
@@ -187,12 +190,13 @@ def run_drawn(args) -> None:
 
     engine = OcrEngine(settings=Settings.from_env(threads=args.threads))
     kinds = {}
+    drawings = [{"font_path": font, "size": size} for font in DRAWN_FONTS for size in (20, 28, 36)]
     for label, style in drawn_tests.KINDS.items():
-        for language, rows, merged in (("en", drawn_tests.EN, drawn_tests.MERGED_EN),
-                                       ("zh", drawn_tests.ZH, drawn_tests.MERGED_ZH)):
+        for drawing, (rows, merged) in ((d, t) for d in drawings for t in ((drawn_tests.EN, drawn_tests.MERGED_EN),
+                                                                           (drawn_tests.ZH, drawn_tests.MERGED_ZH))):
             for kind, table in ((label, drawn_tests.DrawnTable(rows, style=style)),
                                 (f"merged, {label}", drawn_tests.DrawnTable(*merged, style=style))):
-                page = drawn_tests.read_drawn(engine, [table])
+                page = drawn_tests.read_drawn(engine, [table], **drawing)
                 right = drawn_tests.cell_accuracy(page, [table]) * len(table.expected())
                 counts = kinds.setdefault(kind, {"cells": 0, "right": 0, "structure": 0, "tables": 0})
                 counts["cells"] += len(table.expected())

@@ -28,9 +28,9 @@ class DrawnTable:
                 for r, row in enumerate(self.rows) for c, text in enumerate(row) if text]
 
 
-def draw_page(blocks: list[DrawnTable | str], size: int = 28, width: int = 1400) -> Image.Image:
+def draw_page(blocks: list[DrawnTable | str], size: int = 28, width: int = 1400, font_path: str = FONT) -> Image.Image:
     """The page: tables and lines of text (str), top to bottom, with space between."""
-    font = ImageFont.truetype(FONT, size)
+    font = ImageFont.truetype(font_path, size)
     pieces = []
     for block in blocks:
         pieces.append(_draw_text(block, font, width) if isinstance(block, str) else _draw_table(block, font))
@@ -169,6 +169,6 @@ def cell_accuracy(page, drawn: list[DrawnTable]) -> float:
     return sum(cell in found for cell in expected) / len(expected)
 
 
-def read_drawn(engine, blocks):
-    image = np.array(draw_page(blocks))[:, :, ::-1].copy()
+def read_drawn(engine, blocks, **drawing):
+    image = np.array(draw_page(blocks, **drawing))[:, :, ::-1].copy()
     return engine.read(image, mode="page", tables=True).pages[0]

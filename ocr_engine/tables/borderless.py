@@ -115,9 +115,13 @@ def _enough_rows(run: list[list[int]], bounds: Bounds, line_height: float, rules
 def _ruled_gap(upper: list[int], lower: list[int], bounds: Bounds, rules: Rules) -> bool:
     """Whether a horizontal rule lies across the gap between two rows."""
     left, right = bounds[upper + lower, 0].min(), bounds[upper + lower, 2].max()
-    bottom, top = bounds[upper, 3].max(), bounds[lower, 1].min()
-    return any(bottom <= s.at <= top and min(s.end, right) - max(s.start, left) >= 0.5 * (right - left)
+    above, below = _middle(upper, bounds), _middle(lower, bounds)  # boxes can reach over a rule
+    return any(above < s.at < below and min(s.end, right) - max(s.start, left) >= 0.5 * (right - left)
                for s in rules.across)
+
+
+def _middle(row: list[int], bounds: Bounds) -> float:
+    return float(bounds[row, 1].mean() + bounds[row, 3].mean()) / 2
 
 
 def _rules_between(run: list[list[int]], bounds: Bounds, rules: Rules) -> tuple[list[bool], bool]:
@@ -127,8 +131,8 @@ def _rules_between(run: list[list[int]], bounds: Bounds, rules: Rules) -> tuple[
     across = [s for s in rules.across if min(s.end, right) - max(s.start, left) >= 0.5 * (right - left)]
     between = []
     for upper, lower in zip(run, run[1:]):
-        bottom, top = bounds[upper, 3].max(), bounds[lower, 1].min()
-        between.append(any(bottom <= s.at <= top for s in across))
+        above, below = _middle(upper, bounds), _middle(lower, bounds)
+        between.append(any(above < s.at < below for s in across))
     first, last = bounds[run[0], 1].min(), bounds[run[-1], 3].max()
     height = last - first
     edge = any(first - 0.3 * height <= s.at <= first or last <= s.at <= last + 0.3 * height for s in across)
@@ -154,6 +158,7 @@ def _grid(run: list[list[int]], bounds: Bounds, line_height: float, rules: Rules
     columns = _columns(run, bounds, line_height)
     if len(columns) < 2:
         return None
+    run, spanning = _row_spans(run, columns, bounds, line_height)
     between, _ = _rules_between(run, bounds, rules)
     if sum(between) * 2 >= len(between) > 0:  # rules separate the rows: a row is what lies between two
         merged = [list(run[0])]
@@ -163,7 +168,6 @@ def _grid(run: list[list[int]], bounds: Bounds, line_height: float, rules: Rules
             else:
                 merged[-1] += row
         run = merged
-    run, spanning = _row_spans(run, columns, bounds, line_height)
     lines = [i for row in run for i in row]
     xs = [float(bounds[lines, 0].min())]
     xs += [(b + a) / 2 for (_, b), (a, _) in zip(columns, columns[1:])] + [float(bounds[lines, 2].max())]
