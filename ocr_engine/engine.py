@@ -14,7 +14,7 @@ from .classify import OrientationClassifier
 from .detect import TextDetector, order_clockwise
 from .errors import InvalidParameter, TooManyLines
 from .io import ImageInput, Pages, TextLayerPage, open_pages
-from .layout import reading_order, runs_down
+from .layout import reading_order, runs_down, titles_outside_columns
 from .packs import ModelPack, find_pack
 from .page_ranges import PageSelection
 from .preprocess import CropGeometry, crop_quad, rotate_points, upright_line
@@ -174,8 +174,9 @@ class OcrEngine:
         upside_down = self.classifier.upside_down([crop_quad(image, boxes[i]) for i in clear_lines])
         flipped = upside_down.sum() * 2 > len(clear_lines)
         if runs_down:
-            across_too = any(across[i] >= 2 * down[i] for i in clear_lines)
-            if across_too and not flipped:
+            titles = [i for i in clear_lines if across[i] >= 2 * down[i]]
+            columns = [i for i in clear_lines if down[i] >= 2 * across[i]]
+            if not flipped and titles_outside_columns(boxes[titles], boxes[columns]):
                 return 0  # vertical columns under a title across (CJK set vertically): read in place
             return 3 if flipped else 1
         return 2 if flipped else 0

@@ -71,6 +71,19 @@ def runs_down(boxes: np.ndarray) -> np.ndarray:
     return sides[:, [1, 3]].mean(axis=1) >= VERTICAL_ASPECT * sides[:, [0, 2]].mean(axis=1)
 
 
+def titles_outside_columns(across: np.ndarray, columns: np.ndarray) -> bool:
+    """Whether lines across (N x 4 x 2) all stand above or below vertical columns (M x 4 x 2),
+    as a title or a footer does over CJK set vertically. On a page turned a quarter, stray lines
+    across (vertical text in the upright page) stand among its lines instead."""
+    if len(across) == 0 or len(columns) == 0:
+        return False
+    tolerance = 0.5 * float(np.median(columns[:, :, 0].max(axis=1) - columns[:, :, 0].min(axis=1)))
+    top, bottom = columns[:, :, 1].min(), columns[:, :, 1].max()
+    above = across[:, :, 1].max(axis=1) <= top + tolerance
+    below = across[:, :, 1].min(axis=1) >= bottom - tolerance
+    return bool((above | below).all())
+
+
 def _vertical_columns(idx: np.ndarray, bounds: np.ndarray) -> list[np.ndarray] | None:
     """Columns right to left, if the group splits on gaps across into pieces that all are
     vertical lines (columns of vertical text: read before its rows are looked for,

@@ -66,6 +66,19 @@ def test_text_layer_lines_match_the_ocr_of_the_same_page_in_order_shape_and_size
     assert all(iou(t.box, o.box) >= 0.7 for t, o in zip(text.lines, ocr.lines))
 
 
+def test_text_layer_words_are_the_words_of_the_line_boxed_where_the_ocr_finds_them(engine):
+    data = born_digital_pdf([LATIN + ["中文 样本"]], unicode_font=True)
+    text, ocr = engine.read(data).pages[0], engine.read(data, text_layer="ignore").pages[0]
+    for line in text.lines:
+        expected = [w for part in line.text.split() for w in (list(part) if "\u4e00" <= part[0] else [part])]
+        assert [word.text for word in line.words] == expected
+    # the PDF's glyph boxes and the OCR's CTC boxes of the same words agree
+    text_words = [word for line in text.lines for word in line.words]
+    ocr_words = {word.text: word.box for line in ocr.lines for word in line.words}
+    matched = [iou(word.box, ocr_words[word.text]) >= 0.5 for word in text_words if word.text in ocr_words]
+    assert len(matched) >= 0.8 * len(text_words) and all(matched), (text_words, ocr_words)
+
+
 def test_a_page_without_text_is_ocred_and_each_page_says_where_its_text_came_from(engine):
     data = born_digital_pdf([LATIN, []], scans=[None, scanned(["Scanned page 42"])])
     pages = engine.read(data).pages
