@@ -22,6 +22,7 @@ from .recognize import RecognizerParams, TextRecognizer
 from .result import Box, Line, OcrResult, Page, Word
 from .runtime import create_session, release_free_memory
 from .settings import Settings
+from .skew import MAX_SKEW_DEGREES, MIN_SKEW_DEGREES, deskewed, skew_degrees
 from .words import words_of
 
 MODES = ("auto", "line", "page")
@@ -257,7 +258,11 @@ def _looks_like_one_line(boxes: np.ndarray, height: int, width: int) -> bool:
     """Auto mode: the image is one text line if what the detector found is a single row
     that fills most of the image's height (a cropped line); where most boxes are vertical
     lines, a single column that fills most of its width (tall columns side by side overlap
-    vertically, but are a page)."""
+    vertically, but are a page). Decided on the boxes levelled by the page's skew: two lines
+    of a skewed page overlap vertically too."""
+    skew = skew_degrees(boxes)
+    if MIN_SKEW_DEGREES <= abs(skew) <= MAX_SKEW_DEGREES:
+        boxes = deskewed(boxes, skew)
     if runs_down(boxes).sum() * 2 > len(boxes):
         boxes, height = boxes[:, :, ::-1], width  # columns: the same test across
     top, bottom = boxes[:, :, 1].min(axis=1), boxes[:, :, 1].max(axis=1)
