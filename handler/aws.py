@@ -1,4 +1,4 @@
-"""boto3 clients, created once per container: standard retries and timeouts; the endpoint
+"""boto3 clients (S3, SQS, EventBridge), created once per container: standard retries and timeouts; the endpoint
 comes from the standard AWS_ENDPOINT_URL (so moto's server needs no special code path)."""
 
 from __future__ import annotations
@@ -24,3 +24,8 @@ def s3_client():
 @lru_cache(maxsize=None)
 def sqs_client():
     return boto3.client("sqs", config=CLIENT_CONFIG)
+
+
+@lru_cache(maxsize=None)
+def events_client():
+    return boto3.client("events", config=CLIENT_CONFIG)
