@@ -15,7 +15,8 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from ocr_engine import OcrResult
 
-NAMESPACE = "OcrService"
+from .lambda_env import METRICS_NAMESPACE as NAMESPACE
+
 ERROR_CODE = "ErrorCode"  # the dimension of `Errors`: one metric per error code
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or NAMESPACE)
 _IMPORTED = time.monotonic()
