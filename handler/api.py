@@ -29,6 +29,7 @@ from .logs import logger
 from .metrics import metrics, record_init, record_request
 from .models import ErrorDetail, ErrorResponse
 from .routes import jobs, ocr, web
+from .tracing import epoch_of, stages
 
 # the cold start: Mangum's lifespan is off, so the settings, the engine and the model are
 # built here, at import, once per process (a warm Lambda never reloads the models)
@@ -137,6 +138,7 @@ class RequestContext:
                 fields["error_code"] = code
             logger.info("request", extra=fields)
             record_request(fields)
+            stages({k: ms / 1000 for k, ms in (fields.get("stages_ms") or {}).items()}, epoch_of(started))
 
 
 app.add_middleware(RequestContext, api_key=providers.settings().api_key)

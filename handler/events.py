@@ -18,6 +18,7 @@ from . import aws
 from .lambda_env import SERVICE
 from .logs import logger
 from .models import DropSource, ErrorDetail
+from .tracing import span
 
 SOURCE = SERVICE  # "ocr-service"
 COMPLETED, FAILED = "OCR Job Completed", "OCR Job Failed"
@@ -40,7 +41,8 @@ class EventSender:
         entry = {"Source": SOURCE, "DetailType": detail_type, "Detail": json.dumps(body, ensure_ascii=False),
                  "EventBusName": self.bus}
         try:
-            answer = self.events_client().put_events(Entries=[entry])
+            with span("announce"):
+                answer = self.events_client().put_events(Entries=[entry])
         except (ClientError, BotoCoreError) as exc:
             logger.warning("the completion event was not sent", extra={"key": body["key"], "reason": str(exc)})
             return False

@@ -23,6 +23,7 @@ from .logs import logger
 from .metrics import record_count, record_duration, record_error, record_read
 from .models import DropResult, DropSource, ErrorDetail, ModelOut
 from .options import PAGES_METADATA, TEXT_LAYER_METADATA
+from .tracing import epoch_of, span, stages
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,10 @@ class DropReader:
         if context is not None:
             budget = Budget.within((context.get_remaining_time_in_millis() - self.folder.deadline_margin_ms) / 1000)
         try:
-            result = self.engine.read(data, mode="auto", budget=budget, **read_options)
+            started = time.perf_counter()
+            with span("read"):
+                result = self.engine.read(data, mode="auto", budget=budget, **read_options)
+                stages(result.timings, epoch_of(started))
             record_read(result, len(data))
             return result
         except DeadlineExceeded as exc:
@@ -82,14 +86,17 @@ class DropReader:
                     return False
                 data = fetched
             started = time.perf_counter()
-            outputs = self.folder.render(result, data, source_name=source.key.rsplit("/", 1)[-1],
-                                         model=self.model.label, renderings=renderings)
+            with span("formats"):
+                outputs = self.folder.render(result, data, source_name=source.key.rsplit("/", 1)[-1],
+                                             model=self.model.label, renderings=renderings)
             record_duration("FormatsTime", time.perf_counter() - started)
         except OcrError as exc:
             return self.write_error(base, source, request_id, ErrorDetail(**exc.to_dict()))
         body = DropResult.of(result, elapsed, self.model, request_id, source=source)
-        if not self.store.write_outputs(base, source, outputs, body.model_dump_json(exclude_none=True).encode(),
-                                        pages=len(result.pages)):
+        with span("write"):
+            written = self.store.write_outputs(base, source, outputs, body.model_dump_json(exclude_none=True).encode(),
+                                               pages=len(result.pages))
+        if not written:
             return False
         record_count("DocumentsCompleted")
         if self.events is not None:

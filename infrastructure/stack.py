@@ -31,11 +31,18 @@ from handler.lambda_env import (
     WORKER,
     function_environment,
 )
-from layers.build import LAMBDA_RUNTIME_PYTHON, Target, dependencies_layer_dir, model_layer_dir, stage_function_code
+from layers.build import (
+    LAMBDA_RUNTIME_PYTHON,
+    Target,
+    dependencies_layer_dir,
+    model_layer_dir,
+    stage_function_code,
+    tracing_layer_dir,
+)
 
 from .api import ApiLimits, OcrApi
 from .drop_folder import DropFolder
-from .layers import DependenciesLayer, ModelLayer, check_unzipped_size, require_folder
+from .layers import DependenciesLayer, ModelLayer, TracingLayer, check_unzipped_size, require_folder
 from .monitoring import AlarmThresholds, add_alarms, add_dashboard
 from .nag import suppress
 
@@ -83,6 +90,7 @@ class OcrServiceProps:
     dependencies_layer: Path = field(
         default_factory=lambda: dependencies_layer_dir(Target("arm64", LAMBDA_RUNTIME_PYTHON)))
     model_layer: Path = field(default_factory=model_layer_dir)
+    tracing_layer: Path = field(default_factory=lambda: tracing_layer_dir(Target("arm64", LAMBDA_RUNTIME_PYTHON)))
     function_code: Path | None = None
 
     def __post_init__(self) -> None:
@@ -103,14 +111,23 @@ class OcrServiceStack(Stack):
         architecture = lambda_.Architecture.ARM_64 if props.architecture == "arm64" else lambda_.Architecture.X86_64
         code_folder = require_folder(props.function_code or stage_function_code(), "handler/api.py", "function code")
         # checked before anything is staged: a layer that cannot deploy fails the synth, not the deploy
+        tracing_folders = [require_folder(props.tracing_layer, "python/aws_xray_sdk", "tracing layer")
+                           ] if props.tracing else []
         check_unzipped_size(code_folder,
                             require_folder(props.dependencies_layer, "python/onnxruntime", "dependencies layer"),
-                            require_folder(props.model_layer, "model-pack/manifest.json", "model layer"))
+                            require_folder(props.model_layer, "model-pack/manifest.json", "model layer"),
+                            *tracing_folders)
         dependencies = DependenciesLayer(self, "DependenciesLayer", folder=props.dependencies_layer,
                                          architecture=architecture, runtime=RUNTIME)
         model = ModelLayer(self, "ModelLayer", folder=props.model_layer, runtime=RUNTIME)
         _logical_id(dependencies.layer, "DependenciesLayer")
         _logical_id(model.layer, "ModelLayer")
+        function_layers = [dependencies.layer, model.layer]
+        if props.tracing:  # Powertools' Tracer needs the X-Ray SDK (handler/tracing.py)
+            tracing = TracingLayer(self, "TracingLayer", folder=props.tracing_layer, architecture=architecture,
+                                   runtime=RUNTIME)
+            _logical_id(tracing.layer, "TracingLayer")
+            function_layers.append(tracing.layer)
 
         self.drop_folder = DropFolder(
             self, "DropFolder",
@@ -132,7 +149,7 @@ class OcrServiceStack(Stack):
                 architecture=architecture,
                 handler=handler,
                 code=lambda_.Code.from_asset(str(code_folder)),
-                layers=[dependencies.layer, model.layer],
+                layers=function_layers,
                 memory_size=spec.memory_mb,
                 timeout=Duration.seconds(spec.timeout_s),
                 reserved_concurrent_executions=spec.reserved_concurrency,

@@ -16,6 +16,7 @@ def arm64_layers():
         Target,
         build_dependencies_layer,
         build_model_layer,
+        build_tracing_layer,
         stage_function_code,
     )
 
@@ -23,6 +24,7 @@ def arm64_layers():
         "dependencies": build_dependencies_layer(Target("arm64", LAMBDA_RUNTIME_PYTHON)),
         "model": build_model_layer(),
         "function code": stage_function_code(),
+        "tracing": build_tracing_layer(Target("arm64", LAMBDA_RUNTIME_PYTHON)),
     }
 
 

@@ -94,17 +94,19 @@ def test_the_size_check_fails_loudly_over_the_limit(tmp_path):
 # --- the x86_64 proof --------------------------------------------------------------------
 
 PROOF = r"""
-import json, os, sys
+import contextlib, json, os, sys
 sys.path[:0] = json.loads(os.environ["PROOF_PATH"])
 from handler.api import handler
 
 class Context:
     aws_request_id = "proof"
+    function_name = "ApiFunction"
     def get_remaining_time_in_millis(self): return 29000
 
 out = {}
 for name, event in json.loads(sys.stdin.read()).items():
-    response = handler(event, Context())
+    with contextlib.redirect_stdout(sys.stderr):  # the EMF metrics: stdout is this proof's answer
+        response = handler(event, Context())
     binary = response.get("isBase64Encoded", False)  # a PDF: the test decodes it
     out[name] = {"status": response["statusCode"], "binary": binary,
                  "body": response["body"] if binary else json.loads(response["body"])}

@@ -320,6 +320,7 @@ def test_tracing_turns_on_x_ray_and_the_tracer(arm64_layers, tmp_path):
     for function_id in ("ApiFunction", "WorkerFunction"):
         fn = resources_[function_id]["Properties"]
         assert fn["TracingConfig"]["Mode"] == "Active"
+        assert fn["Layers"] == [{"Ref": "DependenciesLayer"}, {"Ref": "ModelLayer"}, {"Ref": "TracingLayer"}]
         assert fn["Environment"]["Variables"]["POWERTOOLS_TRACE_DISABLED"] == "false"
     assert resources_["WorkerFunction"]["Properties"]["Environment"]["Variables"]["OCR_EVENT_BUS"] == "ocr-events"
     grants = [s for p in resources_.values() if p["Type"] == "AWS::IAM::Policy"
