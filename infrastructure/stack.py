@@ -46,7 +46,7 @@ from .layers import DependenciesLayer, ModelLayer, TracingLayer, check_unzipped_
 from .monitoring import AlarmThresholds, add_alarms, add_dashboard
 from .nag import suppress
 
-RUNTIME = lambda_.Runtime.PYTHON_3_12  # the dependencies layer holds cp312 wheels: change both together
+RUNTIME = lambda_.Runtime.PYTHON_3_13  # the dependencies layer holds cp313 wheels: change both together
 API_GATEWAY_TIMEOUT_S = 29
 
 

@@ -2,7 +2,7 @@
 the Lambda runtime's Python and architecture, picked by pip's platform tags), the model
 layer (the default pack at /opt/model-pack) and the function code (handler/ + ocr_engine/).
 
-    python -m layers.build                      # arm64, Python 3.12: what the stack deploys
+    python -m layers.build                      # arm64, Python 3.13: what the stack deploys
     python -m layers.build --arch x86_64 --python-version 3.11 --no-model   # the local proof
 
 Wheels are downloaded once into build/layer-wheels/ and installed from there; a layer that

@@ -10,7 +10,7 @@ os.environ.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
 @pytest.fixture(scope="session")
 def arm64_layers():
     """What `python -m layers.build` builds for the stack: the arm64 dependencies layer for
-    Python 3.12, the model layer and the function code."""
+    Python 3.13, the model layer and the function code."""
     from layers.build import (
         LAMBDA_RUNTIME_PYTHON,
         Target,

@@ -30,10 +30,10 @@ def test_the_arm64_layers_and_function_fit_lambdas_250_mb(arm64_layers):
     assert total <= LAMBDA_UNZIPPED_LIMIT
 
 
-def test_the_arm64_dependencies_layer_holds_aarch64_binaries_for_python_3_12(arm64_layers):
+def test_the_arm64_dependencies_layer_holds_aarch64_binaries_for_python_3_13(arm64_layers):
     site = arm64_layers["dependencies"] / "python"
     (binding,) = (site / "onnxruntime" / "capi").glob("onnxruntime_pybind11_state*.so")
-    assert "cpython-312-aarch64" in binding.name and elf_machine(binding) == "aarch64"
+    assert "cpython-313-aarch64" in binding.name and elf_machine(binding) == "aarch64"
     assert not list((site / "onnxruntime" / "capi").glob("libonnxruntime.so*"))  # trimmed
     assert not (site / "boto3").exists() and not (site / "uvicorn").exists() and not (site / "tqdm").exists()
     assert not list(site.rglob("__pycache__"))

@@ -45,10 +45,10 @@ def object_suffixes(statement: dict) -> list[str]:
 
 @pytest.mark.parametrize("function_id, handler",
                          [("ApiFunction", "handler.api.handler"), ("WorkerFunction", "handler.s3.handler")])
-def test_both_functions_run_python_3_12_on_arm64_with_both_layers(template, function_id, handler):
+def test_both_functions_run_python_3_13_on_arm64_with_both_layers(template, function_id, handler):
     fn = template.to_json()["Resources"][function_id]["Properties"]
     assert fn["Handler"] == handler
-    assert fn["Runtime"] == "python3.12"
+    assert fn["Runtime"] == "python3.13"
     assert fn["Architectures"] == ["arm64"]
     assert fn["Layers"] == [{"Ref": "DependenciesLayer"}, {"Ref": "ModelLayer"}]
     env = fn["Environment"]["Variables"]
@@ -65,10 +65,10 @@ def test_the_api_function_answers_within_api_gateways_29_seconds_and_the_worker_
     assert fns["WorkerFunction"]["Properties"]["Timeout"] == 900
 
 
-def test_the_layers_are_the_built_folders_for_python_3_12_and_arm64(template):
+def test_the_layers_are_the_built_folders_for_python_3_13_and_arm64(template):
     layers = resources(template, "AWS::Lambda::LayerVersion")
     assert layers["DependenciesLayer"]["Properties"]["CompatibleArchitectures"] == ["arm64"]
-    assert layers["DependenciesLayer"]["Properties"]["CompatibleRuntimes"] == ["python3.12"]
+    assert layers["DependenciesLayer"]["Properties"]["CompatibleRuntimes"] == ["python3.13"]
     assert set(layers) == {"DependenciesLayer", "ModelLayer"}
 
 
