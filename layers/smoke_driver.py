@@ -18,7 +18,8 @@ import uuid
 
 started = time.perf_counter()
 role, event_path = sys.argv[1], sys.argv[2]
-sys.path[:0] = ["/var/task", "/opt/python", "/var/runtime"]  # Lambda's order: the code, the layers, the SDK
+# Lambda's order: the code, the layers, the SDK (LAYER_PATH: the same folders elsewhere, for a native run)
+sys.path[:0] = json.loads(os.environ.get("LAYER_PATH") or '["/var/task", "/opt/python", "/var/runtime"]')
 
 
 class Context:
