@@ -6,6 +6,7 @@ server on this machine). No Docker. Slow (emulation: minutes): a pre-deploy step
 `scripts/smoke-arm64` after any change to layers/ or the pins.
 
     scripts/smoke-arm64              # builds what is missing, prints the text twice
+    scripts/smoke-arm64 --native     # the same driver natively (x86_64 here): the cold start to compare
 
 How: a private apt configuration (nothing of the system's apt changes) fetches the closure
 of python3.13-minimal, libpython3.13-stdlib and libstdc++6 for arm64 from Debian trixie
@@ -129,7 +130,35 @@ def run(role: str, root: Path, event: Path, env: dict[str, str], timeout_s: int)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def native(runs: int = 3) -> int:
+    """The same driver on this machine's own Python and its own layer (the x86_64 proof's
+    recipe, `tests/infra/test_layers.py`), no emulation: the cold start to compare with."""
+    import platform
+
+    from .target import MACHINES
+
+    arch = {machine: name for name, machine in MACHINES.items()}[platform.machine()]
+    target = Target(arch, f"{sys.version_info.major}.{sys.version_info.minor}")
+    code = stage_function_code(SMOKE / "function")
+    paths = [str(code), str(build_dependencies_layer(target) / "python"), str(build_runtime_sdk(target) / "python")]
+    from handler.invoke import lambda_environment
+
+    env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LAYER_PATH": json.dumps(paths),
+           **lambda_environment("api", pack=build_model_layer() / "model-pack",
+                                overrides={"OCR_THREADS": "2", "OCR_BUCKET": "smoke"})}
+    event = events("smoke", "incoming/smoke/receipt.png", "0")["api"]
+    for _ in range(runs):  # -B: no bytecode written, as on Lambda (its /opt is read-only)
+        done = subprocess.run([sys.executable, "-I", "-S", "-B", str(Path(__file__).with_name("smoke_driver.py")),
+                               "api", str(event)], env=env, capture_output=True, text=True, timeout=600, check=True)
+        out = json.loads(done.stdout.strip().splitlines()[-1])
+        print(f"== api ({out['machine']}, Python {out['python']}): cold start {out['cold_start_s']} s, "
+              f"read {out['invocation_s']} s: {out['text'].splitlines()[0]}")
+    return 0
+
+
 def main() -> int:
+    if "--native" in sys.argv[1:]:
+        return native()
     if not shutil.which(QEMU):
         raise SystemExit(f"smoke-arm64: {QEMU} is missing: scripts/apt-install qemu-user-static")
     import boto3
