@@ -207,11 +207,12 @@ class OcrServiceStack(Stack):
                           stage_name=props.stage_name, tracing=props.tracing)
 
         # --- alarms and the dashboard (monitoring.py) --------------------------------------
-        watched = dict(api_function=self.api_function, worker_function=self.worker_function,
-                       queue=self.drop_folder.queue, dead_letters=self.drop_folder.dead_letters)
-        alarms = add_alarms(self, thresholds=props.alarm_thresholds, api=self.api.rest_api, **watched)
-        self.dashboard = add_dashboard(self, name=props.dashboard_name or self.stack_name, api=self.api.rest_api,
-                                       alarms=alarms, **watched)
+        api, queue, dead_letters = self.api.rest_api, self.drop_folder.queue, self.drop_folder.dead_letters
+        alarms = add_alarms(self, thresholds=props.alarm_thresholds, api=api, api_function=self.api_function,
+                            worker_function=self.worker_function, queue=queue, dead_letters=dead_letters)
+        self.dashboard = add_dashboard(self, name=props.dashboard_name or self.stack_name, api=api,
+                                       api_function=self.api_function, worker_function=self.worker_function,
+                                       queue=queue, dead_letters=dead_letters, alarms=alarms)
         if props.alarm_topic_arn:
             topic = sns.Topic.from_topic_arn(self, "AlarmTopic", props.alarm_topic_arn)
             for alarm in alarms:
