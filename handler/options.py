@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 # A file's own read options, as S3 object metadata (x-amz-meta-ocr-pages: 1-3,7): the jobs
 # API signs them into the upload, and any file dropped in the input prefix may carry them
 PAGES_METADATA, TEXT_LAYER_METADATA = "ocr-pages", "ocr-text-layer"
+FORMATS_METADATA = "ocr-formats"  # the jobs API's `formats`: what the drop folder writes for that file
 JOBS = "jobs/"  # the jobs API's files live under <prefix>jobs/<job id>/
 # A fanned-out document's manifest and parts: <output prefix>.parts/<key>/<source ETag>/
 PARTS = ".parts/"
@@ -35,6 +36,13 @@ class ServiceOptions(BaseModel):
     bucket: str | None = None
     #: Lifetime of a job's presigned upload URL, seconds.
     job_upload_expiry: int = Field(900, gt=0)
+    #: Lifetime of the presigned download URLs in a done job's `outputs`, seconds.
+    job_download_expiry: int = Field(900, gt=0)
+    #: A done job's status carries its `result` inline only while the result's .json is at
+    #: most this many bytes (Lambda answers at most 6 MB); past it, `outputs.json` is the way.
+    job_inline_max_bytes: int = Field(1024 * 1024, ge=0)
+    #: The EventBridge bus (name or ARN) the worker announces each finished document on.
+    event_bus: str = "default"
     #: Where the drop folder reads files from...
     input_prefix: str = "incoming/"
     #: ...and writes their results to (outputs never trigger processing again).

@@ -14,7 +14,7 @@ from .classify import OrientationClassifier
 from .detect import TextDetector, order_clockwise
 from .errors import InvalidParameter, TooManyLines
 from .io import ImageInput, Pages, TextLayerPage, open_pages
-from .layout import reading_order
+from .layout import reading_order, runs_down, titles_outside_columns
 from .packs import ModelPack, find_pack
 from .page_ranges import PageSelection
 from .preprocess import CropGeometry, crop_quad, rotate_points, upright_line
@@ -22,6 +22,7 @@ from .recognize import RecognizerParams, TextRecognizer
 from .result import Box, Line, OcrResult, Page, Word
 from .runtime import create_session, release_free_memory
 from .settings import Settings
+from .skew import MAX_SKEW_DEGREES, MIN_SKEW_DEGREES, deskewed, skew_degrees
 from .tables import find_tables
 from .words import words_of
 
@@ -128,7 +129,7 @@ class OcrEngine:
                 lines = []
                 if _could_be_one_line(height, width):
                     lines = [line for line in self._read_as_line(image, timings) if self._is_confident_text(line)]
-            elif mode == "auto" and _looks_like_one_line(boxes, height):
+            elif mode == "auto" and _looks_like_one_line(boxes, height, width):
                 lines = self._read_as_line(image, timings)
             else:
                 lines = self._read_turned_page(image, boxes, timings)
@@ -182,6 +183,10 @@ class OcrEngine:
         upside_down = self.classifier.upside_down([crop_quad(image, boxes[i]) for i in clear_lines])
         flipped = upside_down.sum() * 2 > len(clear_lines)
         if runs_down:
+            titles = [i for i in clear_lines if across[i] >= 2 * down[i]]
+            columns = [i for i in clear_lines if down[i] >= 2 * across[i]]
+            if not flipped and titles_outside_columns(boxes[titles], boxes[columns]):
+                return 0  # vertical columns under a title across (CJK set vertically): read in place
             return 3 if flipped else 1
         return 2 if flipped else 0
 
@@ -257,9 +262,17 @@ def _could_be_one_line(height: int, width: int) -> bool:
     return max(height, width) <= MAX_LINE_ASPECT * min(height, width)
 
 
-def _looks_like_one_line(boxes: np.ndarray, height: int) -> bool:
+def _looks_like_one_line(boxes: np.ndarray, height: int, width: int) -> bool:
     """Auto mode: the image is one text line if what the detector found is a single row
-    that fills most of the image's height (a cropped line)."""
+    that fills most of the image's height (a cropped line); where most boxes are vertical
+    lines, a single column that fills most of its width (tall columns side by side overlap
+    vertically, but are a page). Decided on the boxes levelled by the page's skew: two lines
+    of a skewed page overlap vertically too."""
+    skew = skew_degrees(boxes)
+    if MIN_SKEW_DEGREES <= abs(skew) <= MAX_SKEW_DEGREES:
+        boxes = deskewed(boxes, skew)
+    if runs_down(boxes).sum() * 2 > len(boxes):
+        boxes, height = boxes[:, :, ::-1], width  # columns: the same test across
     top, bottom = boxes[:, :, 1].min(axis=1), boxes[:, :, 1].max(axis=1)
     one_row = top.max() < bottom.min()  # every box overlaps every other vertically
     return bool(one_row and (bottom.max() - top.min()) >= 0.6 * height)

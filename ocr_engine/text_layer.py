@@ -89,8 +89,8 @@ def _line(chars: list[list]) -> Line | None:
         return None
     x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
     x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
-    # its words boxed by their characters (a table's cells on one baseline are one line here)
-    boxed = [(c[0], [[c[1], c[2]], [c[3], c[2]], [c[3], c[4]], [c[1], c[4]]] if len(c) > 1 else [])
-             for c in chars if len(c) > 1 or c[0].isspace()]
-    words = words_from_boxes([c for c, _ in boxed], [box for _, box in boxed])
+    # a character PDFium made up (a space between words) has no box: it only splits words
+    boxed = [c for c in chars if len(c) > 1 or c[0].isspace()]
+    corners = [[[c[1], c[2]], [c[3], c[2]], [c[3], c[4]], [c[1], c[4]]] if len(c) > 1 else [] for c in boxed]
+    words = words_from_boxes([c[0] for c in boxed], corners)
     return Line(text, 1.0, [[x0, y0], [x1, y0], [x1, y1], [x0, y1]], words)

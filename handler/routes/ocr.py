@@ -109,6 +109,7 @@ async def ocr(request: Request, response: Response, engine: EngineDep, settings:
         "format": fmt.name,
         "text_pages": sum(p.source == "text" for p in result.pages),
         "elapsed_ms": round(elapsed * 1000, 1),
+        "stages_ms": {stage: round(seconds * 1000, 2) for stage, seconds in result.timings.items()},
     }
     if fmt.render is None:
         return OcrResponse.of(result, elapsed, model, request_id_of(request))

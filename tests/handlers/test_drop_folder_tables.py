@@ -43,3 +43,16 @@ def test_ocr_tables_finds_tables_for_the_json_and_without_it_there_are_none(drop
     drop(drop_folder, configured(worker), "incoming/tables/b.png", page_png())
     assert drop_folder.json("results/tables/b.png.json")["pages"][0]["tables"] == []
     assert drop_folder.s3.list_objects_v2(Bucket=BUCKET, Prefix="results/tables/b.png.md")["KeyCount"] == 0
+
+
+def test_a_file_whose_own_formats_ask_for_md_gets_its_tables(drop_folder, worker):
+    """The jobs API's formats=md arrives as x-amz-meta-ocr-formats: the tables are found for that file."""
+    from handler.invoke import LambdaContext
+
+    drop_folder.drain()
+    drop_folder.s3.put_object(Bucket=BUCKET, Key="incoming/tables/job.png", Body=page_png(),
+                              Metadata={"ocr-formats": "md"})
+    worker.handle(drop_folder.lambda_event(expected=1), LambdaContext())
+    text = get(drop_folder, "results/tables/job.png.md")["Body"].read().decode()
+    assert "| Apple | 3 | 4.50 |" in text
+    assert len(drop_folder.json("results/tables/job.png.json")["pages"][0]["tables"]) == 1
