@@ -56,3 +56,23 @@ def test_a_file_whose_own_formats_ask_for_md_gets_its_tables(drop_folder, worker
     text = get(drop_folder, "results/tables/job.png.md")["Body"].read().decode()
     assert "| Apple | 3 | 4.50 |" in text
     assert len(drop_folder.json("results/tables/job.png.json")["pages"][0]["tables"]) == 1
+
+
+def test_a_long_document_read_in_ranges_keeps_its_tables_when_its_formats_ask_for_md(worker, drop_folder):
+    """Fanned out (ranges read by whichever worker takes them, the parts assembled): each
+    range finds its pages' tables, and the assembled .json and .md have every page's."""
+    from tests.handlers.test_fanout import run_queue
+
+    pages = [draw_page([DrawnTable(TABLE[:1] + [[f"Page {n}", str(n), "1.00"]], style="ruled")])
+             for n in range(1, 23)]
+    buffer = io.BytesIO()
+    pages[0].save(buffer, format="PDF", save_all=True, append_images=pages[1:], resolution=100)
+    drop_folder.drain()
+    fanned = with_layout(worker, queue_url=drop_folder.queue_url, fanout_pages=20, range_pages=10)
+    drop_folder.s3.put_object(Bucket=BUCKET, Key="incoming/tables/long.pdf", Body=buffer.getvalue(),
+                              Metadata={"ocr-formats": "md"})
+    assert all(r == {"batchItemFailures": []} for r in run_queue(drop_folder, fanned))
+    result = drop_folder.json("results/tables/long.pdf.json")
+    assert [len(page["tables"]) for page in result["pages"]] == [1] * 22
+    text = get(drop_folder, "results/tables/long.pdf.md")["Body"].read().decode()
+    assert "<!-- page 22 -->\n\n| Item | Qty | Price |\n| --- | --- | --- |\n| Page 22 | 22 | 1.00 |" in text
