@@ -19,6 +19,8 @@ COLUMN_GAP = 0.6
 ROW_GAP, WIDER_GAP = 2.5, 0.5
 # A table's run holds this many rows of several cells (two when a rule marks it as a table).
 MIN_ROWS, MIN_RULED_ROWS = 3, 2
+# A single-cell row closer than this many text heights under a row is its cell's text wrapped.
+WRAPPED_GAP = 0.25
 # Single-cell rows (a cell's second line, a section's name) held inside a run.
 MAX_SINGLE_ROWS = 2
 # Rows that are running text in two columns, not cells: lines longer than this many text heights.
@@ -159,6 +161,7 @@ def _grid(run: list[list[int]], bounds: Bounds, line_height: float, rules: Rules
     if len(columns) < 2:
         return None
     run, spanning = _row_spans(run, columns, bounds, line_height)
+    run = _wrapped(run, columns, bounds, line_height, rules)
     between, _ = _rules_between(run, bounds, rules)
     if sum(between) * 2 >= len(between) > 0:  # rules separate the rows: a row is what lies between two
         merged = [list(run[0])]
@@ -208,6 +211,27 @@ def _row_spans(run: list[list[int]], columns: list[tuple[float, float]], bounds:
                 continue
         k += 1
     return run, spanning
+
+
+def _wrapped(run: list[list[int]], columns: list[tuple[float, float]], bounds: Bounds, line_height: float,
+             rules: Rules) -> list[list[int]]:
+    """A single-cell row set as close under the row above as lines of one paragraph are (closer
+    than WRAPPED_GAP and than to the row below), in a column the row above fills and with no
+    rule between, is that cell's text wrapped onto a second line: it joins the row above."""
+    joined = [list(run[0])]
+    for k, row in enumerate(run[1:], start=1):
+        above = joined[-1]
+        gap = bounds[row, 1].min() - bounds[above, 3].max()
+        gap_below = bounds[run[k + 1], 1].min() - bounds[row, 3].max() if k + 1 < len(run) else np.inf
+        mine = _cell_ranges(row, columns, line_height, bounds)
+        filled = {c for first, last in _cell_ranges(above, columns, line_height, bounds)
+                  for c in range(first, last + 1)}
+        if (len(mine) == 1 and set(range(mine[0][0], mine[0][1] + 1)) <= filled and gap < gap_below
+                and gap < WRAPPED_GAP * line_height and not _ruled_gap(above, row, bounds, rules)):
+            above += row
+        else:
+            joined.append(list(row))
+    return joined
 
 
 def _cell_ranges(row: list[int], columns: list[tuple[float, float]], line_height: float,

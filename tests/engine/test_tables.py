@@ -96,3 +96,26 @@ def test_running_text_in_two_columns_is_not_a_table(engine):
     right = ["Results come back as JSON with", "lines, words and their boxes,", "or as Markdown and hOCR."]
     page = read_drawn(engine, [DrawnTable([[a, b] for a, b in zip(left, right)], style="borderless")])
     assert page.tables == []
+
+
+def boxed(text: str, left: int, top: int, width: int, height: int = 20):
+    from ocr_engine.result import Line
+
+    return Line(text, 0.99, [[left, top], [left + width, top], [left + width, top + height], [left, top + height]])
+
+
+def test_a_cells_text_wrapped_onto_a_second_line_stays_in_its_row():
+    """Lines set by hand (no image: alignment alone): the second column's text of row 1
+    wraps onto a line set as close as a paragraph's lines; it is that cell's second line."""
+    from ocr_engine.tables import find_tables
+
+    lines = [boxed("Name", 0, 0, 60), boxed("Notes", 200, 0, 60),
+             boxed("MACS", 0, 30, 60), boxed("Uses both a control library", 200, 30, 300),
+             boxed("and local statistics", 200, 52, 220),
+             boxed("SICER", 0, 82, 60), boxed("Designed for broad regions", 200, 82, 300),
+             boxed("PeakSeq", 0, 112, 80), boxed("Corrects for mappability", 200, 112, 280)]
+    (table,) = find_tables(None, lines, 600, 200)
+    assert (table.rows, table.cols) == (4, 2)
+    cells = {(c.row, c.col): c for c in table.cells}
+    assert cells[(1, 1)].text == "Uses both a control library\nand local statistics" and cells[(1, 1)].lines == [3, 4]
+    assert cells[(2, 0)].text == "SICER"
