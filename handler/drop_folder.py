@@ -38,13 +38,16 @@ class DropFolderLayout:
     max_fanout_pages: int = 3000
     renderings: tuple[OutputFormat, ...] = (FORMATS["text"],)  # OCR_OUTPUT_FORMATS less the .json
     text_layer: str = "auto"  # OCR_TEXT_LAYER
+    tables: bool = False  # OCR_TABLES, or a rendering that writes tables (Markdown)
 
     @classmethod
     def of(cls, settings: ServiceSettings) -> "DropFolderLayout":
         return cls(settings.input_prefix, settings.output_prefix, settings.max_bytes, settings.deadline_margin_ms,
                    settings.queue_url, settings.fanout_pages, settings.range_pages, settings.max_fanout_pages,
-                   renderings=tuple(f for f in output_formats(settings.output_formats) if f.render is not None),
-                   text_layer=settings.text_layer)
+                   renderings=(renderings := tuple(f for f in output_formats(settings.output_formats)
+                                                   if f.render is not None)),
+                   text_layer=settings.text_layer,
+                   tables=settings.tables or any(fmt.wants_tables for fmt in renderings))
 
     def render(self, result: OcrResult, source: bytes, source_name: str, model: str,
                renderings: tuple[OutputFormat, ...] | None = None) -> list[Output]:

@@ -22,6 +22,7 @@ import uuid
 from dataclasses import asdict, dataclass
 
 from ocr_engine import OcrError, OcrResult
+from ocr_engine.formats import output_formats
 from ocr_engine.result import Page
 
 from .drop_folder import MANIFEST, DropFolderLayout, PageRange, part_name, part_range
@@ -42,6 +43,7 @@ class RangeTask:
     first: int
     last: int
     text_layer: str | None = None  # the file's own (its metadata's); None: OCR_TEXT_LAYER
+    tables: bool | None = None  # True: the file's own formats write tables (Markdown); None: OCR_TABLES
 
     @property
     def pages(self) -> PageRange:
@@ -63,7 +65,9 @@ def fan_out(store: DropStore, folder: DropFolderLayout, source: DropSource, page
     manifest = {"source": source.model_dump(), "pages": pages if selected is None else len(selected), "ranges": ranges,
                 "formats": formats}
     store.put_json(source.bucket, prefix + MANIFEST, manifest)
-    tasks = [RangeTask(source.bucket, source.key, source.etag, first, last, text_layer) for first, last in ranges]
+    tables = True if formats and any(fmt.wants_tables for fmt in output_formats(formats)) else None
+    tasks = [RangeTask(source.bucket, source.key, source.etag, first, last, text_layer, tables)
+             for first, last in ranges]
     assert folder.queue_url is not None  # should_fan_out() is False without a queue
     store.send_ranges(folder.queue_url, [json.dumps({RANGE: asdict(task)}) for task in tasks])
     record_count("DocumentsFannedOut")
@@ -90,7 +94,9 @@ def _read_range(reader: DropReader, task: RangeTask, prefix: str, data: bytes, c
     started = time.perf_counter()
     body: dict
     try:
-        layer = {"text_layer": task.text_layer} if task.text_layer else {}
+        layer: dict = {"text_layer": task.text_layer} if task.text_layer else {}
+        if task.tables:
+            layer["tables"] = True
         result = reader.read(data, context, last_delivery, page_range=task.pages,
                              max_pages=reader.folder.max_fanout_pages, **layer)
     except OcrError as exc:  # the range's error; the document's .error.json will name its pages

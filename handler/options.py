@@ -50,8 +50,12 @@ class ServiceOptions(BaseModel):
     #: The worker stops taking pages this long before the Lambda deadline, milliseconds.
     deadline_margin_ms: int = Field(20_000, ge=0)
     #: What the drop folder writes for each file, comma-separated: json, txt (or text), hocr,
-    #: alto, pdf (ocr_engine/formats). The .json is always written, last: it marks the file done.
+    #: alto, pdf, md (or markdown) (ocr_engine/formats). The .json is always written, last: it
+    #: marks the file done.
     output_formats: str = "json,txt"
+    #: Whether the drop folder finds each page's tables (pages[].tables in the .json; the
+    #: tables stage, ocr_engine/tables). On whatever this says when OCR_OUTPUT_FORMATS lists md.
+    tables: bool = False
     #: Which PDF pages the drop folder reads from their own text layer: auto (those whose text
     #: layer holds their text; the others are OCRed), ignore (OCR every page) or only (OCR
     #: nothing). A file's x-amz-meta-ocr-text-layer (the jobs API's `text_layer`) overrides it.

@@ -1,5 +1,5 @@
 """A synchronous read's options, from the query or the form (a form field wins): `mode`,
-`text_layer` and `pages`, and the page limit that follows from them."""
+`text_layer`, `pages` and `tables`, and the page limit that follows from them."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ class ReadOptions:
     text_layer: str
     page_range: tuple[PageRange, ...] | None
     max_pages: int | None  # the engine's document limit for this read; None: its own (OCR_MAX_PAGES)
+    tables: bool = False  # find the pages' tables (ocr_engine/tables)
 
     @classmethod
     def of(cls, fields: dict[str, str], query: dict[str, str | None], sync_max_pages: int) -> ReadOptions:
@@ -32,4 +33,16 @@ class ReadOptions:
             raise engine_errors.TooManyPages(f"pages {spec} are {count_pages(selected)} pages; the limit is "
                                              f"{sync_max_pages} of a synchronous request; {JOBS_HINT}")
         return cls(option("mode") or "auto", option("text_layer") or "auto", selected,
-                   sync_max_pages if selected is None else None)
+                   sync_max_pages if selected is None else None, flag("tables", option("tables")))
+
+
+FLAGS = {**dict.fromkeys(("true", "1", "yes", "on"), True), **dict.fromkeys(("false", "0", "no", "off", ""), False)}
+
+
+def flag(name: str, value: str | None) -> bool:
+    """A yes/no option as a query or form field (`tables=true`); anything else is InvalidParameter."""
+    if value is None:
+        return False
+    if value.strip().lower() not in FLAGS:
+        raise engine_errors.InvalidParameter(f"{name} must be true or false, not {value[:40]!r}")
+    return FLAGS[value.strip().lower()]

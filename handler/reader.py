@@ -22,7 +22,7 @@ from .job_outputs import output_name
 from .logs import logger
 from .metrics import record_count, record_duration, record_error, record_read
 from .models import DropResult, DropSource, ErrorDetail, ModelOut
-from .options import PAGES_METADATA, TEXT_LAYER_METADATA
+from .options import FORMATS_METADATA, PAGES_METADATA, TEXT_LAYER_METADATA
 from .tracing import epoch_of, span, stages
 
 
@@ -39,6 +39,7 @@ class DropReader:
         returns) well before the Lambda deadline rather than being killed mid-write. On the
         message's `last_delivery` before the dead-letter queue, the deadline's error stands."""
         read_options.setdefault("text_layer", self.folder.text_layer)
+        read_options.setdefault("tables", self.folder.tables)
         budget = None
         if context is not None:
             budget = Budget.within((context.get_remaining_time_in_millis() - self.folder.deadline_margin_ms) / 1000)
@@ -59,6 +60,8 @@ class DropReader:
         `text_layer`): `page_range` and `text_layer` for `read`. A malformed one is the
         file's InvalidParameter."""
         options: dict = {"text_layer": metadata.get(TEXT_LAYER_METADATA) or self.folder.text_layer}
+        if any(fmt.wants_tables for fmt in self.renderings_of(metadata.get(FORMATS_METADATA)) or ()):
+            options["tables"] = True  # the file's own formats write tables (the jobs API's formats=md)
         if metadata.get(PAGES_METADATA):
             options["page_range"] = parse_pages(metadata[PAGES_METADATA])
         return options

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -23,6 +23,7 @@ from .result import Box, Line, OcrResult, Page, Word
 from .runtime import create_session, release_free_memory
 from .settings import Settings
 from .skew import MAX_SKEW_DEGREES, MIN_SKEW_DEGREES, deskewed, skew_degrees
+from .tables import find_tables
 from .words import words_of
 
 MODES = ("auto", "line", "page")
@@ -52,7 +53,7 @@ class OcrEngine:
 
     def read(self, image: ImageInput, mode: str = "auto", budget: Budget | None = None,
              max_pages: int | None = None, page_range: PageSelection | str | None = None,
-             text_layer: str = "auto") -> OcrResult:
+             text_layer: str = "auto", tables: bool = False) -> OcrResult:
         """Read an image (bytes, path or numpy array in OpenCV's BGR order). A PDF or a
         multi-page TIFF is read as a document, page by page. `budget`: once it runs
         out (its deadline passes or its caller cancels), no further page or stage starts
@@ -60,22 +61,24 @@ class OcrEngine:
         page limit for this read; `page_range` ((first, last), 1-based; several such, or
         "1-3,7") reads only those pages of a document, numbered as in the document.
         `text_layer` (auto|ignore|only): which PDF pages are read from their own text
-        layer instead of OCR (ocr_engine/text_layer.py); those pages say `source: "text"`."""
+        layer instead of OCR (ocr_engine/text_layer.py); those pages say `source: "text"`.
+        `tables`: find each page's tables too (ocr_engine/tables), after recognition."""
         return self._read(image, mode, as_document=False, budget=budget, max_pages=max_pages, page_range=page_range,
-                          text_layer=text_layer)
+                          text_layer=text_layer, tables=tables)
 
     def read_document(self, data: ImageInput, mode: str = "page", budget: Budget | None = None,
-                      max_pages: int | None = None, text_layer: str = "auto") -> OcrResult:
+                      max_pages: int | None = None, text_layer: str = "auto", tables: bool = False) -> OcrResult:
         """Read every page of a PDF or TIFF (an image counts as one page); the result has `pages`."""
-        return self._read(data, mode, as_document=True, budget=budget, max_pages=max_pages, text_layer=text_layer)
+        return self._read(data, mode, as_document=True, budget=budget, max_pages=max_pages, text_layer=text_layer,
+                          tables=tables)
 
     def iter_pages(self, data: ImageInput, mode: str = "page", budget: Budget | None = None,
-                   text_layer: str = "auto") -> "ReadPages":
+                   text_layer: str = "auto", tables: bool = False) -> "ReadPages":
         """Read pages one at a time: iterate the returned object for `Page`s; it also has
         `count` and `is_document`. Limits are checked before it returns."""
         _check_mode(mode)
-        pages = open_pages(data, self.settings, text_layer=text_layer)
-        return ReadPages(pages.count, pages.is_document, self._read_pages(pages, mode, {}, budget or Budget()))
+        pages = open_pages(data, self.settings, text_layer=text_layer, page_images=tables)
+        return ReadPages(pages.count, pages.is_document, self._read_pages(pages, mode, {}, budget or Budget(), tables))
 
     # --- pipeline ---------------------------------------------------------------
 
@@ -83,15 +86,17 @@ class OcrEngine:
         return self.settings if max_pages is None else self.settings.model_copy(update={"max_pages": max_pages})
 
     def _read(self, source: ImageInput, mode: str, as_document: bool, budget, max_pages: int | None,
-              page_range: PageSelection | str | None = None, text_layer: str = "ignore") -> OcrResult:
+              page_range: PageSelection | str | None = None, text_layer: str = "ignore",
+              tables: bool = False) -> OcrResult:
         _check_mode(mode)
         timings: dict[str, float] = {}
         with _timed(timings, "decode"):
-            pages = open_pages(source, self._settings_for(max_pages), page_range, text_layer)
-        results = list(self._read_pages(pages, mode, timings, budget or Budget()))
+            pages = open_pages(source, self._settings_for(max_pages), page_range, text_layer, page_images=tables)
+        results = list(self._read_pages(pages, mode, timings, budget or Budget(), tables))
         return OcrResult(results, is_document=as_document or pages.is_document, timings=timings)
 
-    def _read_pages(self, pages: Pages, mode: str, timings: dict[str, float], budget: Budget) -> Iterator[Page]:
+    def _read_pages(self, pages: Pages, mode: str, timings: dict[str, float], budget: Budget,
+                    tables: bool = False) -> Iterator[Page]:
         images = iter(pages)
         for previous, number in zip([None, *pages.numbers], pages.numbers):
             if previous is not None:
@@ -99,9 +104,12 @@ class OcrEngine:
             with _timed(timings, "decode"):
                 image = next(images)
             if isinstance(image, TextLayerPage):
-                yield self._text_page(image, number)
-                continue
-            page = self._read_page(image, number, mode, timings, budget)
+                page, image = self._text_page(image, number), image.image
+            else:
+                page = self._read_page(image, number, mode, timings, budget)
+            if tables:
+                with _timed(timings, "tables"):  # the text layer's page image: its rules are vector paths
+                    page = replace(page, tables=find_tables(image, page.lines, page.width, page.height))
             del image
             if self.settings.release_memory and mode != "line":
                 release_free_memory()  # the detector's buffers are large; line reads stay flat without

@@ -44,6 +44,7 @@ class TextLayerPage:
     width: int
     height: int
     lines: list[Line]
+    image: np.ndarray | None = None  # the page rendered, only when the tables stage needs its rules
 
 
 def text_layer_page(layer: dict, mode: str) -> TextLayerPage | None:

@@ -1,5 +1,5 @@
 """`POST /api/v1/ocr`: an image or a small PDF in, its text, lines and boxes out: JSON, or
-plain text, hOCR, ALTO XML or a searchable PDF (the `format` parameter or the Accept header,
+plain text, hOCR, ALTO XML, a searchable PDF or Markdown (the `format` parameter or the Accept header,
 handler/negotiation.py)."""
 
 from __future__ import annotations
@@ -25,11 +25,12 @@ from ..read_options import JOBS_HINT, ReadOptions
 from ..uploads import MULTIPART_OVERHEAD, parse_multipart, read_body
 
 FILE_FIELDS = ("image", "file")  # the form field that holds the file: `image` as in the seed's curl example
-OPTION_FIELDS = ("mode", "format", "pages", "text_layer")  # the query parameters a form may carry as fields instead
+OPTION_FIELDS = ("mode", "format", "pages", "text_layer", "tables")  # query parameters a form may carry as fields
 RAW_TYPES = ("image/", "application/pdf", "application/octet-stream")  # a raw body's accepted types (prefixes)
 PAGES_HELP = "pages of a document to read, such as 1-3,7 (numbered as in the document); all when absent"
 TEXT_LAYER_HELP = ("auto (the default): a PDF page whose own text layer holds its text is read from it, the others "
                    "are OCRed; ignore: OCR every page; only: read the text layer alone, OCR nothing")
+TABLES_HELP = "find the pages' tables (pages[].tables); format=markdown finds them whatever this says"
 _BINARY = {"type": "string", "format": "binary", "description": "PNG, JPEG, TIFF, BMP, WebP, GIF or PDF"}
 
 # Written from the tuples above, which the code checks, so the schema lists what is accepted.
@@ -43,7 +44,8 @@ OCR_REQUEST_BODY = {
                                "mode": {"type": "string", "enum": list(MODES), "default": "auto"},
                                "format": {"type": "string", "enum": list(NAMES), "default": "json"},
                                "pages": {"type": "string", "description": PAGES_HELP},
-                               "text_layer": {"type": "string", "enum": list(TEXT_LAYER_MODES), "default": "auto"}},
+                               "text_layer": {"type": "string", "enum": list(TEXT_LAYER_MODES), "default": "auto"},
+                               "tables": {"type": "boolean", "default": False, "description": TABLES_HELP}},
                 "oneOf": [{"required": [name]} for name in FILE_FIELDS],
             }
         },
@@ -56,9 +58,10 @@ OTHER_RESPONSES = {
     fmt.media_type.split(";")[0]: {"schema": {"type": "string", **({"format": "binary"} if fmt.binary else {})}}
     for fmt in FORMATS.values() if fmt.name != "json"
 }
-FORMAT_HELP = ("json (the default), text, hocr (hOCR HTML), alto (ALTO XML v4) or pdf (the PDF, or the image as "
-               "a PDF page, with an invisible text layer); without it, the Accept header chooses: application/json, "
-               "text/plain, text/html (hOCR), application/xml or application/alto+xml (ALTO), application/pdf")
+FORMAT_HELP = ("json (the default), text, hocr (hOCR HTML), alto (ALTO XML v4), pdf (the PDF, or the image as "
+               "a PDF page, with an invisible text layer) or markdown (GFM, tables as pipe tables); without it, the "
+               "Accept header chooses: application/json, text/plain, text/html (hOCR), application/xml or "
+               "application/alto+xml (ALTO), application/pdf, text/markdown")
 # A synchronous answer must fit Lambda's response payload (6 MB; a binary body travels base64-encoded).
 MAX_RESPONSE_BYTES = 6 * 1024 * 1024 - 64 * 1024  # less what the headers and the envelope take
 
@@ -78,16 +81,20 @@ async def ocr(request: Request, response: Response, engine: EngineDep, settings:
               output: Literal[NAMES] | None = Query(  # type: ignore[valid-type]
                   None, alias="format", description=FORMAT_HELP),
               pages: str | None = Query(None, description=PAGES_HELP),
-              text_layer: Literal["auto", "ignore", "only"] | None = Query(None, description=TEXT_LAYER_HELP)):
+              text_layer: Literal["auto", "ignore", "only"] | None = Query(None, description=TEXT_LAYER_HELP),
+              tables: bool | None = Query(None, description=TABLES_HELP)):
     response.headers["Vary"] = "Accept"  # the JSON answer's; _rendered sets its own
     data, fields = await _upload(request, settings.sync_max_bytes)
-    options = ReadOptions.of(fields, {"mode": mode, "pages": pages, "text_layer": text_layer}, settings.sync_max_pages)
+    options = ReadOptions.of(fields, {"mode": mode, "pages": pages, "text_layer": text_layer,
+                                       "tables": None if tables is None else str(tables)},
+                             settings.sync_max_pages)
     fmt = chosen_format(fields.get("format") or output, request.headers.get("accept"))
     started = time.perf_counter()
     try:
         result = await _read_unless_client_leaves(
             request, lambda budget: engine.read(data, mode=options.mode, budget=budget, max_pages=options.max_pages,
-                                                page_range=options.page_range, text_layer=options.text_layer),
+                                                page_range=options.page_range, text_layer=options.text_layer,
+                                                tables=options.tables or fmt.wants_tables),
             Budget.within(settings.sync_budget_s), slots,
         )
     except engine_errors.TooManyPages as exc:
@@ -163,7 +170,7 @@ async def _upload(request: Request, limit: int) -> tuple[bytes, dict[str, str]]:
         unknown = sorted({p.name for p in parts} - {*FILE_FIELDS, *OPTION_FIELDS})
         if unknown:
             raise engine_errors.InvalidParameter(f"unknown form field(s) {', '.join(map(repr, unknown))}; send `image` "
-                                                 "and optionally `mode`, `format`, `pages` and `text_layer`")
+                                                 "and optionally `mode`, `format`, `pages`, `text_layer` and `tables`")
         files = [p for p in parts if p.name in FILE_FIELDS]
         if not files:
             raise MissingFile("no file in the form: send it in the field `image`")
