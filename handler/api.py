@@ -26,8 +26,10 @@ from . import providers
 from .dependencies import inference_slots, request_id_of
 from .errors import InternalError, Unauthorized, from_http_status, status_of
 from .logs import logger
+from .metrics import metrics, record_init, record_request
 from .models import ErrorDetail, ErrorResponse
 from .routes import jobs, ocr, web
+from .tracing import epoch_of, stages
 
 # the cold start: Mangum's lifespan is off, so the settings, the engine and the model are
 # built here, at import, once per process (a warm Lambda never reloads the models)
@@ -82,6 +84,7 @@ for area in (ocr, jobs, web):
 def error_response(request: Request, error: OcrError) -> JSONResponse:
     """The error shape, headers included: a 500 is answered outside the middleware."""
     body = ErrorResponse(error=ErrorDetail(code=error.code, message=error.message), request_id=request_id_of(request))
+    request.scope.setdefault("state", {})["error_code"] = error.code  # for the access log and the metrics
     response = JSONResponse(body.model_dump(), status_code=status_of(error))
     secure(response.headers, body.request_id, request.url.path)
     return response
@@ -135,7 +138,11 @@ class RequestContext:
             fields = {"request_id": request_id, "method": scope["method"], "path": path, "status": status,
                       "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
             fields.update(scope.get("state", {}).get("log_fields", {}))
+            if code := scope.get("state", {}).get("error_code"):
+                fields["error_code"] = code
             logger.info("request", extra=fields)
+            record_request(fields)
+            stages({k: ms / 1000 for k, ms in (fields.get("stages_ms") or {}).items()}, epoch_of(started))
 
 
 app.add_middleware(RequestContext, api_key=providers.settings().api_key)
@@ -163,4 +170,10 @@ async def on_bug(request: Request, exc: Exception):
     return error_response(request, InternalError("an internal error occurred; quote the request id to report it"))
 
 
-handler = Mangum(app, lifespan="off")
+mangum = Mangum(app, lifespan="off")
+
+
+@metrics.log_metrics(capture_cold_start_metric=True)
+def handler(event: dict, context) -> dict:
+    record_init()
+    return mangum(event, context)

@@ -38,20 +38,25 @@ class DropFolderLayout:
     max_fanout_pages: int = 3000
     renderings: tuple[OutputFormat, ...] = (FORMATS["text"],)  # OCR_OUTPUT_FORMATS less the .json
     text_layer: str = "auto"  # OCR_TEXT_LAYER
+    tables: bool = False  # OCR_TABLES, or a rendering that writes tables (Markdown)
 
     @classmethod
     def of(cls, settings: ServiceSettings) -> "DropFolderLayout":
         return cls(settings.input_prefix, settings.output_prefix, settings.max_bytes, settings.deadline_margin_ms,
                    settings.queue_url, settings.fanout_pages, settings.range_pages, settings.max_fanout_pages,
-                   renderings=tuple(f for f in output_formats(settings.output_formats) if f.render is not None),
-                   text_layer=settings.text_layer)
+                   renderings=(renderings := tuple(f for f in output_formats(settings.output_formats)
+                                                   if f.render is not None)),
+                   text_layer=settings.text_layer,
+                   tables=settings.tables or any(fmt.wants_tables for fmt in renderings))
 
-    def render(self, result: OcrResult, source: bytes, source_name: str, model: str) -> list[Output]:
-        """The outputs besides the .json, in the configured order: renderers need only the
-        result and the source's bytes (a page range's result renders the same way). A
-        renderer's OcrError is the file's: the worker writes it as the .error.json."""
+    def render(self, result: OcrResult, source: bytes, source_name: str, model: str,
+               renderings: tuple[OutputFormat, ...] | None = None) -> list[Output]:
+        """The outputs besides the .json, in the configured order (or the file's own
+        `renderings`): renderers need only the result and the source's bytes (a page range's
+        result renders the same way). A renderer's OcrError is the file's: the worker writes
+        it as the .error.json."""
         outputs = []
-        for fmt in self.renderings:
+        for fmt in self.renderings if renderings is None else renderings:
             assert fmt.render is not None  # of() keeps the formats that have a renderer
             outputs.append(Output(fmt.suffix, fmt.render(result, source, source_name=source_name, model=model),
                                   fmt.media_type))
@@ -96,6 +101,11 @@ class DropFolderLayout:
         if not key.startswith(self.input_prefix) or key.endswith("/") or key == self.input_prefix:
             return None
         return self.output_prefix + key[len(self.input_prefix) :]
+
+    def job_id(self, key: str) -> str | None:
+        """The id of the job whose upload `key` is; None for a plain drop."""
+        prefix = self.input_prefix + JOBS
+        return key[len(prefix):].split("/", 1)[0] if key.startswith(prefix) else None
 
     def job_upload_key(self, job_id: str, name: str) -> str:
         return f"{self.input_prefix}{JOBS}{job_id}/{name}"

@@ -14,6 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from . import aws
 from .drop_folder import ERROR, RESULT, DropFolderLayout, Output
+from .job_outputs import PAGES_METADATA as PAGES_READ
 from .logs import logger
 from .models import DropError, DropSource, ErrorDetail
 
@@ -73,17 +74,19 @@ class DropStore:
                 return True
         return False
 
-    def write_outputs(self, base: str, source: DropSource, outputs: list[Output], document: bytes) -> bool:
-        """The outputs, then the result `document` as the .json, last; False when another
-        worker's .json landed first (a long document's two last ranges finishing together:
-        the .json is written only if absent)."""
+    def write_outputs(self, base: str, source: DropSource, outputs: list[Output], document: bytes,
+                      pages: int | None = None) -> bool:
+        """The outputs, then the result `document` as the .json, last (with its number of
+        `pages` in its metadata); False when another worker's .json landed first (a long
+        document's two last ranges finishing together: the .json is written only if absent)."""
         for output in outputs:
             self.put_once(source, base + output.suffix, output.body, output.media_type)
         # what an earlier setting wrote for an earlier version of the file must not pass for this one's
         for stale in set(DropFolderLayout.every_suffix()) - {RESULT, *(o.suffix for o in outputs)}:
             self.s3_call("delete_object", absent=(404,), Bucket=source.bucket, Key=base + stale)
         # the .json is written last: its presence (with this ETag) means done
-        if not self.put_once(source, base + RESULT, document, "application/json", final=True):
+        counted = {PAGES_READ: str(pages)} if pages is not None else {}
+        if not self.put_once(source, base + RESULT, document, "application/json", final=True, metadata=counted):
             return False
         self.s3_call("delete_object", absent=(404,), Bucket=source.bucket, Key=base + ERROR)
         return True
@@ -97,7 +100,8 @@ class DropStore:
             self.s3_call("delete_object", absent=(404,), Bucket=source.bucket, Key=base + stale)
         return True
 
-    def put_once(self, source: DropSource, key: str, body: bytes, content_type: str, final: bool = False) -> bool:
+    def put_once(self, source: DropSource, key: str, body: bytes, content_type: str, final: bool = False,
+                 metadata: dict[str, str] | None = None) -> bool:
         """Write one output, unless an earlier try at this source (same ETag) already did: a try
         that failed between two writes (S3 throttling past the SDK's retries) returns its message,
         and the retry writes only what is missing. A `final` output (.json, .error.json) is
@@ -108,7 +112,8 @@ class DropStore:
             return False
         condition = ({"IfMatch": written["ETag"]} if written else {"IfNoneMatch": "*"}) if final else {}
         return self.s3_call("put_object", absent=(412,), Bucket=source.bucket, Key=key, Body=body,
-                            ContentType=content_type, Metadata={ETAG_METADATA: source.etag}, **condition) is not None
+                            ContentType=content_type, Metadata={ETAG_METADATA: source.etag, **(metadata or {})},
+                            **condition) is not None
 
     # --- fan-out's manifests, parts and range messages ---------------------------------
 

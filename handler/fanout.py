@@ -22,11 +22,13 @@ import uuid
 from dataclasses import asdict, dataclass
 
 from ocr_engine import OcrError, OcrResult
+from ocr_engine.formats import output_formats
 from ocr_engine.result import Page
 
 from .drop_folder import MANIFEST, DropFolderLayout, PageRange, part_name, part_range
 from .drop_store import DropStore
 from .logs import logger
+from .metrics import record_count
 from .models import DropSource, ErrorDetail
 from .reader import DropReader
 
@@ -41,6 +43,7 @@ class RangeTask:
     first: int
     last: int
     text_layer: str | None = None  # the file's own (its metadata's); None: OCR_TEXT_LAYER
+    tables: bool | None = None  # True: the file's own formats write tables (Markdown); None: OCR_TABLES
 
     @property
     def pages(self) -> PageRange:
@@ -52,17 +55,23 @@ class RangeTask:
 
 
 def fan_out(store: DropStore, folder: DropFolderLayout, source: DropSource, pages: int,
-            selected: list[int] | None = None, text_layer: str | None = None) -> None:
+            selected: list[int] | None = None, text_layer: str | None = None, formats: str | None = None) -> None:
     """The manifest, then a message per range (of the `selected` pages only, when given).
     Safe to repeat: a retried fan-out sends the ranges again, and a range whose part exists
-    is not read again. The manifest's `pages` are the pages to read."""
+    is not read again. The manifest's `pages` are the pages to read; its `formats` the
+    file's own (x-amz-meta-ocr-formats), which the assembly writes."""
     prefix = folder.parts_prefix(source.key, source.etag)
     ranges = folder.ranges(pages, selected)
-    manifest = {"source": source.model_dump(), "pages": pages if selected is None else len(selected), "ranges": ranges}
+    manifest = {"source": source.model_dump(), "pages": pages if selected is None else len(selected), "ranges": ranges,
+                "formats": formats}
     store.put_json(source.bucket, prefix + MANIFEST, manifest)
-    tasks = [RangeTask(source.bucket, source.key, source.etag, first, last, text_layer) for first, last in ranges]
+    tables = True if formats and any(fmt.wants_tables for fmt in output_formats(formats)) else None
+    tasks = [RangeTask(source.bucket, source.key, source.etag, first, last, text_layer, tables)
+             for first, last in ranges]
     assert folder.queue_url is not None  # should_fan_out() is False without a queue
     store.send_ranges(folder.queue_url, [json.dumps({RANGE: asdict(task)}) for task in tasks])
+    record_count("DocumentsFannedOut")
+    record_count("FanoutRanges", len(ranges))
     logger.info("document fanned out", extra={"key": source.key, "pages": pages, "ranges": len(ranges)})
 
 
@@ -85,11 +94,14 @@ def _read_range(reader: DropReader, task: RangeTask, prefix: str, data: bytes, c
     started = time.perf_counter()
     body: dict
     try:
-        layer = {"text_layer": task.text_layer} if task.text_layer else {}
+        layer: dict = {"text_layer": task.text_layer} if task.text_layer else {}
+        if task.tables:
+            layer["tables"] = True
         result = reader.read(data, context, last_delivery, page_range=task.pages,
                              max_pages=reader.folder.max_fanout_pages, **layer)
     except OcrError as exc:  # the range's error; the document's .error.json will name its pages
         body, failed = {"error": exc.to_dict()}, True
+        record_count("RangesFailed")
     else:
         elapsed = time.perf_counter() - started
         body, failed = {"pages": [page.to_dict() for page in result.pages], "elapsed_time": elapsed}, False
@@ -123,14 +135,19 @@ def assemble_if_complete(reader: DropReader, task: RangeTask, prefix: str, reque
         (first, last), key = failures[0]
         error = ErrorDetail(**store.json(task.bucket, key)["error"])
         more = f" (and {len(failures) - 1} more range(s))" if len(failures) > 1 else ""
-        written = store.write_error(base, source, request_id, ErrorDetail(
+        written = reader.write_error(base, source, request_id, ErrorDetail(
             code=error.code, message=f"pages {first}-{last}{more}: {error.message}"))
     else:
         bodies = [store.json(task.bucket, parts[r][0]) for r in ranges]
         result = OcrResult([Page.from_dict(page) for body in bodies for page in body["pages"]], is_document=True)
         elapsed = sum(body["elapsed_time"] for body in bodies)
-        written = reader.write_result(base, source, request_id, result, elapsed,
-                                      lambda: store.read_source(source.bucket, source.key, source.etag))
+        try:
+            renderings = reader.renderings_of(manifest.get("formats"))
+        except OcrError as exc:  # the file's formats, checked when it was fanned out: a bug if it happens
+            written = reader.write_error(base, source, request_id, ErrorDetail(**exc.to_dict()))
+        else:
+            written = reader.write_result(base, source, request_id, result, elapsed,
+                                          lambda: store.read_source(source.bucket, source.key, source.etag), renderings)
     if written:
         store.delete(task.bucket, keys)
         logger.info("document assembled",

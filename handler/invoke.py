@@ -7,11 +7,12 @@ The environment is the one the stack sets (handler/lambda_env.py), with OCR_MODE
 pointed at a local copy of what the model layer mounts at /opt/model-pack (the layer build's
 `build/layers/model/model-pack` if built, else `build/packs/ppocr-v6`). The worker's bucket
 is OCR_BUCKET: the bucket named in the event (a placeholder) is replaced by it. The handler's
-response is printed as JSON on stdout; logs go to stderr."""
+response is printed as JSON on stdout; logs and the EMF metrics (stdout on Lambda) go to stderr."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -103,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     module_name, handler_name = spec.handler.rsplit(".", 1)
     handler = getattr(__import__(module_name, fromlist=[handler_name]), handler_name)
     context = LambdaContext(env["AWS_LAMBDA_FUNCTION_NAME"], spec.memory_mb, spec.timeout_s)
-    response = handler(event, context)
+    with contextlib.redirect_stdout(sys.stderr):  # the EMF metrics Lambda finds on stdout: the answer is ours
+        response = handler(event, context)
     json.dump(response, sys.stdout, ensure_ascii=False, indent=1)
     sys.stdout.write("\n")
     return 0

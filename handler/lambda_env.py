@@ -11,6 +11,7 @@ from .options import JOBS as JOBS  # the stack's too: the jobs API may touch onl
 from .options import PARTS, default
 
 SERVICE = "ocr-service"
+METRICS_NAMESPACE = "OcrService"  # the EMF metrics' (handler/metrics.py) and the dashboard's
 MODEL_PACK_MOUNT = "/opt/model-pack"  # where the model layer's `model-pack/` lands
 INPUT_PREFIX = default("input_prefix")
 OUTPUT_PREFIX = default("output_prefix")
@@ -40,13 +41,17 @@ def threads_for(memory_mb: int) -> int:
 
 
 def function_environment(role: str, bucket: str, memory_mb: int | None = None, queue_url: str | None = None,
-                         max_receive_count: int | None = None) -> dict[str, str]:
+                         max_receive_count: int | None = None, event_bus: str | None = None,
+                         tracing: bool = False) -> dict[str, str]:
     """The environment variables of the `api` or `worker` function; the worker sends a long
     document's page ranges to `queue_url` (its own queue), whose messages go to the
-    dead-letter queue after `max_receive_count` deliveries."""
+    dead-letter queue after `max_receive_count` deliveries, and announces each finished
+    document on `event_bus`; `tracing`: Powertools' Tracer records X-Ray spans."""
     memory_mb = memory_mb or FUNCTIONS[role].memory_mb
     env = {
         "POWERTOOLS_SERVICE_NAME": f"{SERVICE}-{role}",
+        "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+        "POWERTOOLS_TRACE_DISABLED": "false" if tracing else "true",
         "LOG_LEVEL": "INFO",
         "OCR_MODEL_PACK": MODEL_PACK_MOUNT,
         "ORT_DISABLE_TELEMETRY": "1",  # ocr_engine sets it too; here it holds before any import
@@ -62,6 +67,7 @@ def function_environment(role: str, bucket: str, memory_mb: int | None = None, q
         env["OCR_JOB_UPLOAD_EXPIRY"] = str(default("job_upload_expiry"))
     elif role == "worker":
         env["OCR_OUTPUT_FORMATS"] = default("output_formats")
+        env["OCR_EVENT_BUS"] = event_bus or default("event_bus")
         if queue_url:
             env["OCR_QUEUE_URL"] = queue_url
         if max_receive_count:

@@ -39,6 +39,27 @@ class LineOut(BaseModel):
         return round(confidence, 4)
 
 
+class CellOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    row: int = Field(description="0-based row of its top-left grid position")
+    col: int = Field(description="0-based column of its top-left grid position")
+    row_span: int
+    col_span: int
+    text: str = Field(description="its lines' text, joined by newlines, in reading order")
+    box: list[list[int]] = Field(description="the cell's area: 4 points clockwise from top-left")
+    lines: list[int] = Field(default_factory=list, description="indices into the page's `lines` of the lines in it")
+
+
+class TableOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    box: list[list[int]]
+    rows: int
+    cols: int
+    cells: list[CellOut] = Field(description="row by row; every grid position is in one cell, empty ones too")
+
+
 class PageOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -49,6 +70,8 @@ class PageOut(BaseModel):
                                            "text layer (text_layer)")
     text: str
     lines: list[LineOut]
+    tables: list[TableOut] = Field(default_factory=list, description="the page's tables when asked for (`tables`, "
+                                   "or format=markdown); empty otherwise")
     image: str | None = Field(None, exclude_if=lambda image: image is None,
                               description="with page_images only: a JPEG of the page as it was read, as a data URL")
 

@@ -10,7 +10,7 @@ from .errors import NotAcceptable
 
 DEFAULT = FORMATS["json"]
 # A tie (`*/*`, `text/*`) goes to the first: JSON, then plain text.
-PREFERENCE = [FORMATS[name] for name in ("json", "text", "hocr", "alto", "pdf")]
+PREFERENCE = [FORMATS[name] for name in ("json", "text", "hocr", "alto", "pdf", "markdown")]
 
 
 def chosen_format(named: str | None, accept: str | None) -> OutputFormat:

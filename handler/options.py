@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 # A file's own read options, as S3 object metadata (x-amz-meta-ocr-pages: 1-3,7): the jobs
 # API signs them into the upload, and any file dropped in the input prefix may carry them
 PAGES_METADATA, TEXT_LAYER_METADATA = "ocr-pages", "ocr-text-layer"
+FORMATS_METADATA = "ocr-formats"  # the jobs API's `formats`: what the drop folder writes for that file
 JOBS = "jobs/"  # the jobs API's files live under <prefix>jobs/<job id>/
 # A fanned-out document's manifest and parts: <output prefix>.parts/<key>/<source ETag>/
 PARTS = ".parts/"
@@ -35,6 +36,13 @@ class ServiceOptions(BaseModel):
     bucket: str | None = None
     #: Lifetime of a job's presigned upload URL, seconds.
     job_upload_expiry: int = Field(900, gt=0)
+    #: Lifetime of the presigned download URLs in a done job's `outputs`, seconds.
+    job_download_expiry: int = Field(900, gt=0)
+    #: A done job's status carries its `result` inline only while the result's .json is at
+    #: most this many bytes (Lambda answers at most 6 MB); past it, `outputs.json` is the way.
+    job_inline_max_bytes: int = Field(1024 * 1024, ge=0)
+    #: The EventBridge bus (name or ARN) the worker announces each finished document on.
+    event_bus: str = "default"
     #: Where the drop folder reads files from...
     input_prefix: str = "incoming/"
     #: ...and writes their results to (outputs never trigger processing again).
@@ -42,8 +50,12 @@ class ServiceOptions(BaseModel):
     #: The worker stops taking pages this long before the Lambda deadline, milliseconds.
     deadline_margin_ms: int = Field(20_000, ge=0)
     #: What the drop folder writes for each file, comma-separated: json, txt (or text), hocr,
-    #: alto, pdf (ocr_engine/formats). The .json is always written, last: it marks the file done.
+    #: alto, pdf, md (or markdown) (ocr_engine/formats). The .json is always written, last: it
+    #: marks the file done.
     output_formats: str = "json,txt"
+    #: Whether the drop folder finds each page's tables (pages[].tables in the .json; the
+    #: tables stage, ocr_engine/tables). On whatever this says when OCR_OUTPUT_FORMATS lists md.
+    tables: bool = False
     #: Which PDF pages the drop folder reads from their own text layer: auto (those whose text
     #: layer holds their text; the others are OCRed), ignore (OCR every page) or only (OCR
     #: nothing). A file's x-amz-meta-ocr-text-layer (the jobs API's `text_layer`) overrides it.

@@ -24,11 +24,12 @@ BYTES_A_PAGE = 200_000  # what a page image takes in the answer at DEFAULT_SIDE,
 
 
 async def add_page_images(answer: OcrResponse, data: bytes, settings: Settings, options: ReadOptions,
-                          room: int, slots: anyio.CapacityLimiter) -> OcrResponse:
-    """`answer` with an image on each page, the images together within `room` bytes (what
-    the answer may still grow by); without them where they would not fit."""
-    if not answer.pages:
+                          max_bytes: int, slots: anyio.CapacityLimiter) -> OcrResponse:
+    """`answer`, with an image on each page when `options` ask for them and they fit in an
+    answer of `max_bytes` (they are left out where they would not)."""
+    if not options.page_images or not answer.pages:
         return answer
+    room = max_bytes - len(answer.model_dump_json())
     per_page = max(1, room // len(answer.pages))
     # JPEG bytes grow about with the pixels: the side shrinks with the square root of the room
     side = min(DEFAULT_SIDE, int(DEFAULT_SIDE * math.sqrt(per_page / BYTES_A_PAGE)))

@@ -1,5 +1,5 @@
 """A synchronous read's options, from the query or the form (a form field wins): `mode`,
-`text_layer` and `pages`, and the page limit that follows from them."""
+`text_layer`, `pages` and `tables`, and the page limit that follows from them."""
 
 from __future__ import annotations
 
@@ -17,15 +17,17 @@ class ReadOptions:
     text_layer: str
     page_range: tuple[PageRange, ...] | None
     max_pages: int | None  # the engine's document limit for this read; None: its own (OCR_MAX_PAGES)
+    tables: bool = False  # find the pages' tables (ocr_engine/tables)
     page_images: bool = False  # JSON pages carry an image of the page (handler/page_images.py)
 
     @classmethod
-    def of(cls, fields: dict[str, str], query: dict[str, str | None], sync_max_pages: int) -> ReadOptions:
+    def of(cls, fields: dict[str, str], query: dict[str, str | bool | None], sync_max_pages: int) -> ReadOptions:
         """The engine checks `mode` and `text_layer` before any work; `pages` is parsed here.
         The synchronous page limit holds for the pages read: with `pages`, a few pages of a
         long document are quick, and only they count."""
         def option(name: str) -> str | None:
-            return fields.get(name) or query.get(name)
+            value = fields.get(name) or query.get(name)
+            return value if value is None or isinstance(value, str) else str(value)  # a query's bool
 
         spec = option("pages")
         selected = parse_pages(spec) if spec is not None else None
@@ -33,14 +35,17 @@ class ReadOptions:
             raise engine_errors.TooManyPages(f"pages {spec} are {count_pages(selected)} pages; the limit is "
                                              f"{sync_max_pages} of a synchronous request; {JOBS_HINT}")
         return cls(option("mode") or "auto", option("text_layer") or "auto", selected,
-                   sync_max_pages if selected is None else None, _yes_or_no("page_images", option("page_images")))
+                   sync_max_pages if selected is None else None, flag("tables", option("tables")),
+                   flag("page_images", option("page_images")))
 
 
-def _yes_or_no(name: str, value: str | None) -> bool:
-    """A boolean option as FastAPI reads one from a query (a form field is a string too)."""
-    word = (value or "false").strip().lower()
-    if word in ("1", "true", "yes", "on"):
-        return True
-    if word in ("0", "false", "no", "off"):
+FLAGS = {**dict.fromkeys(("true", "1", "yes", "on"), True), **dict.fromkeys(("false", "0", "no", "off", ""), False)}
+
+
+def flag(name: str, value: str | None) -> bool:
+    """A yes/no option as a query or form field (`tables=true`); anything else is InvalidParameter."""
+    if value is None:
         return False
-    raise engine_errors.InvalidParameter(f"{name} must be true or false, not {(value or '')[:40]!r}")
+    if value.strip().lower() not in FLAGS:
+        raise engine_errors.InvalidParameter(f"{name} must be true or false, not {value[:40]!r}")
+    return FLAGS[value.strip().lower()]

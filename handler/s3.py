@@ -31,8 +31,11 @@ from ocr_engine.page_ranges import count_pages, page_indices
 
 from . import fanout, providers
 from .drop_store import DropStore, Transient
+from .events import EventSender
 from .logs import logger
+from .metrics import metrics, record_init
 from .models import DropSource, ErrorDetail
+from .options import FORMATS_METADATA
 from .reader import DropReader
 
 # a batch whose every message failed is answered like any other: each returns to the queue
@@ -58,8 +61,10 @@ class Worker:
     @classmethod
     def of_process(cls) -> "Worker":
         """The process's: the providers' settings, layout, engine and model, aws.py's clients."""
-        reader = DropReader(providers.engine(), providers.folder(), DropStore(), providers.model())
-        return cls(reader, providers.settings().max_receive_count)
+        settings = providers.settings()
+        reader = DropReader(providers.engine(), providers.folder(), DropStore(), providers.model(),
+                            EventSender(settings.event_bus))
+        return cls(reader, settings.max_receive_count)
 
     def handle(self, event: dict, context) -> Mapping[str, Any]:
         records = event.get("Records") or []
@@ -116,7 +121,7 @@ class Worker:
         source = DropSource(bucket=obj.bucket, key=obj.key, etag=etag, size=head["ContentLength"])
         request_id = getattr(context, "aws_request_id", None) or uuid.uuid4().hex
         if head["ContentLength"] > folder.max_object_bytes:
-            store.write_error(base, source, request_id, ErrorDetail(**InputTooLarge(
+            self.reader.write_error(base, source, request_id, ErrorDetail(**InputTooLarge(
                 f"the file is {head['ContentLength']:,} bytes; the limit is {folder.max_object_bytes:,}").to_dict()))
             return
         data = store.read_source(obj.bucket, obj.key, etag)
@@ -127,7 +132,9 @@ class Worker:
             # with fan-out on, a document longer than that is refused from its header (nothing
             # rendered yet), and the refusal's page count is what fans it out
             max_pages = min(folder.fanout_pages, engine.settings.max_pages) if folder.queue_url is not None else None
-            options = self.reader.file_options(head.get("Metadata") or {})
+            metadata = head.get("Metadata") or {}
+            options = self.reader.file_options(metadata)
+            renderings = self.reader.renderings_of(metadata.get(FORMATS_METADATA))
             selected = options.get("page_range")
             if selected is not None and folder.queue_url is not None:
                 # a few pages of a long document are read here; more are fanned out, which the
@@ -143,13 +150,14 @@ class Worker:
                     raise TooManyPages(f"the document has {exc.pages} pages; the limit is {folder.max_fanout_pages}",
                                        pages=exc.pages) from None
                 numbers = None if selected is None else [i + 1 for i in page_indices(selected, exc.pages)]
-                fanout.fan_out(store, folder, source, exc.pages, numbers, options["text_layer"])
+                fanout.fan_out(store, folder, source, exc.pages, numbers, options["text_layer"],
+                               metadata.get(FORMATS_METADATA))
                 return
             elapsed = time.perf_counter() - started
         except OcrError as exc:
-            store.write_error(base, source, request_id, ErrorDetail(**exc.to_dict()))
+            self.reader.write_error(base, source, request_id, ErrorDetail(**exc.to_dict()))
             return
-        self.reader.write_result(base, source, request_id, result, elapsed, lambda: data)
+        self.reader.write_result(base, source, request_id, result, elapsed, lambda: data, renderings)
 
 
 def _objects_in(notification: dict) -> list[S3Object]:
@@ -170,5 +178,7 @@ worker = Worker.of_process()
 
 
 @logger.inject_lambda_context
+@metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict, context) -> Mapping[str, Any]:
+    record_init()
     return worker.handle(event, context)

@@ -34,6 +34,15 @@ CONTEXT: dict[str, tuple[str, Callable[[str], object]]] = {
     "keyQuotaPerDay": ("api_limits.key_quota_per_day", int),
     "tracing": ("tracing", lambda v: str(v).lower() in ("1", "true", "yes")),
     "alarmTopicArn": ("alarm_topic_arn", str),
+    "eventBusName": ("event_bus_name", str),
+    "dashboardName": ("dashboard_name", str),
+    "alarmDeadLetters": ("alarm_thresholds.dead_letters", int),
+    "alarmFunctionErrors": ("alarm_thresholds.function_errors", int),
+    "alarmThrottles": ("alarm_thresholds.throttles", int),
+    "alarmQueueAgeS": ("alarm_thresholds.oldest_message_age_s", int),
+    "alarmApiP95LatencyMs": ("alarm_thresholds.api_p95_latency_ms", int),
+    "alarmApiServerErrors": ("alarm_thresholds.api_server_errors", int),
+    "alarmFailedDocuments": ("alarm_thresholds.failed_documents", int),
 }
 
 

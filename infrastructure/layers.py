@@ -1,4 +1,5 @@
-"""The two layers every function gets: the Python dependencies and the model pack. Their
+"""The two layers every function gets, the Python dependencies and the model pack, and the
+tracing layer (the X-Ray SDK) that both get when the stack's `tracing` prop is on. Their
 folders are built by `python -m layers.build`; synth checks they are there and fit."""
 
 from __future__ import annotations
@@ -33,6 +34,22 @@ class DependenciesLayer(Construct):
             compatible_architectures=[architecture],
             compatible_runtimes=[runtime],
             description="OCR service: Python dependencies (onnxruntime, opencv, numpy, FastAPI, Mangum...)",
+        )
+
+
+class TracingLayer(Construct):
+    """`python/` with the X-Ray SDK (layers/tracing.py), on sys.path as /opt/python too."""
+
+    def __init__(self, scope: Construct, id: str, *, folder: Path, architecture: lambda_.Architecture,
+                 runtime: lambda_.Runtime) -> None:
+        super().__init__(scope, id)
+        self.folder = require_folder(folder, "python/aws_xray_sdk", "tracing layer")
+        self.layer = lambda_.LayerVersion(
+            self, "Layer",
+            code=lambda_.Code.from_asset(str(self.folder)),
+            compatible_architectures=[architecture],
+            compatible_runtimes=[runtime],
+            description="OCR service: the X-Ray SDK for Powertools' Tracer (the stack's tracing prop)",
         )
 
 

@@ -20,7 +20,7 @@ def suppress(stack: Stack, *, bucket_arn_token: str) -> None:
                    "CDK's default for every Lambda role"),
         NagPackSuppression(
             id="AwsSolutions-L1",
-            reason="python3.12 on purpose: the dependencies layer is built from cp312 wheels (layers/build.py); "
+            reason="python3.13 on purpose: the dependencies layer is built from cp313 wheels (layers/build.py); "
                    "the runtime and the layer change together"),
         NagPackSuppression(
             id="AwsSolutions-S1",

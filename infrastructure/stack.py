@@ -1,6 +1,7 @@
 """The OCR service in one stack: the API function behind a REST API with keys, the worker
 behind the drop folder (bucket -> SQS -> Lambda, with a dead-letter queue), both with the
-dependencies and model layers; least-privilege IAM, alarms and outputs.
+dependencies and model layers; least-privilege IAM, completion events on an EventBridge
+bus, alarms, a dashboard and outputs.
 
 Env-agnostic (no account, no region, no lookups), so `cdk synth` works offline."""
 
@@ -11,8 +12,8 @@ from pathlib import Path
 from typing import cast
 
 from aws_cdk import CfnElement, CfnOutput, Duration, RemovalPolicy, Stack
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
@@ -30,14 +31,22 @@ from handler.lambda_env import (
     WORKER,
     function_environment,
 )
-from layers.build import LAMBDA_RUNTIME_PYTHON, Target, dependencies_layer_dir, model_layer_dir, stage_function_code
+from layers.build import (
+    LAMBDA_RUNTIME_PYTHON,
+    Target,
+    dependencies_layer_dir,
+    model_layer_dir,
+    stage_function_code,
+    tracing_layer_dir,
+)
 
 from .api import ApiLimits, OcrApi
 from .drop_folder import DropFolder
-from .layers import DependenciesLayer, ModelLayer, check_unzipped_size, require_folder
+from .layers import DependenciesLayer, ModelLayer, TracingLayer, check_unzipped_size, require_folder
+from .monitoring import AlarmThresholds, add_alarms, add_dashboard
 from .nag import suppress
 
-RUNTIME = lambda_.Runtime.PYTHON_3_12  # the dependencies layer holds cp312 wheels: change both together
+RUNTIME = lambda_.Runtime.PYTHON_3_13  # the dependencies layer holds cp313 wheels: change both together
 API_GATEWAY_TIMEOUT_S = 29
 
 
@@ -68,14 +77,20 @@ class OcrServiceProps:
     #: failure leaves behind goes after this many days
     parts_expiry_days: int = 3
     log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH
-    tracing: bool = False  # X-Ray on both functions and the API stage
+    tracing: bool = False  # X-Ray on both functions and the API stage, with Powertools' spans per stage
     #: an SNS topic for the alarms (None: the alarms only show in CloudWatch)
     alarm_topic_arn: str | None = None
+    alarm_thresholds: AlarmThresholds = AlarmThresholds()
+    #: the EventBridge bus the worker announces each finished document on (the only bus it may put to)
+    event_bus_name: str = "default"
+    #: the CloudWatch dashboard's name (None: the stack's name)
+    dashboard_name: str | None = None
     architecture: str = "arm64"
     #: layer folders from `python -m layers.build`, and the function code (None: staged now)
     dependencies_layer: Path = field(
         default_factory=lambda: dependencies_layer_dir(Target("arm64", LAMBDA_RUNTIME_PYTHON)))
     model_layer: Path = field(default_factory=model_layer_dir)
+    tracing_layer: Path = field(default_factory=lambda: tracing_layer_dir(Target("arm64", LAMBDA_RUNTIME_PYTHON)))
     function_code: Path | None = None
 
     def __post_init__(self) -> None:
@@ -96,14 +111,23 @@ class OcrServiceStack(Stack):
         architecture = lambda_.Architecture.ARM_64 if props.architecture == "arm64" else lambda_.Architecture.X86_64
         code_folder = require_folder(props.function_code or stage_function_code(), "handler/api.py", "function code")
         # checked before anything is staged: a layer that cannot deploy fails the synth, not the deploy
+        tracing_folders = [require_folder(props.tracing_layer, "python/aws_xray_sdk", "tracing layer")
+                           ] if props.tracing else []
         check_unzipped_size(code_folder,
                             require_folder(props.dependencies_layer, "python/onnxruntime", "dependencies layer"),
-                            require_folder(props.model_layer, "model-pack/manifest.json", "model layer"))
+                            require_folder(props.model_layer, "model-pack/manifest.json", "model layer"),
+                            *tracing_folders)
         dependencies = DependenciesLayer(self, "DependenciesLayer", folder=props.dependencies_layer,
                                          architecture=architecture, runtime=RUNTIME)
         model = ModelLayer(self, "ModelLayer", folder=props.model_layer, runtime=RUNTIME)
         _logical_id(dependencies.layer, "DependenciesLayer")
         _logical_id(model.layer, "ModelLayer")
+        function_layers = [dependencies.layer, model.layer]
+        if props.tracing:  # Powertools' Tracer needs the X-Ray SDK (handler/tracing.py)
+            tracing = TracingLayer(self, "TracingLayer", folder=props.tracing_layer, architecture=architecture,
+                                   runtime=RUNTIME)
+            _logical_id(tracing.layer, "TracingLayer")
+            function_layers.append(tracing.layer)
 
         self.drop_folder = DropFolder(
             self, "DropFolder",
@@ -125,14 +149,15 @@ class OcrServiceStack(Stack):
                 architecture=architecture,
                 handler=handler,
                 code=lambda_.Code.from_asset(str(code_folder)),
-                layers=[dependencies.layer, model.layer],
+                layers=function_layers,
                 memory_size=spec.memory_mb,
                 timeout=Duration.seconds(spec.timeout_s),
                 reserved_concurrent_executions=spec.reserved_concurrency,
                 environment=function_environment(
                     role, bucket.bucket_name, spec.memory_mb,
                     queue_url=self.drop_folder.queue.queue_url if role == "worker" else None,
-                    max_receive_count=props.max_receive_count if role == "worker" else None),
+                    max_receive_count=props.max_receive_count if role == "worker" else None,
+                    event_bus=props.event_bus_name if role == "worker" else None, tracing=props.tracing),
                 log_group=log_group,
                 tracing=lambda_.Tracing.ACTIVE if props.tracing else lambda_.Tracing.DISABLED,
                 description=f"OCR service: {role} ({handler})",
@@ -166,6 +191,9 @@ class OcrServiceStack(Stack):
                                                      f"{PARTS_PREFIX}{JOBS}*"]}}))
         # a long document's page ranges go back to the worker's own queue (handler/fanout.py)
         self.drop_folder.queue.grant_send_messages(self.worker_function)
+        # one event per finished document (handler/events.py), on that bus only
+        self.event_bus = events.EventBus.from_event_bus_name(self, "EventBus", props.event_bus_name)
+        self.event_bus.grant_put_events_to(self.worker_function)
 
         self.worker_function.add_event_source(sources.SqsEventSource(
             self.drop_folder.queue,
@@ -178,25 +206,13 @@ class OcrServiceStack(Stack):
         self.api = OcrApi(self, "OcrApi", function=self.api_function, limits=props.api_limits,
                           stage_name=props.stage_name, tracing=props.tracing)
 
-        # --- alarms ------------------------------------------------------------------------
-        five_minutes = Duration.minutes(5)
-        alarms = [
-            cloudwatch.Alarm(
-                self, "DeadLettersAlarm",
-                alarm_description="Files the worker failed to read after every retry are in the dead-letter queue",
-                metric=self.drop_folder.dead_letters.metric_approximate_number_of_messages_visible(period=five_minutes),
-                threshold=0, comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                evaluation_periods=1, treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING),
-        ]
-        for name, fn in (("Api", self.api_function), ("Worker", self.worker_function)):
-            for what, metric in (("Errors", fn.metric_errors(period=five_minutes)),
-                                 ("Throttles", fn.metric_throttles(period=five_minutes))):
-                alarms.append(cloudwatch.Alarm(
-                    self, f"{name}{what}Alarm",
-                    alarm_description=f"The {name.lower()} function: {what.lower()} in the last 5 minutes",
-                    metric=metric, threshold=0,
-                    comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                    evaluation_periods=1, treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING))
+        # --- alarms and the dashboard (monitoring.py) --------------------------------------
+        api, queue, dead_letters = self.api.rest_api, self.drop_folder.queue, self.drop_folder.dead_letters
+        alarms = add_alarms(self, thresholds=props.alarm_thresholds, api=api, api_function=self.api_function,
+                            worker_function=self.worker_function, queue=queue, dead_letters=dead_letters)
+        self.dashboard = add_dashboard(self, name=props.dashboard_name or self.stack_name, api=api,
+                                       api_function=self.api_function, worker_function=self.worker_function,
+                                       queue=queue, dead_letters=dead_letters, alarms=alarms)
         if props.alarm_topic_arn:
             topic = sns.Topic.from_topic_arn(self, "AlarmTopic", props.alarm_topic_arn)
             for alarm in alarms:
@@ -204,6 +220,8 @@ class OcrServiceStack(Stack):
         self.alarms = alarms
 
         CfnOutput(self, "ApiUrl", value=self.api.rest_api.url, description="The web page; POST {ApiUrl}api/v1/ocr")
+        CfnOutput(self, "DashboardName", value=self.dashboard.dashboard_name,
+                  description="CloudWatch > Dashboards: requests, latency, pages, errors by code, queue, cold starts")
         CfnOutput(self, "BucketName", value=bucket.bucket_name, description=f"Drop files under {INPUT_PREFIX}")
         CfnOutput(self, "ApiKeyId", value=self.api.api_key.key_id,
                   description="aws apigateway get-api-key --include-value --api-key <ApiKeyId>")

@@ -2,7 +2,7 @@
 the Lambda runtime's Python and architecture, picked by pip's platform tags), the model
 layer (the default pack at /opt/model-pack) and the function code (handler/ + ocr_engine/).
 
-    python -m layers.build                      # arm64, Python 3.12: what the stack deploys
+    python -m layers.build                      # arm64, Python 3.13: what the stack deploys
     python -m layers.build --arch x86_64 --python-version 3.11 --no-model   # the local proof
 
 Wheels are downloaded once into build/layer-wheels/ and installed from there; a layer that
@@ -32,11 +32,12 @@ from .target import (
     function_code_dir,
     model_layer_dir,
 )
+from .tracing import build_tracing_layer, tracing_layer_dir
 
 # what the stack (infrastructure/) and the tests take from here, besides what is defined here
 __all__ = ["LAMBDA_RUNTIME_PYTHON", "LAMBDA_UNZIPPED_LIMIT", "Target", "TooLarge", "build_dependencies_layer",
            "build_runtime_sdk", "check_total", "dependencies_layer_dir", "model_layer_dir",
-           "build_model_layer", "stage_function_code", "main"]
+           "build_model_layer", "stage_function_code", "build_tracing_layer", "tracing_layer_dir", "main"]
 
 FUNCTION_CODE = ("handler", "ocr_engine")
 
@@ -94,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     target = Target(args.arch, args.python_version)
-    parts = {f"dependencies ({target.name})": build_dependencies_layer(target, trim=not args.no_trim)}
+    parts = {f"dependencies ({target.name})": build_dependencies_layer(target, trim=not args.no_trim),
+             f"tracing ({target.name}; only with the stack's `tracing`)": build_tracing_layer(target)}
     if not args.no_model:
         parts["model"] = build_model_layer()
         parts["function code"] = stage_function_code()

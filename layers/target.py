@@ -9,7 +9,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build"
 
-LAMBDA_RUNTIME_PYTHON = "3.12"
+# 3.13, not 3.12: scripts/smoke-arm64 runs the layer under an arm64 CPython of the runtime's
+# minor version, and Debian has 3.13 (trixie) but no 3.12 (bookworm has 3.11)
+LAMBDA_RUNTIME_PYTHON = "3.13"
 DEFAULT_ARCH = "arm64"  # x86_64 is over the 250 MB limit untrimmed (bench/results/2026-11-25-layers.md)
 MACHINES = {"arm64": "aarch64", "x86_64": "x86_64"}
 
@@ -17,7 +19,7 @@ MACHINES = {"arm64": "aarch64", "x86_64": "x86_64"}
 @dataclass(frozen=True)
 class Target:
     arch: str  # arm64 | x86_64 (Lambda's names)
-    python_version: str  # "3.12"
+    python_version: str  # "3.13"
 
     @property
     def machine(self) -> str:
@@ -26,7 +28,7 @@ class Target:
     @property
     def platforms(self) -> list[str]:
         """Every manylinux tag up to glibc 2.28 (the runtimes have glibc 2.26 on Amazon Linux 2
-        for older runtimes, 2.34 on Amazon Linux 2023 for python3.12): pip does not widen a
+        for older runtimes, 2.34 on Amazon Linux 2023 for python3.12 and 3.13): pip does not widen a
         `manylinux_2_28` tag to older ones by itself."""
         return ([f"manylinux_2_{minor}_{self.machine}" for minor in range(28, 16, -1)]
                 + [f"manylinux2014_{self.machine}"])
@@ -39,7 +41,7 @@ class Target:
 
     @property
     def name(self) -> str:
-        """`arm64-cp312`: no dot, which CDK would keep as an extension of the asset's name."""
+        """`arm64-cp313`: no dot, which CDK would keep as an extension of the asset's name."""
         return f"{self.arch}-cp{self.python_version.replace('.', '')}"
 
 

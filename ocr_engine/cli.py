@@ -31,9 +31,11 @@ def main(argv: list[str] | None = None) -> int:
                       "text layer holds its text is read from it, the others are OCRed; ignore: OCR every page; "
                       "only: the text layer alone")
     read.add_argument("--format", choices=[*NAMES, *ALIASES], help="json: one JSON object for all files; text "
-                      "(the default): the text of each; hocr, alto, pdf (searchable): one document per file, "
+                      "(the default): the text of each; hocr, alto, pdf (searchable), markdown: one document per file, "
                       "to stdout for one file, else into the folder given with -o")
     read.add_argument("--json", action="store_true", help="the same as --format json")
+    read.add_argument("--tables", action="store_true", help="find each page's tables (pages[].tables in the JSON); "
+                      "--format markdown finds them anyway")
     read.add_argument("-o", "--output", metavar="PATH", help="write there instead of stdout: a file, or for hocr, "
                       "alto and pdf with several files a folder that gets <file name><suffix> (.hocr.html, "
                       ".alto.xml, .pdf) for each")
@@ -102,10 +104,10 @@ def _read(args) -> int:
         try:
             source = load_source(name, engine.settings)
             result = engine.read(source.data, mode=args.mode, page_range=pages, text_layer=args.text_layer,
-                                 on_page=progress.on_page)
+                                 tables=args.tables or fmt.wants_tables, on_page=progress.on_page)
             entry.update(result.to_dict())
             if documents is not None:
-                assert fmt.render is not None  # documents: hOCR, ALTO and PDF
+                assert fmt.render is not None  # documents: hOCR, ALTO, PDF and Markdown
                 documents.write(name, fmt.render(result, source.data, source_name=Path(name).name, model=model))
         except OcrError as exc:
             entry["error"] = exc.to_dict()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -14,7 +14,7 @@ from .classify import OrientationClassifier
 from .detect import TextDetector, order_clockwise
 from .errors import InvalidParameter, TooManyLines
 from .io import ImageInput, Pages, TextLayerPage, open_pages
-from .layout import reading_order
+from .layout import reading_order, runs_down, titles_outside_columns
 from .packs import ModelPack, find_pack
 from .page_ranges import PageSelection
 from .preprocess import CropGeometry, crop_quad, rotate_points, upright_line
@@ -22,6 +22,8 @@ from .recognize import RecognizerParams, TextRecognizer
 from .result import Box, Line, OcrResult, Page, Word
 from .runtime import create_session, release_free_memory
 from .settings import Settings
+from .skew import MAX_SKEW_DEGREES, MIN_SKEW_DEGREES, deskewed, skew_degrees
+from .tables import find_tables
 from .words import words_of
 
 MODES = ("auto", "line", "page")
@@ -54,7 +56,7 @@ class OcrEngine:
 
     def read(self, image: ImageInput, mode: str = "auto", budget: Budget | None = None,
              max_pages: int | None = None, page_range: PageSelection | str | None = None,
-             text_layer: str = "auto", on_page: PageProgress | None = None) -> OcrResult:
+             text_layer: str = "auto", tables: bool = False, on_page: PageProgress | None = None) -> OcrResult:
         """Read an image (bytes, path or numpy array in OpenCV's BGR order). A PDF or a
         multi-page TIFF is read as a document, page by page. `budget`: once it runs
         out (its deadline passes or its caller cancels), no further page or stage starts
@@ -63,23 +65,25 @@ class OcrEngine:
         "1-3,7") reads only those pages of a document, numbered as in the document.
         `text_layer` (auto|ignore|only): which PDF pages are read from their own text
         layer instead of OCR (ocr_engine/text_layer.py); those pages say `source: "text"`.
+        `tables`: find each page's tables too (ocr_engine/tables), after recognition.
         `on_page(done, count)` is called once the pages are counted (done 0) and after each
         page: how a caller shows progress (the CLI's bar) without the engine drawing one."""
         return self._read(image, mode, as_document=False, budget=budget, max_pages=max_pages, page_range=page_range,
-                          text_layer=text_layer, on_page=on_page)
+                          text_layer=text_layer, tables=tables, on_page=on_page)
 
     def read_document(self, data: ImageInput, mode: str = "page", budget: Budget | None = None,
-                      max_pages: int | None = None, text_layer: str = "auto") -> OcrResult:
+                      max_pages: int | None = None, text_layer: str = "auto", tables: bool = False) -> OcrResult:
         """Read every page of a PDF or TIFF (an image counts as one page); the result has `pages`."""
-        return self._read(data, mode, as_document=True, budget=budget, max_pages=max_pages, text_layer=text_layer)
+        return self._read(data, mode, as_document=True, budget=budget, max_pages=max_pages, text_layer=text_layer,
+                          tables=tables)
 
     def iter_pages(self, data: ImageInput, mode: str = "page", budget: Budget | None = None,
-                   text_layer: str = "auto") -> "ReadPages":
+                   text_layer: str = "auto", tables: bool = False) -> "ReadPages":
         """Read pages one at a time: iterate the returned object for `Page`s; it also has
         `count` and `is_document`. Limits are checked before it returns."""
         _check_mode(mode)
-        pages = open_pages(data, self.settings, text_layer=text_layer)
-        return ReadPages(pages.count, pages.is_document, self._read_pages(pages, mode, {}, budget or Budget()))
+        pages = open_pages(data, self.settings, text_layer=text_layer, page_images=tables)
+        return ReadPages(pages.count, pages.is_document, self._read_pages(pages, mode, {}, budget or Budget(), tables))
 
     # --- pipeline ---------------------------------------------------------------
 
@@ -88,21 +92,22 @@ class OcrEngine:
 
     def _read(self, source: ImageInput, mode: str, as_document: bool, budget, max_pages: int | None,
               page_range: PageSelection | str | None = None, text_layer: str = "ignore",
-              on_page: PageProgress | None = None) -> OcrResult:
+              tables: bool = False, on_page: PageProgress | None = None) -> OcrResult:
         _check_mode(mode)
         timings: dict[str, float] = {}
         with _timed(timings, "decode"):
-            pages = open_pages(source, self._settings_for(max_pages), page_range, text_layer)
+            pages = open_pages(source, self._settings_for(max_pages), page_range, text_layer, page_images=tables)
         results: list[Page] = []
         if on_page is not None:
             on_page(0, pages.count)
-        for page in self._read_pages(pages, mode, timings, budget or Budget()):
+        for page in self._read_pages(pages, mode, timings, budget or Budget(), tables):
             results.append(page)
             if on_page is not None:
                 on_page(len(results), pages.count)
         return OcrResult(results, is_document=as_document or pages.is_document, timings=timings)
 
-    def _read_pages(self, pages: Pages, mode: str, timings: dict[str, float], budget: Budget) -> Iterator[Page]:
+    def _read_pages(self, pages: Pages, mode: str, timings: dict[str, float], budget: Budget,
+                    tables: bool = False) -> Iterator[Page]:
         images = iter(pages)
         for previous, number in zip([None, *pages.numbers], pages.numbers):
             if previous is not None:
@@ -110,9 +115,12 @@ class OcrEngine:
             with _timed(timings, "decode"):
                 image = next(images)
             if isinstance(image, TextLayerPage):
-                yield self._text_page(image, number)
-                continue
-            page = self._read_page(image, number, mode, timings, budget)
+                page, image = self._text_page(image, number), image.image
+            else:
+                page = self._read_page(image, number, mode, timings, budget)
+            if tables:
+                with _timed(timings, "tables"):  # the text layer's page image: its rules are vector paths
+                    page = replace(page, tables=find_tables(image, page.lines, page.width, page.height))
             del image
             if self.settings.release_memory and mode != "line":
                 release_free_memory()  # the detector's buffers are large; line reads stay flat without
@@ -132,7 +140,7 @@ class OcrEngine:
                 lines = []
                 if _could_be_one_line(height, width):
                     lines = [line for line in self._read_as_line(image, timings) if self._is_confident_text(line)]
-            elif mode == "auto" and _looks_like_one_line(boxes, height):
+            elif mode == "auto" and _looks_like_one_line(boxes, height, width):
                 lines = self._read_as_line(image, timings)
             else:
                 lines = self._read_turned_page(image, boxes, timings)
@@ -186,6 +194,10 @@ class OcrEngine:
         upside_down = self.classifier.upside_down([crop_quad(image, boxes[i]) for i in clear_lines])
         flipped = upside_down.sum() * 2 > len(clear_lines)
         if runs_down:
+            titles = [i for i in clear_lines if across[i] >= 2 * down[i]]
+            columns = [i for i in clear_lines if down[i] >= 2 * across[i]]
+            if not flipped and titles_outside_columns(boxes[titles], boxes[columns]):
+                return 0  # vertical columns under a title across (CJK set vertically): read in place
             return 3 if flipped else 1
         return 2 if flipped else 0
 
@@ -261,9 +273,17 @@ def _could_be_one_line(height: int, width: int) -> bool:
     return max(height, width) <= MAX_LINE_ASPECT * min(height, width)
 
 
-def _looks_like_one_line(boxes: np.ndarray, height: int) -> bool:
+def _looks_like_one_line(boxes: np.ndarray, height: int, width: int) -> bool:
     """Auto mode: the image is one text line if what the detector found is a single row
-    that fills most of the image's height (a cropped line)."""
+    that fills most of the image's height (a cropped line); where most boxes are vertical
+    lines, a single column that fills most of its width (tall columns side by side overlap
+    vertically, but are a page). Decided on the boxes levelled by the page's skew: two lines
+    of a skewed page overlap vertically too."""
+    skew = skew_degrees(boxes)
+    if MIN_SKEW_DEGREES <= abs(skew) <= MAX_SKEW_DEGREES:
+        boxes = deskewed(boxes, skew)
+    if runs_down(boxes).sum() * 2 > len(boxes):
+        boxes, height = boxes[:, :, ::-1], width  # columns: the same test across
     top, bottom = boxes[:, :, 1].min(axis=1), boxes[:, :, 1].max(axis=1)
     one_row = top.max() < bottom.min()  # every box overlaps every other vertically
     return bool(one_row and (bottom.max() - top.min()) >= 0.6 * height)

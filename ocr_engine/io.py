@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Iterator
+from dataclasses import replace
 
 import numpy as np
 from PIL import Image
@@ -58,11 +59,12 @@ class Pages:
 
 
 def open_pages(source: ImageInput, settings: Settings, page_range: PageSelection | str | None = None,
-               text_layer: str = "ignore") -> Pages:
+               text_layer: str = "ignore", page_images: bool = False) -> Pages:
     """Check limits from the header, then return the pages as BGR uint8 arrays, lazily;
     only those of `page_range` when given (one range, several, or `"1-3,7"`; the page limit
     is still the document's). `text_layer` (auto|ignore|only, text_layer.py): which PDF
-    pages come from their own text layer instead."""
+    pages come from their own text layer instead; `page_images`: such a page is rendered
+    too (TextLayerPage.image), for the tables stage to find its rules."""
     if text_layer not in TEXT_LAYER_MODES:
         raise InvalidParameter(f"text_layer must be one of {', '.join(TEXT_LAYER_MODES)}, not {text_layer!r}")
     if isinstance(source, np.ndarray):
@@ -72,7 +74,7 @@ def open_pages(source: ImageInput, settings: Settings, page_range: PageSelection
         return Pages(1, False, iter([image]))
     src = load_source(source, settings)
     if src.format == "pdf":
-        return _pdf_pages(src.data, settings, page_range, text_layer)
+        return _pdf_pages(src.data, settings, page_range, text_layer, page_images)
     return _image_pages(src, settings, page_range)
 
 
@@ -127,7 +129,8 @@ def _decode_frames(image: Image.Image, frames: int, settings: Settings, indices:
 # --- PDF ----------------------------------------------------------------------
 
 
-def _pdf_pages(data: bytes, settings: Settings, page_range: PageSelection | str | None, text_layer: str) -> Pages:
+def _pdf_pages(data: bytes, settings: Settings, page_range: PageSelection | str | None, text_layer: str,
+               page_images: bool = False) -> Pages:
     renderer = PdfRenderer(data, settings.pdf_memory_mb, settings.pdf_page_timeout_s)
     count = renderer.count
     try:
@@ -139,12 +142,12 @@ def _pdf_pages(data: bytes, settings: Settings, page_range: PageSelection | str 
     except OcrError:
         renderer.close()
         raise
-    pages = _render_pdf(renderer, count, settings, indices, text_layer)
+    pages = _render_pdf(renderer, count, settings, indices, text_layer, page_images)
     return Pages(len(indices), True, pages, [i + 1 for i in indices], count)
 
 
 def _render_pdf(renderer: PdfRenderer, count: int, settings: Settings, indices: list[int],
-                text_layer: str) -> Iterator[np.ndarray | TextLayerPage]:
+                text_layer: str, page_images: bool = False) -> Iterator[np.ndarray | TextLayerPage]:
     try:
         for index in indices:
             try:
@@ -154,7 +157,7 @@ def _render_pdf(renderer: PdfRenderer, count: int, settings: Settings, indices: 
                 if text_layer != "ignore":  # the text is read in the child, under its limits
                     page = text_layer_page(renderer.text(index, scale), text_layer)
                     if page is not None:
-                        yield page
+                        yield replace(page, image=array_to_bgr(renderer.render(index, scale))) if page_images else page
                         continue
                 image = renderer.render(index, scale)
             except (InvalidDocument, DocumentTooComplex) as exc:

@@ -1,25 +1,42 @@
-"""Reading order: text lines top-to-bottom and left-to-right, text columns kept apart.
+"""Reading order: text lines top-to-bottom and left-to-right, text columns kept apart;
+vertical (CJK) columns right to left.
 
-A recursive XY-cut on the boxes' bounds. Rows come first (a receipt reads
-"TOTAL ... RM 15.90" across); a vertical gutter splits a group into columns only
-when both sides look like running text (long lines), so tables stay row by row
-and two-column text is read one column after the other."""
+A recursive XY-cut on the boxes' bounds, taken on the page turned upright first when the
+boxes show a skew (skew.py). Rows come first (a receipt reads "TOTAL ... RM 15.90"
+across); a vertical gutter splits a group into columns only when both sides look like
+running text (long lines), so tables stay row by row and two-column text is read one
+column after the other. Side by side pieces of one row are read left to right, unless
+most of them are vertical lines: then right to left, as vertical Chinese is set (on a
+sign, a title across the top, then the columns right to left, then a line below)."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from .skew import MAX_SKEW_DEGREES, MIN_SKEW_DEGREES, deskewed, skew_degrees
+
 # A line of running text is many characters long; table cells and numbers are short.
 _TEXT_LINE_ASPECT = 6.0
 # Boxes of one row overlap a little vertically when a page is slightly skewed.
 _ROW_TOLERANCE = 0.25
+# A line set vertically is a box this many times taller than wide (the crop is turned to read it).
+VERTICAL_ASPECT = 1.5
+# A box at most this much wider than tall may be a single character of a column.
+_SQUARE = 1.25
 
 
 def reading_order(boxes: np.ndarray) -> list[int]:
     """Indices of `boxes` (N x 4 x 2, input coordinates) in reading order."""
     if len(boxes) == 0:
         return []
-    bounds = np.concatenate([boxes.min(axis=1), boxes.max(axis=1)], axis=1).astype(np.float64)
+    skew = skew_degrees(boxes)
+    if MIN_SKEW_DEGREES <= abs(skew) <= MAX_SKEW_DEGREES:
+        boxes = deskewed(boxes, skew)
+    # per box: x0, y0, x1, y1, and whether the box itself (not its bounds: a line slanted
+    # at 45 degrees has square bounds) is tall or square, as a vertical line or one of its characters
+    sides = np.linalg.norm(boxes - np.roll(boxes, -1, axis=1), axis=2)
+    narrow = sides[:, [0, 2]].mean(axis=1) <= _SQUARE * sides[:, [1, 3]].mean(axis=1)
+    bounds = np.column_stack([boxes.min(axis=1), boxes.max(axis=1), narrow]).astype(np.float64)
     heights = np.minimum(bounds[:, 3] - bounds[:, 1], bounds[:, 2] - bounds[:, 0])
     line_height = float(np.median(np.maximum(heights, 1.0)))
     return _order(np.arange(len(boxes)), bounds, line_height)
@@ -32,6 +49,9 @@ def _order(idx: np.ndarray, bounds: np.ndarray, line_height: float) -> list[int]
     columns = _column_split(idx, b, line_height)
     if columns is not None:
         return [i for part in columns for i in _order(part, bounds, line_height)]
+    columns = _vertical_columns(idx, bounds)
+    if columns is not None:
+        return [i for part in columns for i in _order(part, bounds, line_height)]
     # shrink each box vertically so a slight skew does not merge neighbouring rows
     pad = (b[:, 3] - b[:, 1]) * _ROW_TOLERANCE
     bands = _split_on_gaps(idx, b[:, 1] + pad, b[:, 3] - pad)
@@ -42,19 +62,67 @@ def _order(idx: np.ndarray, bounds: np.ndarray, line_height: float) -> list[int]
         return [i for cell in cells for i in _order(cell, bounds, line_height)]
     # overlapping boxes in one band: left to right, then top to bottom
     centers = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
-    return idx[np.lexsort((centers[1], centers[0]))].tolist()
+    return idx[np.lexsort((centers[1], -centers[0] if _mostly_vertical(bounds[idx]) else centers[0]))].tolist()
+
+
+def runs_down(boxes: np.ndarray) -> np.ndarray:
+    """Which of `boxes` (N x 4 x 2) hold a vertical line: clearly taller than wide."""
+    sides = np.linalg.norm(boxes - np.roll(boxes, -1, axis=1), axis=2)
+    return sides[:, [1, 3]].mean(axis=1) >= VERTICAL_ASPECT * sides[:, [0, 2]].mean(axis=1)
+
+
+def titles_outside_columns(across: np.ndarray, columns: np.ndarray) -> bool:
+    """Whether lines across (N x 4 x 2) all stand above or below vertical columns (M x 4 x 2),
+    as a title or a footer does over CJK set vertically. On a page turned a quarter, stray lines
+    across (vertical text in the upright page) stand among its lines instead."""
+    if len(across) == 0 or len(columns) == 0:
+        return False
+    tolerance = 0.5 * float(np.median(columns[:, :, 0].max(axis=1) - columns[:, :, 0].min(axis=1)))
+    top, bottom = columns[:, :, 1].min(), columns[:, :, 1].max()
+    above = across[:, :, 1].max(axis=1) <= top + tolerance
+    below = across[:, :, 1].min(axis=1) >= bottom - tolerance
+    return bool((above | below).all())
+
+
+def _vertical_columns(idx: np.ndarray, bounds: np.ndarray) -> list[np.ndarray] | None:
+    """Columns right to left, if the group splits on gaps across into pieces that all are
+    vertical lines (columns of vertical text: read before its rows are looked for,
+    since a column the detector cut into characters would otherwise be cut into rows)."""
+    cells = _split_on_gaps(idx, bounds[idx, 0], bounds[idx, 2])
+    if len(cells) < 2 or not all(_is_column(bounds[cell]) for cell in cells):
+        return None
+    return cells[::-1]
+
+
+def _is_column(b: np.ndarray) -> bool:
+    """Whether boxes (their bounds and narrow flags) are one vertical line: a stack taller
+    than wide, mostly of boxes that are themselves tall or square (a column the detector cut
+    into characters)."""
+    height, width = b[:, 3].max() - b[:, 1].min(), b[:, 2].max() - b[:, 0].min()
+    narrow = b[b[:, 4] > 0]
+    if not (height >= VERTICAL_ASPECT * width and len(narrow) * 2 >= len(b)):
+        return False
+    # one stack: columns side by side bridged by a line across them are not one column
+    return len(_split_on_gaps(np.arange(len(narrow)), narrow[:, 0], narrow[:, 2])) == 1
+
+
+def _mostly_vertical(b: np.ndarray) -> bool:
+    """Whether most of a group's boxes are vertical lines."""
+    tall = ((b[:, 3] - b[:, 1]) >= VERTICAL_ASPECT * (b[:, 2] - b[:, 0])) & (b[:, 4] > 0)
+    return bool(tall.sum() * 2 > len(b))
 
 
 def _blocks(bands: list[np.ndarray], bounds: np.ndarray, line_height: float) -> list[np.ndarray]:
     """Rows, with runs of consecutive rows that share a column gutter joined into one block
-    (a title above two columns must not make the columns' lines read across)."""
+    (a title above two columns must not make the columns' lines read across), or that
+    together are vertical columns (characters side by side at the top of two columns)."""
     blocks: list[np.ndarray] = []
     start = 0
     while start < len(bands):
         end = start + 1
         while end < len(bands):
             joined = np.concatenate(bands[start : end + 1])
-            if _column_split(joined, bounds[joined], line_height) is None:
+            if _column_split(joined, bounds[joined], line_height) is None and _vertical_columns(joined, bounds) is None:
                 break
             end += 1
         blocks.append(np.concatenate(bands[start:end]))

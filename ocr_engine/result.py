@@ -41,12 +41,55 @@ class Line:
 
 
 @dataclass(frozen=True)
+class Cell:
+    """One cell of a table: 0-based `row` and `col` of its top-left grid position, how many
+    rows and columns it spans, its lines (indices into its page's `lines`, in reading order)
+    and their text joined by newlines; `box` is the cell's own area, not its text's."""
+
+    row: int
+    col: int
+    row_span: int
+    col_span: int
+    text: str
+    box: Box
+    lines: list[int] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"row": self.row, "col": self.col, "row_span": self.row_span, "col_span": self.col_span,
+                "text": self.text, "box": self.box, "lines": self.lines}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Cell":
+        return cls(data["row"], data["col"], data["row_span"], data["col_span"], data["text"], data["box"],
+                   list(data.get("lines", [])))
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table found on a page (ocr_engine/tables): its box, its grid's size and its cells,
+    row by row; every grid position is in exactly one cell (empty ones too)."""
+
+    box: Box
+    rows: int
+    cols: int
+    cells: list[Cell]
+
+    def to_dict(self) -> dict:
+        return {"box": self.box, "rows": self.rows, "cols": self.cols, "cells": [c.to_dict() for c in self.cells]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Table":
+        return cls(data["box"], data["rows"], data["cols"], [Cell.from_dict(c) for c in data["cells"]])
+
+
+@dataclass(frozen=True)
 class Page:
     number: int  # 1-based
     width: int
     height: int
     lines: list[Line]
     source: str = "ocr"  # "text": read from the PDF's own text layer (ocr_engine/text_layer.py)
+    tables: list[Table] = field(default_factory=list)  # found only when asked for (`tables=True`)
 
     @property
     def text(self) -> str:
@@ -60,13 +103,14 @@ class Page:
             "source": self.source,
             "text": self.text,
             "lines": [line.to_dict() for line in self.lines],
+            "tables": [table.to_dict() for table in self.tables],
         }
 
     @classmethod
     def from_dict(cls, data: dict) -> "Page":
         """A page back from its wire shape (a fanned-out document's parts are assembled from it)."""
         return cls(data["number"], data["width"], data["height"], [Line.from_dict(line) for line in data["lines"]],
-                   data.get("source", "ocr"))
+                   data.get("source", "ocr"), [Table.from_dict(table) for table in data.get("tables", [])])
 
 
 PAGE_SEPARATOR = "\f"  # as Tesseract separates pages

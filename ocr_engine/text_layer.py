@@ -24,6 +24,7 @@ import numpy as np
 
 from .layout import reading_order
 from .result import Line
+from .words import words_from_boxes
 
 TEXT_LAYER_MODES = ("auto", "ignore", "only")
 # Usable: at least this many printable characters...
@@ -43,6 +44,7 @@ class TextLayerPage:
     width: int
     height: int
     lines: list[Line]
+    image: np.ndarray | None = None  # the page rendered, only when the tables stage needs its rules
 
 
 def text_layer_page(layer: dict, mode: str) -> TextLayerPage | None:
@@ -87,4 +89,8 @@ def _line(chars: list[list]) -> Line | None:
         return None
     x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
     x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
-    return Line(text, 1.0, [[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
+    # a character PDFium made up (a space between words) has no box: it only splits words
+    boxed = [c for c in chars if len(c) > 1 or c[0].isspace()]
+    corners = [[[c[1], c[2]], [c[3], c[2]], [c[3], c[4]], [c[1], c[4]]] if len(c) > 1 else [] for c in boxed]
+    words = words_from_boxes([c[0] for c in boxed], corners)
+    return Line(text, 1.0, [[x0, y0], [x1, y0], [x1, y1], [x0, y1]], words)

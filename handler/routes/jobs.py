@@ -6,69 +6,23 @@ from __future__ import annotations
 import json
 import unicodedata
 import uuid
-from typing import Literal
 
 import anyio
 from botocore.exceptions import ClientError
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
 
-from ocr_engine.page_ranges import MAX_SPEC_CHARS, describe, parse_pages
+from ocr_engine.page_ranges import describe, parse_pages
 
 from ..aws import s3_client
 from ..config import ServiceSettings
 from ..dependencies import FolderDep, SettingsDep
 from ..drop_folder import MANIFEST, DropFolderLayout, job_state, part_range
 from ..errors import JobsUnavailable, NotFound, openapi_responses
+from ..job_models import FailedPages, JobCreated, JobRequest, JobStatus, JobUpload
+from ..job_outputs import PAGES_METADATA as PAGES_READ
+from ..job_outputs import downloads
 from ..models import ErrorDetail
-from ..options import PAGES_METADATA, TEXT_LAYER_METADATA
-
-JOB_CONTENT_TYPES = (
-    "application/octet-stream", "application/pdf", "image/png", "image/jpeg",
-    "image/tiff", "image/bmp", "image/webp", "image/gif",
-)
-
-
-class JobRequest(BaseModel):
-    filename: str | None = Field(None, max_length=1024,
-                                 description="the file's name; only a sanitised base name is kept")
-    content_type: Literal[JOB_CONTENT_TYPES] = "application/octet-stream"  # type: ignore[valid-type]
-    pages: str | None = Field(None, max_length=MAX_SPEC_CHARS, description="pages of a document to read, such as "
-                              "1-3,7 (numbered as in the document); all when absent")
-    text_layer: Literal["auto", "ignore", "only"] | None = Field(
-        None, description="which PDF pages are read from their own text layer (default: the drop folder's "
-        "OCR_TEXT_LAYER, auto)")
-
-
-class JobUpload(BaseModel):
-    url: str
-    method: Literal["PUT"] = "PUT"
-    headers: dict[str, str]
-
-
-class JobCreated(BaseModel):
-    job_id: str
-    upload: JobUpload
-    status_url: str
-    expires_in: int
-
-
-class FailedPages(BaseModel):
-    first: int
-    last: int
-    error: ErrorDetail
-
-
-class JobStatus(BaseModel):
-    job_id: str
-    status: Literal["pending", "done", "failed"]
-    #: a long document read in page ranges by several workers: its pages and how many are read
-    pages_total: int | None = None
-    pages_done: int | None = None
-    failed_pages: list[FailedPages] | None = Field(None, description="ranges that could not be read, and why")
-    result: dict | None = None
-    error: ErrorDetail | None = None
-
+from ..options import FORMATS_METADATA, PAGES_METADATA, TEXT_LAYER_METADATA
 
 router = APIRouter(prefix="/api/v1/jobs")
 
@@ -88,7 +42,8 @@ async def create_job(settings: SettingsDep, folder: FolderDep, job: JobRequest |
     key = folder.job_upload_key(job_id, safe_name(job.filename))
     # the read options travel as the file's metadata, signed into the upload: the worker reads them
     metadata = {PAGES_METADATA: describe(parse_pages(job.pages)) if job.pages is not None else None,
-                TEXT_LAYER_METADATA: job.text_layer}
+                TEXT_LAYER_METADATA: job.text_layer,
+                FORMATS_METADATA: ",".join(job.formats) if job.formats else None}
     metadata = {name: value for name, value in metadata.items() if value is not None}
     url = s3_client().generate_presigned_url(
         "put_object",
@@ -109,20 +64,29 @@ async def create_job(settings: SettingsDep, folder: FolderDep, job: JobRequest |
             responses=openapi_responses(), summary="A job's status, and its result once done")
 async def job_status(job_id: uuid.UUID, settings: SettingsDep, folder: FolderDep) -> JobStatus:
     bucket = _jobs_bucket(settings)
-    return await anyio.to_thread.run_sync(lambda: _read_job(s3_client(), folder, bucket, str(job_id)))
+    return await anyio.to_thread.run_sync(lambda: _read_job(s3_client(), folder, bucket, str(job_id), settings))
 
 
-def _read_job(s3, folder: DropFolderLayout, bucket: str, job_id: str, again_if_parts_vanish: bool = True) -> JobStatus:
+def _read_job(s3, folder: DropFolderLayout, bucket: str, job_id: str, settings: ServiceSettings | None = None,
+              again_if_parts_vanish: bool = True) -> JobStatus:
     """The job's state from what the worker wrote; with nothing written and nothing
     uploaded, there is no such job."""
-    listing = s3.list_objects_v2(Bucket=bucket, Prefix=folder.job_outputs(job_id), MaxKeys=10)
-    status, key = job_state([o["Key"] for o in listing.get("Contents", [])])
+    settings = settings or ServiceSettings.from_env()
+    listing = s3.list_objects_v2(Bucket=bucket, Prefix=folder.job_outputs(job_id), MaxKeys=20)
+    sizes = {o["Key"]: o["Size"] for o in listing.get("Contents", [])}
+    status, key = job_state(list(sizes))
     if key is not None:
-        body = _json(s3, bucket, key)
         if status == "failed":
-            return JobStatus(job_id=job_id, status=status, error=ErrorDetail(**body["error"]))
+            return JobStatus(job_id=job_id, status=status, error=ErrorDetail(**_json(s3, bucket, key)["error"]))
+        outputs = downloads(s3, bucket, key, sizes, settings.job_download_expiry)
+        if sizes[key] > settings.job_inline_max_bytes:  # not read: the page count is in its metadata
+            pages_read = (s3.head_object(Bucket=bucket, Key=key).get("Metadata") or {}).get(PAGES_READ)
+            pages = int(pages_read) if pages_read else None
+            return JobStatus(job_id=job_id, status=status, pages_total=pages, pages_done=pages, outputs=outputs)
+        body = _json(s3, bucket, key)
         pages = len(body.get("pages", []))
-        return JobStatus(job_id=job_id, status=status, pages_total=pages, pages_done=pages, result=body)
+        return JobStatus(job_id=job_id, status=status, pages_total=pages, pages_done=pages, result=body,
+                         outputs=outputs)
     uploaded = s3.list_objects_v2(Bucket=bucket, Prefix=folder.job_inputs(job_id), MaxKeys=1)
     if not uploaded.get("KeyCount"):
         raise NotFound(f"no job {job_id} (or its file was never uploaded)")
@@ -132,7 +96,7 @@ def _read_job(s3, folder: DropFolderLayout, bucket: str, job_id: str, again_if_p
         if exc.response.get("Error", {}).get("Code") not in ("NoSuchKey", "404") or not again_if_parts_vanish:
             raise
         # the last range was assembled (and its parts removed) while they were being read
-        return _read_job(s3, folder, bucket, job_id, again_if_parts_vanish=False)
+        return _read_job(s3, folder, bucket, job_id, settings, again_if_parts_vanish=False)
 
 
 def _progress(s3, folder: DropFolderLayout, bucket: str, job_id: str) -> JobStatus:

@@ -1,6 +1,5 @@
-"""`POST /api/v1/ocr`: an image or a small PDF in, its text, lines and boxes out: JSON, or
-plain text, hOCR, ALTO XML or a searchable PDF (the `format` parameter or the Accept header,
-handler/negotiation.py)."""
+"""`POST /api/v1/ocr`: an image or a small PDF in, its text, lines and boxes out: JSON, or plain text, hOCR,
+ALTO XML, a searchable PDF or Markdown (the `format` parameter or the Accept header, handler/negotiation.py)."""
 
 from __future__ import annotations
 
@@ -26,11 +25,12 @@ from ..read_options import JOBS_HINT, ReadOptions
 from ..uploads import MULTIPART_OVERHEAD, parse_multipart, read_body
 
 FILE_FIELDS = ("image", "file")  # the form field that holds the file: `image` as in the seed's curl example
-OPTION_FIELDS = ("mode", "format", "pages", "text_layer", "page_images")  # query parameters a form may send too
+OPTION_FIELDS = ("mode", "format", "pages", "text_layer", "tables", "page_images")  # a form may send them too
 RAW_TYPES = ("image/", "application/pdf", "application/octet-stream")  # a raw body's accepted types (prefixes)
 PAGES_HELP = "pages of a document to read, such as 1-3,7 (numbered as in the document); all when absent"
 TEXT_LAYER_HELP = ("auto (the default): a PDF page whose own text layer holds its text is read from it, the others "
                    "are OCRed; ignore: OCR every page; only: read the text layer alone, OCR nothing")
+TABLES_HELP = "find the pages' tables (pages[].tables); format=markdown finds them whatever this says"
 _BINARY = {"type": "string", "format": "binary", "description": "PNG, JPEG, TIFF, BMP, WebP, GIF or PDF"}
 
 # Written from the tuples above, which the code checks, so the schema lists what is accepted.
@@ -45,6 +45,7 @@ OCR_REQUEST_BODY = {
                                "format": {"type": "string", "enum": list(NAMES), "default": "json"},
                                "pages": {"type": "string", "description": PAGES_HELP},
                                "text_layer": {"type": "string", "enum": list(TEXT_LAYER_MODES), "default": "auto"},
+                               "tables": {"type": "boolean", "default": False, "description": TABLES_HELP},
                                "page_images": {"type": "boolean", "default": False, "description": PAGE_IMAGES_HELP}},
                 "oneOf": [{"required": [name]} for name in FILE_FIELDS],
             }
@@ -58,11 +59,11 @@ OTHER_RESPONSES = {
     fmt.media_type.split(";")[0]: {"schema": {"type": "string", **({"format": "binary"} if fmt.binary else {})}}
     for fmt in FORMATS.values() if fmt.name != "json"
 }
-FORMAT_HELP = ("json (the default), text, hocr (hOCR HTML), alto (ALTO XML v4) or pdf (the PDF, or the image as "
-               "a PDF page, with an invisible text layer); without it, the Accept header chooses: application/json, "
-               "text/plain, text/html (hOCR), application/xml or application/alto+xml (ALTO), application/pdf")
-# A synchronous answer must fit Lambda's response payload (6 MB; a binary body travels base64-encoded).
-MAX_RESPONSE_BYTES = 6 * 1024 * 1024 - 64 * 1024  # less what the headers and the envelope take
+FORMAT_HELP = ("json (the default), text, hocr (hOCR HTML), alto (ALTO XML v4), pdf (the PDF, or the image as "
+               "a PDF page, with an invisible text layer) or markdown (GFM, tables as pipe tables); without it, the "
+               "Accept header chooses: application/json, text/plain, text/html (hOCR), application/xml or "
+               "application/alto+xml (ALTO), application/pdf, text/markdown")
+MAX_RESPONSE_BYTES = 6 * 1024 * 1024 - 64 * 1024  # Lambda's 6 MB answer (binary: base64), less headers and envelope
 
 router = APIRouter()
 
@@ -81,17 +82,19 @@ async def ocr(request: Request, response: Response, engine: EngineDep, settings:
                   None, alias="format", description=FORMAT_HELP),
               pages: str | None = Query(None, description=PAGES_HELP),
               text_layer: Literal["auto", "ignore", "only"] | None = Query(None, description=TEXT_LAYER_HELP),
+              tables: bool | None = Query(None, description=TABLES_HELP),
               page_images: bool | None = Query(None, description=PAGE_IMAGES_HELP)):
     response.headers["Vary"] = "Accept"  # the JSON answer's; _rendered sets its own
     data, fields = await _upload(request, settings.sync_max_bytes)
-    query = {"mode": mode, "pages": pages, "text_layer": text_layer, "page_images": str(page_images or False)}
+    query = {"mode": mode, "pages": pages, "text_layer": text_layer, "tables": tables, "page_images": page_images}
     options = ReadOptions.of(fields, query, settings.sync_max_pages)
     fmt = chosen_format(fields.get("format") or output, request.headers.get("accept"))
     started = time.perf_counter()
     try:
         result = await _read_unless_client_leaves(
             request, lambda budget: engine.read(data, mode=options.mode, budget=budget, max_pages=options.max_pages,
-                                                page_range=options.page_range, text_layer=options.text_layer),
+                                                page_range=options.page_range, text_layer=options.text_layer,
+                                                tables=options.tables or fmt.wants_tables),
             Budget.within(settings.sync_budget_s), slots,
         )
     except engine_errors.TooManyPages as exc:
@@ -106,13 +109,11 @@ async def ocr(request: Request, response: Response, engine: EngineDep, settings:
         "format": fmt.name,
         "text_pages": sum(p.source == "text" for p in result.pages),
         "elapsed_ms": round(elapsed * 1000, 1),
+        "stages_ms": {stage: round(seconds * 1000, 2) for stage, seconds in result.timings.items()},
     }
     if fmt.render is None:
         answer = OcrResponse.of(result, elapsed, model, request_id_of(request))
-        if not options.page_images:  # JSON alone has room for them
-            return answer
-        room = MAX_RESPONSE_BYTES - len(answer.model_dump_json())
-        return await add_page_images(answer, data, engine.settings, options, room, slots)
+        return await add_page_images(answer, data, engine.settings, options, MAX_RESPONSE_BYTES, slots)
     return await _rendered(fmt, result, data, model.label, slots)
 
 

@@ -18,6 +18,7 @@ from ..errors import InvalidParameter
 from ..result import OcrResult
 from .alto import render_alto
 from .hocr import render_hocr
+from .markdown import render_markdown
 
 #: render(result, source, *, source_name=None, model=None) -> bytes
 Renderer = Callable[..., bytes]
@@ -44,6 +45,7 @@ class OutputFormat:
     also_accepted: tuple[str, ...] = field(default=())
     binary: bool = False
     needs_source: bool = False  # its renderer reads the source's bytes, not only the result
+    wants_tables: bool = False  # its renderer writes the pages' tables: reads for it find them
 
     @property
     def accepted(self) -> tuple[str, ...]:
@@ -60,10 +62,13 @@ FORMATS: dict[str, OutputFormat] = {
         OutputFormat("alto", "application/xml", ".alto.xml", render_alto,
                      also_accepted=("application/alto+xml", "text/xml")),
         OutputFormat("pdf", "application/pdf", ".pdf", _render_pdf, binary=True, needs_source=True),
+        # its tables need the tables stage: asking for Markdown turns it on (wants_tables)
+        OutputFormat("markdown", "text/markdown; charset=utf-8", ".md", render_markdown,
+                     also_accepted=("text/x-markdown",), wants_tables=True),
     )
 }
 NAMES = tuple(FORMATS)
-ALIASES = {"txt": "text"}  # the text file's suffix, as the drop folder's setting spells it
+ALIASES = {"txt": "text", "md": "markdown"}  # the files' suffixes, as the drop folder's setting spells them
 
 
 def output_format(name: str) -> OutputFormat:

@@ -1,6 +1,9 @@
 """hOCR 1.2 (http://kba.github.io/hocr-spec/1.2/): XHTML that parses the same as HTML, one
 `ocr_page` per page, one `ocr_line` per line (bbox, x_wconf 0-100, textangle when turned,
-lang) and its words as `ocrx_word` (each at its own box: see lines.py)."""
+lang) and its words as `ocrx_word` (each at its own box: see lines.py). A page's tables
+(when the read found them) are `ocr_table` divs where their first line would be, each cell
+that holds lines an `ocr_carea` div (bbox, and x_cell: row col row_span col_span, 0-based)
+around them; a line in two cells is written in the first."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ XHTML = "http://www.w3.org/1999/xhtml"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 # Every class and property this writer can produce (the spec asks for all of them, even
 # those a given document lacks).
-CAPABILITIES = "ocr_page ocr_line ocrx_word ocrp_lang"
+CAPABILITIES = "ocr_page ocr_table ocr_carea ocr_line ocrx_word ocrp_lang"
 SOFTWARE = "ocr-service"
 TURNED_DEGREES = 1  # a line turned less than this is written as level (no textangle)
 
@@ -47,20 +50,48 @@ def render_hocr(result: OcrResult, source: bytes | None = None, *, source_name: 
         div = _child(body, "div", {"class": "ocr_page", "id": f"page_{page.number}", "title": "; ".join(properties)},
                      tail="\n")
         div.text = "\n"  # never an empty element: an HTML parser reads <div/> as an open tag
+        places, starts = _table_places(page)
         for index, line in enumerate(page.lines, start=1):
             line_id = f"line_{page.number}_{index}"
+            if index - 1 in starts:
+                div.append(starts[index - 1])
+            parent = places.get(index - 1, div)
             confidence = f"x_wconf {round(line.confidence * 100)}"
             properties = [_bbox(BBox.around(line.box, page))]
             angle = round(LineFrame.of(line).angle)
             if abs(angle) >= TURNED_DEGREES:
                 properties.append(f"textangle {angle}")
             title = "; ".join([*properties, confidence])
-            span = _child(div, "span", {"class": "ocr_line", "id": line_id, "title": title}, tail="\n")
+            span = _child(parent, "span", {"class": "ocr_line", "id": line_id, "title": title}, tail="\n")
             if language := language_of(line.text):
                 span.set("lang", language)
             _add_words(span, line_id, words_of(line, page), line.confidence)
     declaration = b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html>\n'
     return declaration + ET.tostring(html, encoding="unicode").encode("utf-8") + b"\n"
+
+
+def _table_places(page) -> tuple[dict[int, ET.Element], dict[int, ET.Element]]:
+    """The cell (an ocr_carea in its ocr_table) each line of a table goes into, and each
+    table by the line it goes before (its first), by the lines' indices."""
+    places: dict[int, ET.Element] = {}
+    starts: dict[int, ET.Element] = {}
+    for number, table in enumerate(page.tables, start=1):
+        first = min((i for cell in table.cells for i in cell.lines if i not in places), default=None)
+        if first is None:
+            continue
+        element = ET.Element("div", {"class": "ocr_table", "id": f"table_{page.number}_{number}",
+                                     "title": _bbox(BBox.around(table.box, page))})
+        element.text, element.tail = "\n", "\n"
+        for cell in table.cells:
+            lines = [i for i in cell.lines if i not in places]
+            if not lines:
+                continue
+            spans = f"x_cell {cell.row} {cell.col} {cell.row_span} {cell.col_span}"
+            area = _child(element, "div", {"class": "ocr_carea", "title": f"{_bbox(BBox.around(cell.box, page))}; "
+                                           f"{spans}"}, text="\n", tail="\n")
+            places.update((i, area) for i in lines)
+        starts[first] = element
+    return places, starts
 
 
 def _add_words(span: ET.Element, line_id: str, words, line_confidence: float) -> None:

@@ -106,13 +106,13 @@ def test_openapi_documents_the_format_parameter_and_every_answer_type(client):
     operation = client.get("/openapi.json").json()["paths"][OCR]["post"]
     (parameter,) = [p for p in operation["parameters"] if p["name"] == "format"]
     assert parameter["in"] == "query" and set(parameter["schema"]["anyOf"][0]["enum"]) == {
-        "json", "text", "hocr", "alto", "pdf"}
+        "json", "text", "hocr", "alto", "pdf", "markdown"}
     assert set(operation["responses"]["200"]["content"]) == {
-        "application/json", "text/plain", "text/html", "application/xml", "application/pdf"}
+        "application/json", "text/plain", "text/html", "application/xml", "application/pdf", "text/markdown"}
     assert operation["responses"]["200"]["content"]["application/pdf"]["schema"]["format"] == "binary"
     assert "406" in operation["responses"]
     form = operation["requestBody"]["content"]["multipart/form-data"]["schema"]["properties"]
-    assert form["format"]["enum"] == ["json", "text", "hocr", "alto", "pdf"]
+    assert form["format"]["enum"] == ["json", "text", "hocr", "alto", "pdf", "markdown"]
 
 
 def test_a_rendering_larger_than_a_synchronous_answer_is_413_with_the_way_round(monkeypatch):

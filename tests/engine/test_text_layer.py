@@ -66,6 +66,26 @@ def test_text_layer_lines_match_the_ocr_of_the_same_page_in_order_shape_and_size
     assert all(iou(t.box, o.box) >= 0.7 for t, o in zip(text.lines, ocr.lines))
 
 
+def test_text_layer_words_are_the_line_cut_at_spaces_and_chinese_characters(engine):
+    page = engine.read(born_digital_pdf([["Total due: 1,234.56 EUR", "中文 样本 text"]], unicode_font=True)).pages[0]
+    assert [[word.text for word in line.words] for line in page.lines] == [
+        ["Total", "due:", "1,234.56", "EUR"], ["中", "文", "样", "本", "text"]]
+    for line in page.lines:  # each word inside its line, left to right
+        (x0, y0), (x1, y1) = np.min(line.box, axis=0), np.max(line.box, axis=0)
+        lefts = [word.box[0][0] for word in line.words]
+        assert lefts == sorted(lefts) and all(
+            x0 <= wx and wx <= x1 and y0 <= wy <= y1 for word in line.words for wx, wy in word.box)
+
+
+def test_text_layer_word_boxes_are_where_the_ocr_finds_the_same_words(engine):
+    data = born_digital_pdf([LATIN])
+    text, ocr = engine.read(data).pages[0], engine.read(data, text_layer="ignore").pages[0]
+    text_words = [word for line in text.lines for word in line.words]
+    ocr_words = {word.text: word.box for line in ocr.lines for word in line.words}
+    matched = [iou(word.box, ocr_words[word.text]) >= 0.5 for word in text_words if word.text in ocr_words]
+    assert len(matched) >= 0.8 * len(text_words) and all(matched), (text_words, ocr_words)
+
+
 def test_a_page_without_text_is_ocred_and_each_page_says_where_its_text_came_from(engine):
     data = born_digital_pdf([LATIN, []], scans=[None, scanned(["Scanned page 42"])])
     pages = engine.read(data).pages

@@ -10,12 +10,13 @@ os.environ.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
 @pytest.fixture(scope="session")
 def arm64_layers():
     """What `python -m layers.build` builds for the stack: the arm64 dependencies layer for
-    Python 3.12, the model layer and the function code."""
+    Python 3.13, the model layer and the function code."""
     from layers.build import (
         LAMBDA_RUNTIME_PYTHON,
         Target,
         build_dependencies_layer,
         build_model_layer,
+        build_tracing_layer,
         stage_function_code,
     )
 
@@ -23,6 +24,7 @@ def arm64_layers():
         "dependencies": build_dependencies_layer(Target("arm64", LAMBDA_RUNTIME_PYTHON)),
         "model": build_model_layer(),
         "function code": stage_function_code(),
+        "tracing": build_tracing_layer(Target("arm64", LAMBDA_RUNTIME_PYTHON)),
     }
 
 

@@ -30,10 +30,10 @@ def test_the_arm64_layers_and_function_fit_lambdas_250_mb(arm64_layers):
     assert total <= LAMBDA_UNZIPPED_LIMIT
 
 
-def test_the_arm64_dependencies_layer_holds_aarch64_binaries_for_python_3_12(arm64_layers):
+def test_the_arm64_dependencies_layer_holds_aarch64_binaries_for_python_3_13(arm64_layers):
     site = arm64_layers["dependencies"] / "python"
     (binding,) = (site / "onnxruntime" / "capi").glob("onnxruntime_pybind11_state*.so")
-    assert "cpython-312-aarch64" in binding.name and elf_machine(binding) == "aarch64"
+    assert "cpython-313-aarch64" in binding.name and elf_machine(binding) == "aarch64"
     assert not list((site / "onnxruntime" / "capi").glob("libonnxruntime.so*"))  # trimmed
     assert not (site / "boto3").exists() and not (site / "uvicorn").exists() and not (site / "tqdm").exists()
     assert not list(site.rglob("__pycache__"))
@@ -94,17 +94,19 @@ def test_the_size_check_fails_loudly_over_the_limit(tmp_path):
 # --- the x86_64 proof --------------------------------------------------------------------
 
 PROOF = r"""
-import json, os, sys
+import contextlib, json, os, sys
 sys.path[:0] = json.loads(os.environ["PROOF_PATH"])
 from handler.api import handler
 
 class Context:
     aws_request_id = "proof"
+    function_name = "ApiFunction"
     def get_remaining_time_in_millis(self): return 29000
 
 out = {}
 for name, event in json.loads(sys.stdin.read()).items():
-    response = handler(event, Context())
+    with contextlib.redirect_stdout(sys.stderr):  # the EMF metrics: stdout is this proof's answer
+        response = handler(event, Context())
     binary = response.get("isBase64Encoded", False)  # a PDF: the test decodes it
     out[name] = {"status": response["statusCode"], "binary": binary,
                  "body": response["body"] if binary else json.loads(response["body"])}

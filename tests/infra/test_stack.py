@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -44,10 +45,10 @@ def object_suffixes(statement: dict) -> list[str]:
 
 @pytest.mark.parametrize("function_id, handler",
                          [("ApiFunction", "handler.api.handler"), ("WorkerFunction", "handler.s3.handler")])
-def test_both_functions_run_python_3_12_on_arm64_with_both_layers(template, function_id, handler):
+def test_both_functions_run_python_3_13_on_arm64_with_both_layers(template, function_id, handler):
     fn = template.to_json()["Resources"][function_id]["Properties"]
     assert fn["Handler"] == handler
-    assert fn["Runtime"] == "python3.12"
+    assert fn["Runtime"] == "python3.13"
     assert fn["Architectures"] == ["arm64"]
     assert fn["Layers"] == [{"Ref": "DependenciesLayer"}, {"Ref": "ModelLayer"}]
     env = fn["Environment"]["Variables"]
@@ -64,10 +65,10 @@ def test_the_api_function_answers_within_api_gateways_29_seconds_and_the_worker_
     assert fns["WorkerFunction"]["Properties"]["Timeout"] == 900
 
 
-def test_the_layers_are_the_built_folders_for_python_3_12_and_arm64(template):
+def test_the_layers_are_the_built_folders_for_python_3_13_and_arm64(template):
     layers = resources(template, "AWS::Lambda::LayerVersion")
     assert layers["DependenciesLayer"]["Properties"]["CompatibleArchitectures"] == ["arm64"]
-    assert layers["DependenciesLayer"]["Properties"]["CompatibleRuntimes"] == ["python3.12"]
+    assert layers["DependenciesLayer"]["Properties"]["CompatibleRuntimes"] == ["python3.13"]
     assert set(layers) == {"DependenciesLayer", "ModelLayer"}
 
 
@@ -244,15 +245,91 @@ def test_no_statement_grants_every_action_or_every_resource(template):
 # --- alarms, outputs, checks -------------------------------------------------------------
 
 
-def test_alarms_for_dead_letters_errors_and_throttles(template):
+def test_alarms_for_dead_letters_queue_age_latency_errors_and_throttles(template):
     alarms = resources(template, "AWS::CloudWatch::Alarm").values()
     metrics = sorted((a["Properties"]["Namespace"], a["Properties"]["MetricName"]) for a in alarms)
-    assert metrics == [("AWS/Lambda", "Errors")] * 2 + [("AWS/Lambda", "Throttles")] * 2 + \
-        [("AWS/SQS", "ApproximateNumberOfMessagesVisible")]
+    assert metrics == [("AWS/ApiGateway", "5XXError"), ("AWS/ApiGateway", "Latency")] + \
+        [("AWS/Lambda", "Errors")] * 2 + [("AWS/Lambda", "Throttles")] * 2 + \
+        [("AWS/SQS", "ApproximateAgeOfOldestMessage"), ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
+         ("OcrService", "DocumentsFailed")]
+    age = next(a["Properties"] for a in alarms if a["Properties"]["MetricName"] == "ApproximateAgeOfOldestMessage")
+    assert age["Threshold"] == 1800 and age["Statistic"] == "Maximum"
+    assert age["Dimensions"][0]["Value"] == {"Fn::GetAtt": [queue_id(template), "QueueName"]}
+
+
+def queue_id(template: Template) -> str:
+    """The drop folder's queue: the one with a dead-letter queue."""
+    return next(k for k, q in resources(template, "AWS::SQS::Queue").items() if "RedrivePolicy" in q["Properties"])
+
+
+def test_alarm_thresholds_are_stack_props(arm64_layers, tmp_path):
+    from infrastructure.app import make_app
+    from infrastructure.monitoring import AlarmThresholds
+    from infrastructure.stack import OcrServiceProps
+
+    props = OcrServiceProps(alarm_thresholds=AlarmThresholds(oldest_message_age_s=600, api_p95_latency_ms=5000))
+    _, stack = make_app(props, outdir=str(tmp_path), nag=False)
+    alarms = Template.from_stack(stack).find_resources("AWS::CloudWatch::Alarm").values()
+    thresholds = {a["Properties"]["MetricName"]: a["Properties"]["Threshold"] for a in alarms}
+    assert thresholds["ApproximateAgeOfOldestMessage"] == 600 and thresholds["Latency"] == 5000
+
+
+def dashboard_body(template: Template) -> str:
+    (dashboard,) = resources(template, "AWS::CloudWatch::Dashboard").values()
+    body = dashboard["Properties"]["DashboardBody"]
+    # {"Fn::Join": ["", [text, {"Ref": ...}, text, ...]]}: the text around the tokens is enough here
+    return "".join(part if isinstance(part, str) else json.dumps(part) for part in body["Fn::Join"][1])
+
+
+def test_a_dashboard_shows_requests_latency_pages_errors_queue_dead_letters_and_cold_starts(template):
+    body = dashboard_body(template)
+    titles = set(re.findall(r'"title":"([^"]+)"', body))
+    assert titles >= {"API requests", "API latency (ms)", "Pages per minute", "Errors by code",
+                      "Worker duration (ms)", "Drop-folder queue", "Dead letters and documents", "Cold starts"}
+    for metric in ('"AWS/ApiGateway","Count"', '"AWS/ApiGateway","Latency"', '"OcrService","Pages"',
+                   '"AWS/Lambda","Duration"', '"AWS/SQS","ApproximateNumberOfMessagesVisible"',
+                   '"AWS/SQS","ApproximateAgeOfOldestMessage"', '"OcrService","ColdStart"'):
+        assert metric in body, metric
+    assert '"stat":"p95"' in body and '"stat":"p50"' in body
+    assert "SEARCH('{OcrService,ErrorCode,service} MetricName=\\\"Errors\\\"'" in body
+
+
+def test_the_worker_may_put_events_on_its_bus_only(template):
+    statements = [s for s in statements_of(template, "WorkerFunction") if "events:PutEvents" in as_list(s["Action"])]
+    (statement,) = statements
+    assert as_list(statement["Action"]) == ["events:PutEvents"]
+    (resource,) = as_list(statement["Resource"])
+    assert resource["Fn::Join"][1][-1] == ":event-bus/default"
+    assert not [s for s in statements_of(template, "ApiFunction") if "events:PutEvents" in as_list(s["Action"])]
+    env = template.to_json()["Resources"]["WorkerFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["OCR_EVENT_BUS"] == "default"
+
+
+def test_metrics_are_on_and_tracing_is_off_by_default(template):
+    for function_id in ("ApiFunction", "WorkerFunction"):
+        env = template.to_json()["Resources"][function_id]["Properties"]["Environment"]["Variables"]
+        assert env["POWERTOOLS_METRICS_NAMESPACE"] == "OcrService" and env["POWERTOOLS_TRACE_DISABLED"] == "true"
+
+
+def test_tracing_turns_on_x_ray_and_the_tracer(arm64_layers, tmp_path):
+    from infrastructure.app import make_app
+    from infrastructure.stack import OcrServiceProps
+
+    _, stack = make_app(OcrServiceProps(tracing=True, event_bus_name="ocr-events"), outdir=str(tmp_path), nag=False)
+    resources_ = Template.from_stack(stack).to_json()["Resources"]
+    for function_id in ("ApiFunction", "WorkerFunction"):
+        fn = resources_[function_id]["Properties"]
+        assert fn["TracingConfig"]["Mode"] == "Active"
+        assert fn["Layers"] == [{"Ref": "DependenciesLayer"}, {"Ref": "ModelLayer"}, {"Ref": "TracingLayer"}]
+        assert fn["Environment"]["Variables"]["POWERTOOLS_TRACE_DISABLED"] == "false"
+    assert resources_["WorkerFunction"]["Properties"]["Environment"]["Variables"]["OCR_EVENT_BUS"] == "ocr-events"
+    grants = [s for p in resources_.values() if p["Type"] == "AWS::IAM::Policy"
+              for s in p["Properties"]["PolicyDocument"]["Statement"] if s["Action"] == "events:PutEvents"]
+    assert [g["Resource"]["Fn::Join"][1][-1] for g in grants] == [":event-bus/ocr-events"]
 
 
 def test_outputs_the_api_url_bucket_and_key_id(template):
-    assert set(template.to_json()["Outputs"]) >= {"ApiUrl", "BucketName", "ApiKeyId"}
+    assert set(template.to_json()["Outputs"]) >= {"ApiUrl", "BucketName", "ApiKeyId", "DashboardName"}
 
 
 def test_cdk_nag_aws_solutions_finds_nothing_unsuppressed(synthesized):

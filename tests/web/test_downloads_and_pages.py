@@ -19,6 +19,7 @@ FORMATS = {
     "pdf": ("application/pdf", ".pdf", b"%PDF-"),
     "hocr": ("text/html; charset=utf-8", ".hocr.html", b"<?xml"),
     "alto": ("application/xml", ".alto.xml", b"<?xml"),
+    "markdown": ("text/markdown; charset=utf-8", ".md", None),
 }
 PAGE_TEXTS = ["First page of the report", "Second page holds the totals", "Third page is the appendix"]
 
@@ -73,7 +74,7 @@ def test_every_format_downloads_from_the_api_with_its_type(page):
         data = Path(download.value.path()).read_bytes()
         if start is not None:
             assert data.startswith(start), data[:40]
-        if fmt == "text":
+        if fmt in ("text", "markdown"):
             assert "OCR" in data.decode("utf-8")
         if fmt == "alto":
             assert b"alto" in data[:400]
