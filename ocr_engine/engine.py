@@ -65,9 +65,7 @@ class OcrEngine:
         "1-3,7") reads only those pages of a document, numbered as in the document.
         `text_layer` (auto|ignore|only): which PDF pages are read from their own text
         layer instead of OCR (ocr_engine/text_layer.py); those pages say `source: "text"`.
-        `tables`: find each page's tables too (ocr_engine/tables), after recognition.
-        `on_page(done, count)` is called once the pages are counted (done 0) and after each
-        page: how a caller shows progress (the CLI's bar) without the engine drawing one."""
+        `tables`: find each page's tables too (ocr_engine/tables). `on_page(done, count)`: progress, 0 then per page."""
         return self._read(image, mode, as_document=False, budget=budget, max_pages=max_pages, page_range=page_range,
                           text_layer=text_layer, tables=tables, on_page=on_page)
 
@@ -97,13 +95,12 @@ class OcrEngine:
         timings: dict[str, float] = {}
         with _timed(timings, "decode"):
             pages = open_pages(source, self._settings_for(max_pages), page_range, text_layer, page_images=tables)
+        report = on_page or (lambda done, count: None)
+        report(0, pages.count)
         results: list[Page] = []
-        if on_page is not None:
-            on_page(0, pages.count)
         for page in self._read_pages(pages, mode, timings, budget or Budget(), tables):
             results.append(page)
-            if on_page is not None:
-                on_page(len(results), pages.count)
+            report(len(results), pages.count)
         return OcrResult(results, is_document=as_document or pages.is_document, timings=timings)
 
     def _read_pages(self, pages: Pages, mode: str, timings: dict[str, float], budget: Budget,
