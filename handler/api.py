@@ -51,8 +51,12 @@ app.router.redirect_slashes = False
 app.mount("/static", StaticFiles(directory=web.WEB), name="static")
 app.mount("/swagger", StaticFiles(directory=web.SWAGGER_UI), name="swagger")
 
-# The page has no inline script or style and talks to its own origin only; nothing may frame it.
+# The page has no inline script or style and talks to its own origin only; nothing may frame it,
+# open it in a shared browsing context (COOP) or embed its answers from another site (CORP:
+# a fetch with CORS is not affected). HSTS is set at the edge (docs/deploy.md), not here.
 SECURITY_HEADERS = {
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",

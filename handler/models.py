@@ -72,6 +72,8 @@ class PageOut(BaseModel):
     lines: list[LineOut]
     tables: list[TableOut] = Field(default_factory=list, description="the page's tables when asked for (`tables`, "
                                    "or format=markdown); empty otherwise")
+    image: str | None = Field(None, exclude_if=lambda image: image is None,
+                              description="with page_images only: a JPEG of the page as it was read, as a data URL")
 
 
 class ModelOut(BaseModel):

@@ -9,13 +9,12 @@ import os
 import sys
 from pathlib import Path
 
+from .cli_progress import Progress, wanted
 from .engine import MODES
 from .errors import ModelPackError, OcrError
 from .formats import ALIASES, NAMES, OutputFormat, output_format
 from .page_ranges import parse_pages
 from .text_layer import TEXT_LAYER_MODES
-
-PROGRESS_AFTER = 3  # files; fewer finish before a bar would help
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,7 +42,10 @@ def main(argv: list[str] | None = None) -> int:
     read.add_argument("--pack",
                       help="model pack folder or local pack name (default: OCR_MODEL_PACK, layer, build folder)")
     read.add_argument("--threads", type=int, help="ONNX Runtime threads (default: OCR_THREADS or one per core)")
-    read.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    shown = read.add_mutually_exclusive_group()
+    shown.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    shown.add_argument("--progress", action="store_true", help="progress on stderr even when it is not a terminal "
+                       "(it is shown on a terminal without this: files, and the pages of a document)")
 
     commands.add_parser("packs", help="list the model packs found, with their manifests")
 
@@ -93,19 +95,16 @@ def _read(args) -> int:
         return 2
     engine = OcrEngine(settings=Settings.from_env(model_pack=args.pack, threads=args.threads))
     model = f"{engine.pack.name} {engine.pack.version}"
-    progress = None
-    if len(args.files) > PROGRESS_AFTER and not args.quiet:
-        from tqdm import tqdm
-
-        progress = tqdm(total=len(args.files), unit="file", file=sys.stderr)
+    progress = Progress(len(args.files), wanted(args.quiet, args.progress))
     entries, failed = [], 0
     for name in args.files:
         # a name that is not UTF-8 arrives with surrogate escapes, which JSON cannot carry
         entry: dict = {"file": os.fsencode(name).decode("utf-8", "backslashreplace")}
+        progress.start_file(Path(entry["file"]).name)
         try:
             source = load_source(name, engine.settings)
             result = engine.read(source.data, mode=args.mode, page_range=pages, text_layer=args.text_layer,
-                                 tables=args.tables or fmt.wants_tables)
+                                 tables=args.tables or fmt.wants_tables, on_page=progress.on_page)
             entry.update(result.to_dict())
             if documents is not None:
                 assert fmt.render is not None  # documents: hOCR, ALTO, PDF and Markdown
@@ -118,17 +117,15 @@ def _read(args) -> int:
             entry["error"] = {"code": "internal_error", "message": f"{type(exc).__name__}: {exc}"[:300]}
         if "error" in entry:
             failed += 1
-            print(f"ocr: {entry['file']}: {entry['error']['message']}", file=sys.stderr)
+            progress.say(f"ocr: {entry['file']}: {entry['error']['message']}")
         if fmt.name == "json":
             entries.append(entry)
         elif fmt.name == "text" and "error" not in entry:
             if len(args.files) > 1:
                 print(f"==> {entry['file']} <==", file=stream)
             print(entry["text"], file=stream, flush=True)
-        if progress:
-            progress.update()
-    if progress:
-        progress.close()
+        progress.end_file()
+    progress.close()
     if fmt.name == "json":
         assert stream is not None  # JSON is streamed
         json.dump({"results": entries}, stream, ensure_ascii=False)

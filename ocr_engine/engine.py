@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
@@ -27,6 +27,7 @@ from .tables import find_tables
 from .words import words_of
 
 MODES = ("auto", "line", "page")
+PageProgress = Callable[[int, int], None]  # (pages done, pages to read)
 # The page's orientation is voted by this many of its longest lines.
 PAGE_TURN_SAMPLE = 8
 
@@ -48,12 +49,14 @@ class OcrEngine:
         self.recognizer = TextRecognizer(
             create_session(rec.path, threads), self.pack.charset, RecognizerParams.from_manifest(rec.input)
         )
+        if self.settings.release_memory:
+            release_free_memory()  # what loading the models freed (~19 MiB), not kept for the first page
 
     # --- public API -------------------------------------------------------------
 
     def read(self, image: ImageInput, mode: str = "auto", budget: Budget | None = None,
              max_pages: int | None = None, page_range: PageSelection | str | None = None,
-             text_layer: str = "auto", tables: bool = False) -> OcrResult:
+             text_layer: str = "auto", tables: bool = False, on_page: PageProgress | None = None) -> OcrResult:
         """Read an image (bytes, path or numpy array in OpenCV's BGR order). A PDF or a
         multi-page TIFF is read as a document, page by page. `budget`: once it runs
         out (its deadline passes or its caller cancels), no further page or stage starts
@@ -62,9 +65,9 @@ class OcrEngine:
         "1-3,7") reads only those pages of a document, numbered as in the document.
         `text_layer` (auto|ignore|only): which PDF pages are read from their own text
         layer instead of OCR (ocr_engine/text_layer.py); those pages say `source: "text"`.
-        `tables`: find each page's tables too (ocr_engine/tables), after recognition."""
+        `tables`: find each page's tables too (ocr_engine/tables). `on_page(done, count)`: progress, 0 then per page."""
         return self._read(image, mode, as_document=False, budget=budget, max_pages=max_pages, page_range=page_range,
-                          text_layer=text_layer, tables=tables)
+                          text_layer=text_layer, tables=tables, on_page=on_page)
 
     def read_document(self, data: ImageInput, mode: str = "page", budget: Budget | None = None,
                       max_pages: int | None = None, text_layer: str = "auto", tables: bool = False) -> OcrResult:
@@ -87,12 +90,17 @@ class OcrEngine:
 
     def _read(self, source: ImageInput, mode: str, as_document: bool, budget, max_pages: int | None,
               page_range: PageSelection | str | None = None, text_layer: str = "ignore",
-              tables: bool = False) -> OcrResult:
+              tables: bool = False, on_page: PageProgress | None = None) -> OcrResult:
         _check_mode(mode)
         timings: dict[str, float] = {}
         with _timed(timings, "decode"):
             pages = open_pages(source, self._settings_for(max_pages), page_range, text_layer, page_images=tables)
-        results = list(self._read_pages(pages, mode, timings, budget or Budget(), tables))
+        report = on_page or (lambda done, count: None)
+        report(0, pages.count)
+        results: list[Page] = []
+        for page in self._read_pages(pages, mode, timings, budget or Budget(), tables):
+            results.append(page)
+            report(len(results), pages.count)
         return OcrResult(results, is_document=as_document or pages.is_document, timings=timings)
 
     def _read_pages(self, pages: Pages, mode: str, timings: dict[str, float], budget: Budget,

@@ -120,6 +120,8 @@ def _decode_frames(image: Image.Image, frames: int, settings: Settings, indices:
             except (*DECODE_ERRORS, Image.DecompressionBombError) as exc:
                 where = f"page {index + 1} of {frames}" if frames > 1 else "the image"
                 raise InvalidImage(f"cannot decode {where}: {_reason(exc)}") from None
+            if frames == 1:
+                image.close()  # Pillow's decoded pixels would stay alive while the page is read
             yield page
 
 

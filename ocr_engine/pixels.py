@@ -15,6 +15,7 @@ from .errors import ImageTooSmall, InvalidImage
 # What Pillow's decoders raise on malformed files besides OSError and friends: broken TIFF
 # directories (KeyError, TypeError "Missing dimensions", IndexError from n_frames), EXIF
 # that cannot be parsed (struct.error), ... Each is a bad file, never a bug of ours.
+ORIENTATION = 0x0112  # the EXIF tag
 DECODE_ERRORS = (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, TypeError, IndexError,
                  KeyError, ZeroDivisionError, struct.error)
 
@@ -23,6 +24,8 @@ def _upright(image: Image.Image) -> Image.Image:
     """The image turned as its EXIF orientation says; as it is when that EXIF is unreadable
     (the pixels are fine: losing them for a broken tag would be worse)."""
     try:
+        if image.getexif().get(ORIENTATION, 1) in (1, None):
+            return image  # exif_transpose would return a copy of it: 8 MB more for a receipt
         return ImageOps.exif_transpose(image)
     except DECODE_ERRORS:
         return image
@@ -37,8 +40,11 @@ def pil_to_bgr(image: Image.Image) -> np.ndarray:
         rgba = np.asarray(image.convert("RGBA"))
         return _flatten_alpha(rgba[..., 2::-1], rgba[..., 3])
     if image.mode in ("1", "L"):
-        return cv2.cvtColor(np.asarray(image.convert("L")), cv2.COLOR_GRAY2BGR)
-    return cv2.cvtColor(np.asarray(image.convert("RGB")), cv2.COLOR_RGB2BGR)
+        return cv2.cvtColor(np.asarray(image if image.mode == "L" else image.convert("L")), cv2.COLOR_GRAY2BGR)
+    # one copy of the pixels besides Pillow's own, turned to BGR in place: a receipt's
+    # decode held four (Pillow's, its RGB conversion, the array, the BGR array)
+    rgb = np.array(image if image.mode == "RGB" else image.convert("RGB"))
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR, dst=rgb)
 
 
 def array_to_bgr(array: np.ndarray) -> np.ndarray:

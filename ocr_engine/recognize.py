@@ -25,8 +25,10 @@ class RecognizerParams:
     # 0.9716 at 1.2, 0.9714 unbatched), and batching gains little time on one thread
     max_width_growth: float = 1.2
     # ...or when its padded width summed over the batch would pass this: the recogniser's
-    # attention makes memory grow with width squared (8 strips of 1536 px took 630 MB)
-    max_batch_width: int = 1536
+    # attention makes memory grow with width squared (8 strips of 1536 px took 630 MB); at
+    # 768 a receipt's recognition raised the page's peak by 7 MiB, not 46 (pages char F1
+    # 0.9769, was 0.9768: bench/results/2026-12-06-memory.md)
+    max_batch_width: int = 768
     chunk_width: int = 1024  # longer strips are read in chunks of this width...
     chunk_overlap: int = 128  # ...overlapping by this much, cut in the middle of the overlap
 

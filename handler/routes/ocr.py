@@ -1,6 +1,5 @@
-"""`POST /api/v1/ocr`: an image or a small PDF in, its text, lines and boxes out: JSON, or
-plain text, hOCR, ALTO XML, a searchable PDF or Markdown (the `format` parameter or the Accept header,
-handler/negotiation.py)."""
+"""`POST /api/v1/ocr`: an image or a small PDF in, its text, lines and boxes out: JSON, or plain text, hOCR,
+ALTO XML, a searchable PDF or Markdown (the `format` parameter or the Accept header, handler/negotiation.py)."""
 
 from __future__ import annotations
 
@@ -21,11 +20,12 @@ from ..dependencies import EngineDep, ModelDep, SettingsDep, SlotsDep, request_i
 from ..errors import MissingFile, MultipleFiles, PayloadTooLarge, ResponseTooLarge, openapi_responses
 from ..models import OcrResponse
 from ..negotiation import chosen_format
+from ..page_images import PAGE_IMAGES_HELP, add_page_images
 from ..read_options import JOBS_HINT, ReadOptions
 from ..uploads import MULTIPART_OVERHEAD, parse_multipart, read_body
 
 FILE_FIELDS = ("image", "file")  # the form field that holds the file: `image` as in the seed's curl example
-OPTION_FIELDS = ("mode", "format", "pages", "text_layer", "tables")  # query parameters a form may carry as fields
+OPTION_FIELDS = ("mode", "format", "pages", "text_layer", "tables", "page_images")  # a form may send them too
 RAW_TYPES = ("image/", "application/pdf", "application/octet-stream")  # a raw body's accepted types (prefixes)
 PAGES_HELP = "pages of a document to read, such as 1-3,7 (numbered as in the document); all when absent"
 TEXT_LAYER_HELP = ("auto (the default): a PDF page whose own text layer holds its text is read from it, the others "
@@ -45,7 +45,8 @@ OCR_REQUEST_BODY = {
                                "format": {"type": "string", "enum": list(NAMES), "default": "json"},
                                "pages": {"type": "string", "description": PAGES_HELP},
                                "text_layer": {"type": "string", "enum": list(TEXT_LAYER_MODES), "default": "auto"},
-                               "tables": {"type": "boolean", "default": False, "description": TABLES_HELP}},
+                               "tables": {"type": "boolean", "default": False, "description": TABLES_HELP},
+                               "page_images": {"type": "boolean", "default": False, "description": PAGE_IMAGES_HELP}},
                 "oneOf": [{"required": [name]} for name in FILE_FIELDS],
             }
         },
@@ -62,8 +63,7 @@ FORMAT_HELP = ("json (the default), text, hocr (hOCR HTML), alto (ALTO XML v4), 
                "a PDF page, with an invisible text layer) or markdown (GFM, tables as pipe tables); without it, the "
                "Accept header chooses: application/json, text/plain, text/html (hOCR), application/xml or "
                "application/alto+xml (ALTO), application/pdf, text/markdown")
-# A synchronous answer must fit Lambda's response payload (6 MB; a binary body travels base64-encoded).
-MAX_RESPONSE_BYTES = 6 * 1024 * 1024 - 64 * 1024  # less what the headers and the envelope take
+MAX_RESPONSE_BYTES = 6 * 1024 * 1024 - 64 * 1024  # Lambda's 6 MB answer (binary: base64), less headers and envelope
 
 router = APIRouter()
 
@@ -82,12 +82,12 @@ async def ocr(request: Request, response: Response, engine: EngineDep, settings:
                   None, alias="format", description=FORMAT_HELP),
               pages: str | None = Query(None, description=PAGES_HELP),
               text_layer: Literal["auto", "ignore", "only"] | None = Query(None, description=TEXT_LAYER_HELP),
-              tables: bool | None = Query(None, description=TABLES_HELP)):
+              tables: bool | None = Query(None, description=TABLES_HELP),
+              page_images: bool | None = Query(None, description=PAGE_IMAGES_HELP)):
     response.headers["Vary"] = "Accept"  # the JSON answer's; _rendered sets its own
     data, fields = await _upload(request, settings.sync_max_bytes)
-    options = ReadOptions.of(fields, {"mode": mode, "pages": pages, "text_layer": text_layer,
-                                       "tables": None if tables is None else str(tables)},
-                             settings.sync_max_pages)
+    query = {"mode": mode, "pages": pages, "text_layer": text_layer, "tables": tables, "page_images": page_images}
+    options = ReadOptions.of(fields, query, settings.sync_max_pages)
     fmt = chosen_format(fields.get("format") or output, request.headers.get("accept"))
     started = time.perf_counter()
     try:
@@ -112,7 +112,8 @@ async def ocr(request: Request, response: Response, engine: EngineDep, settings:
         "stages_ms": {stage: round(seconds * 1000, 2) for stage, seconds in result.timings.items()},
     }
     if fmt.render is None:
-        return OcrResponse.of(result, elapsed, model, request_id_of(request))
+        answer = OcrResponse.of(result, elapsed, model, request_id_of(request))
+        return await add_page_images(answer, data, engine.settings, options, MAX_RESPONSE_BYTES, slots)
     return await _rendered(fmt, result, data, model.label, slots)
 
 
@@ -170,7 +171,7 @@ async def _upload(request: Request, limit: int) -> tuple[bytes, dict[str, str]]:
         unknown = sorted({p.name for p in parts} - {*FILE_FIELDS, *OPTION_FIELDS})
         if unknown:
             raise engine_errors.InvalidParameter(f"unknown form field(s) {', '.join(map(repr, unknown))}; send `image` "
-                                                 "and optionally `mode`, `format`, `pages`, `text_layer` and `tables`")
+                                                 f"and optionally {', '.join(OPTION_FIELDS)}")
         files = [p for p in parts if p.name in FILE_FIELDS]
         if not files:
             raise MissingFile("no file in the form: send it in the field `image`")

@@ -36,14 +36,24 @@
     requestId: $("request-id"),
     copy: $("copy"),
     copyStatus: $("copy-status"),
-    download: $("download")
+    download: $("download"),
+    downloads: $("downloads"),
+    downloadStatus: $("download-status"),
+    pageNav: $("page-nav"),
+    pagePrev: $("page-prev"),
+    pageNext: $("page-next"),
+    pageNumber: $("page-number"),
+    pageTotal: $("page-total"),
+    pageStatus: $("page-status")
   };
 
   var state = {
     file: null,        // the last file chosen
     objectUrl: null,   // its preview URL
     data: null,        // the last successful response
-    controller: null   // AbortController of the request in flight
+    controller: null,  // AbortController of the request in flight
+    figures: [],       // one <figure> per page of the result
+    current: 0         // the index of the page shown
   };
 
   /* ---------- storage (localStorage can throw in private modes) ---------- */
@@ -64,6 +74,21 @@
 
   function isPdf(file) {
     return !!file && (file.type === "application/pdf" || /\.pdf$/i.test(file.name || ""));
+  }
+
+  // A PDF or a TIFF: the browser cannot show its pages, so the API sends an image of each
+  // page as it read it (page_images), which the boxes lie on.
+  function needsPageImages(file) {
+    return isPdf(file) || (!!file && (file.type === "image/tiff" || /\.tiff?$/i.test(file.name || "")));
+  }
+
+  function baseName() {
+    return (state.file && state.file.name ? state.file.name : "ocr").replace(/\.[^.]*$/, "") || "ocr";
+  }
+
+  function apiHeaders() {
+    var key = els.apiKey.value.trim();
+    return key ? { "x-api-key": key } : {};
   }
 
   function formatSeconds(value) {
@@ -157,9 +182,8 @@
     var form = new FormData();
     form.append("image", file, file.name || "image");
     form.append("mode", els.mode.value);
-    var headers = {};
-    var key = els.apiKey.value.trim();
-    if (key) { headers["x-api-key"] = key; }
+    if (needsPageImages(file)) { form.append("page_images", "true"); }
+    var headers = apiHeaders();
 
     hideError();
     setBusy(true);
@@ -210,18 +234,20 @@
 
   /* ---------- rendering ---------- */
 
-  // The response's pages: [{page, width, height, lines, image}], each line carrying its
-  // global index (the index into the response's top-level `lines`). A single page is drawn
-  // over the uploaded image (where the browser can show it); a document's pages are blank
-  // sheets.
+  // The response's pages: [{page, width, height, lines, image, src}], each line carrying its
+  // global index (the index into the response's top-level `lines`). A page is drawn over the
+  // image the API sent of it (page_images: PDF and TIFF pages) or, for a single image, over
+  // the uploaded file; without either it is a blank sheet with the text in its boxes.
   function pagesOf(data) {
     var index = 0;
     return data.pages.map(function (p) {
+      var sent = typeof p.image === "string" && p.image.indexOf("data:image/") === 0 ? p.image : null;
       return {
         page: p.number,
         width: positive(p.width),
         height: positive(p.height),
         image: data.pages.length === 1,
+        src: sent,
         lines: p.lines.map(function (l) { return { line: l, index: index++ }; })
       };
     });
@@ -268,6 +294,7 @@
 
     // Boxes over the image (or over blank sheets for documents).
     els.overlay.replaceChildren();
+    state.figures = [];
     pages.forEach(function (p) {
       var figure = document.createElement("figure");
       figure.className = "sheet";
@@ -277,10 +304,12 @@
       figure.style.width = "min(100%, " + Math.max(p.width, 240) + "px, max(320px, calc(90vh * " +
         (p.width / p.height).toFixed(4) + ")))";
 
-      if (p.image && state.objectUrl && !isPdf(file)) {
+      var src = p.src || (p.image && state.objectUrl && !needsPageImages(file) ? state.objectUrl : null);
+      if (src) {
         var img = document.createElement("img");
-        img.src = state.objectUrl;
-        img.alt = file && file.name ? file.name : "uploaded image";
+        img.src = src;
+        var name = file && file.name ? file.name : "uploaded image";
+        img.alt = multi || p.src ? "第 " + p.page + " 页 Page " + p.page + " of " + name : name;
         img.addEventListener("error", function () {
           // e.g. TIFF: the browser cannot show it; keep the blank sheet with the boxes.
           img.remove();
@@ -315,8 +344,16 @@
         setText(caption, "第 " + p.page + " 页 Page " + p.page + " · " + p.width + "×" + p.height);
         figure.appendChild(caption);
       }
+      figure.setAttribute("data-page", String(p.page));
+      figure.hidden = state.figures.length > 0;  // one page at a time: the first
       els.overlay.appendChild(figure);
+      state.figures.push(figure);
     });
+    state.current = 0;
+    els.pageNav.hidden = !multi;
+    els.pageNumber.max = String(pages.length);
+    setText(els.pageTotal, "/ " + pages.length);
+    showPage(0, false);
 
     // The line list.
     els.lines.replaceChildren();
@@ -362,8 +399,47 @@
     setText(els.lineCount, "行数 Lines: " + count + (multi ? " · 页数 Pages: " + pages.length : ""));
     setText(els.requestId, data.request_id ? "请求编号 Request ID: " + data.request_id : "");
     setText(els.copyStatus, "");
+    setText(els.downloadStatus, "");
 
     els.result.hidden = false;
+  }
+
+  /* ---------- page navigation (a document shows one page at a time) ---------- */
+
+  function showPage(i, announce) {
+    var n = state.figures.length;
+    if (!n) { return; }
+    i = Math.max(0, Math.min(n - 1, i));
+    state.current = i;
+    state.figures.forEach(function (fig, k) { fig.hidden = k !== i; });
+    els.pageNumber.value = String(i + 1);
+    els.pagePrev.disabled = i === 0;
+    els.pageNext.disabled = i === n - 1;
+    var page = state.figures[i].getAttribute("data-page");
+    if (announce) { setText(els.pageStatus, "第 " + page + " 页 Page " + page + " (" + (i + 1) + " / " + n + ")"); }
+  }
+
+  els.pagePrev.addEventListener("click", function () { showPage(state.current - 1, true); });
+  els.pageNext.addEventListener("click", function () { showPage(state.current + 1, true); });
+  els.pageNumber.addEventListener("change", function () {
+    var i = parseInt(els.pageNumber.value, 10);
+    showPage(isFinite(i) ? i - 1 : state.current, true);
+  });
+  els.pageNumber.addEventListener("keydown", function (e) {
+    if (e.key === "Enter") {
+      e.preventDefault();
+      var i = parseInt(els.pageNumber.value, 10);
+      showPage(isFinite(i) ? i - 1 : state.current, true);
+    }
+  });
+
+  // The figure that holds line `index`'s box, shown if it is another page's.
+  function revealBox(index) {
+    var box = els.overlay.querySelector('.box[data-index="' + CSS.escape(index) + '"]');
+    var fig = box && box.closest("figure");
+    var k = fig ? state.figures.indexOf(fig) : -1;
+    if (k >= 0 && k !== state.current) { showPage(k, true); }
+    return fig;
   }
 
   /* ---------- linked highlighting ---------- */
@@ -395,13 +471,17 @@
 
   els.lines.addEventListener("mouseover", function (e) { highlight(indexFrom(e.target, "line")); });
   els.lines.addEventListener("mouseleave", clearHighlight);
-  els.lines.addEventListener("focusin", function (e) { highlight(indexFrom(e.target, "line")); });
+  els.lines.addEventListener("focusin", function (e) {
+    var i = indexFrom(e.target, "line");
+    if (i != null) { revealBox(i); }
+    highlight(i);
+  });
   els.lines.addEventListener("focusout", clearHighlight);
   els.lines.addEventListener("click", function (e) {
     var i = indexFrom(e.target, "line");
     if (i == null) { return; }
-    var box = els.overlay.querySelector('.box[data-index="' + CSS.escape(i) + '"]');
-    var fig = box && box.closest("figure");
+    var fig = revealBox(i);
+    highlight(i);
     if (fig && fig.scrollIntoView) { fig.scrollIntoView({ block: "nearest", behavior: "smooth" }); }
   });
 
@@ -452,18 +532,62 @@
     }
   });
 
-  els.download.addEventListener("click", function () {
-    if (!state.data) { return; }
-    var blob = new Blob([JSON.stringify(state.data, null, 2)], { type: "application/json" });
+  function saveBlob(blob, name) {
     var url = URL.createObjectURL(blob);
     var a = document.createElement("a");
-    var base = (state.file && state.file.name ? state.file.name : "ocr").replace(/\.[^.]*$/, "") || "ocr";
     a.href = url;
-    a.download = base + ".ocr.json";
+    a.download = name;
     document.body.appendChild(a);
     a.click();
     a.remove();
     setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
+  }
+
+  els.download.addEventListener("click", function () {
+    if (!state.data) { return; }
+    // the API's JSON answer as it is without page_images: the page images stay out
+    var plain = JSON.parse(JSON.stringify(state.data));
+    (plain.pages || []).forEach(function (p) { delete p.image; });
+    saveBlob(new Blob([JSON.stringify(plain, null, 2)], { type: "application/json" }), baseName() + ".ocr.json");
+  });
+
+  // The other formats come from the API itself (format=...), for the same file, mode and
+  // key: the file is sent again and read again (the page keeps no result on the server).
+  els.downloads.addEventListener("click", function (e) {
+    var button = e.target && e.target.closest ? e.target.closest("button[data-format]") : null;
+    if (!button || !state.file || button.disabled) { return; }
+    var format = button.getAttribute("data-format");
+    var label = button.textContent;
+    var form = new FormData();
+    form.append("image", state.file, state.file.name || "image");
+    form.append("mode", els.mode.value);
+    button.disabled = true;
+    button.setAttribute("aria-busy", "true");
+    setText(els.downloadStatus, "正在生成 Preparing " + label + "…");
+    fetch(API_URL + "?format=" + encodeURIComponent(format), { method: "POST", body: form, headers: apiHeaders() })
+      .then(function (response) {
+        if (!response.ok) {
+          return response.text().then(function (body) {
+            var json = null;
+            try { json = JSON.parse(body); } catch (err) { json = null; }
+            var error = json && json.error ? json.error : { code: "http_error", message: response.statusText };
+            showError(response.status, error.code, error.message, json && json.request_id);
+            setText(els.downloadStatus, "下载失败 Download failed: " + label);
+          });
+        }
+        return response.blob().then(function (blob) {
+          // the blob keeps the answer's Content-Type (application/pdf, text/html, ...)
+          saveBlob(blob, baseName() + button.getAttribute("data-suffix"));
+          setText(els.downloadStatus, "已下载 Downloaded " + label);
+        });
+      })
+      .catch(function (err) {
+        setText(els.downloadStatus, "下载失败 Download failed: " + (err && err.message ? err.message : label));
+      })
+      .then(function () {
+        button.disabled = false;
+        button.removeAttribute("aria-busy");
+      });
   });
 
   /* ---------- inputs ---------- */

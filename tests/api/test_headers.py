@@ -1,5 +1,6 @@
 """Security headers on every response, through uvicorn: a strict CSP for the page, docs
-without a CDN, no caching of API answers, no server banner, the request id on errors."""
+without a CDN, no caching of API answers, no server banner, the request id on errors,
+COOP and CORP same-origin everywhere."""
 
 import asyncio
 import base64
@@ -64,8 +65,23 @@ def test_a_500_carries_the_request_id_and_the_headers():
     assert "a bug" not in response.body.decode()
     assert response.headers["x-request-id"] == body["request_id"]
     assert response.headers["cache-control"] == "no-store" and response.headers["x-frame-options"] == "DENY"
+    assert response.headers["cross-origin-opener-policy"] == "same-origin"
+    assert response.headers["cross-origin-resource-policy"] == "same-origin"
 
 
 def test_a_slash_too_many_is_not_found_not_a_redirect_to_a_forged_host(client):
     response = client.get("/healthz/", headers={"host": "evil.example"}, follow_redirects=False)
     assert response.status_code == 404 and "location" not in response.headers
+
+
+@pytest.mark.parametrize("request_of", [
+    lambda c: c.get("/"),
+    lambda c: c.post("/api/v1/ocr", content=(SAMPLES / "line.png").read_bytes(), headers={"content-type": "image/png"}),
+    lambda c: c.post("/api/v1/ocr", content=b"not an image", headers={"content-type": "image/png"}),
+    lambda c: c.get("/api/v1/nowhere"),
+    lambda c: c.get("/static/app.js"),
+], ids=["page", "ocr", "ocr refused", "not found", "static file"])
+def test_every_answer_keeps_other_origins_out(client, request_of):
+    answer = request_of(client)
+    assert answer.headers["cross-origin-opener-policy"] == "same-origin"
+    assert answer.headers["cross-origin-resource-policy"] == "same-origin"

@@ -3,7 +3,11 @@ written to disk, and memory returns to its baseline."""
 
 import gc
 import os
+import shutil
+import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +27,7 @@ from ocr_engine import (
     UnsupportedMediaType,
 )
 from testkit.hostile.blocks import encrypted_pdf, pdf_with_pages, png_claiming
+from testkit.writes import watch_writes
 from tests.conftest import EVAL, SAMPLES, encode
 
 
@@ -93,29 +98,73 @@ def test_bad_arrays_are_typed_errors(engine):
         engine.read(np.zeros((0, 10), np.uint8))
 
 
-def test_bad_input_writes_nothing_and_memory_returns_to_baseline(engine, bad_inputs):
-    temp_before = set(os.listdir(tempfile.gettempdir()))
-    cwd_before = set(os.listdir(Path.cwd()))
-
-    def one_round():
+def bad_input_rounds(engine, bad_inputs, rounds: int) -> list[int]:
+    """`rounds` rounds of every bad input and one good read; the RSS after each."""
+    process, sizes = psutil.Process(), []
+    for _ in range(rounds):
         for data, error, _ in bad_inputs.values():
             with pytest.raises(error):
                 engine.read(data)
         engine.read(SAMPLES / "line.png")  # and the engine still works
+        sizes.append(process.memory_info().rss)
+    return sizes
 
-    process = psutil.Process()
-    warm_up_peak = 0
-    for _ in range(5):  # the allocator keeps freed pages for a while: take the warm-up peak
-        one_round()
+
+def test_bad_input_writes_nothing_and_memory_returns_to_baseline(engine, bad_inputs, tmp_path):
+    # only what this process writes counts: other processes share the temp folder (issue 25)
+    with watch_writes(tmp_path) as watch:
+        warm_up_peak = 0
+        for _ in range(5):  # the allocator keeps freed pages for a while: take the warm-up peak
+            bad_input_rounds(engine, bad_inputs, 1)
+            gc.collect()
+            warm_up_peak = max(warm_up_peak, psutil.Process().memory_info().rss)
+        bad_input_rounds(engine, bad_inputs, 20)
         gc.collect()
-        warm_up_peak = max(warm_up_peak, process.memory_info().rss)
-    for _ in range(20):
-        one_round()
-    gc.collect()
-    grown = process.memory_info().rss - warm_up_peak
+        grown = psutil.Process().memory_info().rss - warm_up_peak
     assert grown < 0.05 * warm_up_peak, f"RSS grew by {grown / 2**20:.1f} MiB over 20 rounds of bad input"
-    assert set(os.listdir(tempfile.gettempdir())) == temp_before
-    assert set(os.listdir(Path.cwd())) == cwd_before
+    assert watch.written == []
+
+
+def test_writes_of_other_processes_to_the_shared_temp_folder_do_not_count(engine, bad_inputs, tmp_path):
+    shared = Path(tempfile.gettempdir())
+    marker = shared / f"other-writer-{os.getpid()}-{time.monotonic_ns()}"
+    writer = subprocess.Popen([sys.executable, "-c", OTHER_WRITER, str(marker)])
+    try:
+        with watch_writes(tmp_path / "watched") as watch:
+            deadline = time.monotonic() + 30
+            while not (marker / "seen").exists() and time.monotonic() < deadline:
+                bad_input_rounds(engine, bad_inputs, 1)
+            bad_input_rounds(engine, bad_inputs, 1)
+        assert (marker / "seen").exists(), "the other process never wrote to the shared temp folder"
+    finally:
+        writer.kill()
+        writer.wait()
+        shutil.rmtree(marker, ignore_errors=True)
+    assert watch.written == []
+
+
+# Another process on the machine: it makes folders and files in the shared temp folder
+OTHER_WRITER = """
+import pathlib, sys, time
+marker = pathlib.Path(sys.argv[1]); marker.mkdir()
+for i in range(100000):
+    (marker / f"folder-{i}").mkdir(); (marker / f"folder-{i}" / "file").write_bytes(b"x" * 100)
+    if i == 3: (marker / "seen").touch()
+    time.sleep(0.01)
+"""
+
+
+def test_what_the_process_itself_writes_is_found(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    with watch_writes(tmp_path / "watched") as watch:
+        tempfile.mkstemp()
+        (elsewhere / "note.txt").write_text("written")
+        Path("in-the-working-folder").write_bytes(b"x")
+        subprocess.run(["sh", "-c", 'echo child > "$TMPDIR/from-a-child"'], check=True)
+    found = "\n".join(watch.written)
+    assert "note.txt" in found and "in-the-working-folder" in found and "from-a-child" in found
+    assert str(watch.temp) in found  # mkstemp's file
 
 
 def test_memory_returns_to_baseline_after_page_reads(engine):
@@ -132,8 +181,6 @@ def test_memory_returns_to_baseline_after_page_reads(engine):
 
 
 def test_a_jpeg_of_thousands_of_scans_is_refused_before_decoding(engine):
-    import time
-
     progressive = encode(Image.new("L", (64, 64), 255), "JPEG", progressive=True)
     first_scan = progressive.index(b"\xff\xda")
     # repeat the last scan until the file holds 5,000: a decoder would make 5,000 passes

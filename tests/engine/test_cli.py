@@ -1,9 +1,12 @@
 """`ocr read --json` and `ocr packs`, run as a user runs them."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import ROOT, SAMPLES
 
@@ -90,3 +93,78 @@ def test_pages_2_3_and_text_layer_choose_the_pages_and_where_their_text_comes_fr
     assert beyond["error"]["code"] == "invalid_parameter" and "4 pages" in beyond["error"]["message"]
     malformed = run_ocr("read", "--pages", "2-x", str(pdf))
     assert malformed.returncode == 2 and "pages" in malformed.stderr
+
+
+@pytest.fixture(scope="module")
+def thirty_pages(tmp_path_factory) -> Path:
+    """A 30-page PDF whose pages hold their own text (read from the text layer: quick)."""
+    from testkit.born_digital import born_digital_pdf
+
+    path = tmp_path_factory.mktemp("progress") / "thirty.pdf"
+    path.write_bytes(born_digital_pdf([[f"Page {n} of a long report"] for n in range(1, 31)]))
+    return path
+
+
+def pages_shown(stderr: str, total: int) -> set[int]:
+    return {int(done) for done in re.findall(rf"\b(\d+)/{total}\b", stderr)}
+
+
+def test_progress_shows_each_page_of_a_long_document(thirty_pages):
+    done = run_ocr("read", "--progress", "--json", str(thirty_pages))
+    assert done.returncode == 0, done.stderr
+    assert len(json.loads(done.stdout)["results"][0]["pages"]) == 30  # stdout stays the JSON alone
+    shown = pages_shown(done.stderr, 30)
+    assert {1, 15, 30} <= shown, done.stderr
+    assert "page/s" in done.stderr and "<" in done.stderr  # the rate and the time left
+
+
+def test_no_progress_when_stderr_is_not_a_terminal_unless_asked(thirty_pages):
+    done = run_ocr("read", "--json", str(thirty_pages))
+    assert done.returncode == 0 and not pages_shown(done.stderr, 30)
+
+
+def run_on_a_terminal(*args: str) -> str:
+    """`ocr read` with its stderr on a pseudo-terminal, as a user at a shell has it; what it showed there."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+    import threading
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))  # rows, columns
+    shown = bytearray()
+
+    def drain() -> None:
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the other end closed
+                return
+            if not chunk:
+                return
+            shown.extend(chunk)
+
+    reader = threading.Thread(target=drain)
+    reader.start()
+    try:
+        done = subprocess.run([OCR, *args], stdout=subprocess.PIPE, stderr=follower, timeout=300)
+    finally:
+        os.close(follower)
+        reader.join(timeout=10)
+        os.close(leader)
+    assert done.returncode == 0
+    return shown.decode(errors="replace")
+
+
+def test_a_terminal_gets_progress_and_quiet_turns_it_off(thirty_pages):
+    assert {1, 30} <= pages_shown(run_on_a_terminal("read", "--json", str(thirty_pages)), 30)
+    assert not pages_shown(run_on_a_terminal("read", "--quiet", "--json", str(thirty_pages)), 30)
+
+
+def test_several_files_show_files_done(thirty_pages):
+    done = run_ocr("read", "--progress", "--mode", "line", str(SAMPLES / "line.png"), str(thirty_pages))
+    assert done.returncode == 0, done.stderr
+    assert {1, 2} <= pages_shown(done.stderr, 2) and "file/s" in done.stderr
+    assert 30 in pages_shown(done.stderr, 30)

@@ -18,6 +18,8 @@ def modules() -> dict[str, ast.Module]:
     found = {}
     for package in PACKAGES:
         for path in sorted((ROOT / package).rglob("*.py")):
+            if ".venv" in path.parts:  # bench/run's environment for the peers (git-ignored)
+                continue
             parts = list(path.relative_to(ROOT).with_suffix("").parts)
             name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
             found[name] = (path, ast.parse(path.read_text(encoding="utf-8")))
