@@ -110,6 +110,13 @@ def train(config: TinyConfig, resume: bool, log=print) -> None:
                                            "step": step, "samples": samples_seen, "train_seconds": train_seconds,
                                            "rng": rng.getstate(), "config": asdict(config)})
 
+    def record_eval():
+        metrics = evaluate(model, encoder.charset, held_out)
+        entry = {"step": step, "samples": samples_seen, "train_hours": round(train_seconds / 3600, 3)} | metrics
+        with open(run / CURVE, "a") as handle:
+            handle.write(json.dumps(entry) + "\n")
+        log("eval " + json.dumps(entry))
+
     last_checkpoint = last_eval = time.time()
     model.train()
     freeze_backbone_norms(model, True)
@@ -139,11 +146,7 @@ def train(config: TinyConfig, resume: bool, log=print) -> None:
                     + f" lr {learning_rate(step, config):.2e} pool {len(pool)} {train_seconds / step:.2f}s/step")
                 running = {}
             if time.time() - last_eval > config.eval_minutes * 60:
-                metrics = evaluate(model, encoder.charset, held_out)
-                entry = {"step": step, "samples": samples_seen, "train_hours": round(train_seconds / 3600, 3)} | metrics
-                with open(run / CURVE, "a") as handle:
-                    handle.write(json.dumps(entry) + "\n")
-                log("eval " + json.dumps(entry))
+                record_eval()
                 last_eval = time.time()
             if time.time() - last_checkpoint > config.checkpoint_minutes * 60 or stop["now"] or step >= config.steps:
                 checkpoint()
@@ -151,6 +154,11 @@ def train(config: TinyConfig, resume: bool, log=print) -> None:
             if stop["now"] or step >= config.steps:
                 break
     checkpoint()
+    if step >= config.steps and held_out:  # the run's last step is scored, once
+        curve = run / CURVE
+        scored = [json.loads(line)["step"] for line in curve.read_text().splitlines()] if curve.is_file() else []
+        if step not in scored:
+            record_eval()
     log(f"stopped at step {step}")
 
 
