@@ -6,11 +6,10 @@ which here requires an API key."""
 from pathlib import Path
 
 import pytest
-from playwright import sync_api
 
 from testkit.born_digital import born_digital_pdf
 from tests.conftest import SAMPLES, LiveServer
-from tests.web.test_page import ARGS, ARTIFACTS, CHROMIUM, OCR_TIMEOUT_MS
+from tests.web.conftest import ARTIFACTS, OCR_TIMEOUT_MS
 
 KEY = "k-web-downloads-1"
 # format: (the answer's Content-Type, the file's suffix, what its first bytes hold)
@@ -29,14 +28,6 @@ def keyed_server():
     server = LiveServer(env={"OCR_API_KEY": KEY})
     yield server.url
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

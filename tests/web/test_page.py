@@ -9,22 +9,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright import sync_api
 
-from tests.conftest import EVAL, ROOT
+from tests.conftest import EVAL
+from tests.web.conftest import ARTIFACTS, OCR_TIMEOUT_MS
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-ARTIFACTS = ROOT / "test-artifacts"
 RECEIPT = "pages/sroie_000.jpg"
-OCR_TIMEOUT_MS = 90_000  # one CPU thread in the live server; a receipt takes seconds
 
 def normalise(text: str) -> str:
     return re.sub(r"\s+", "", text).upper()
@@ -37,14 +26,6 @@ def ground_truth(file: str) -> dict:
             if record["file"] == file:
                 return record
     raise AssertionError(f"{file} is not in {EVAL / 'labels.jsonl'}")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        yield browser
-        browser.close()
 
 
 @contextmanager
