@@ -22,7 +22,7 @@ from .recognize import RecognizerParams, TextRecognizer
 from .result import Box, Line, OcrResult, Page, Word
 from .runtime import create_session, release_free_memory
 from .settings import Settings
-from .skew import MAX_SKEW_DEGREES, MIN_SKEW_DEGREES, deskewed, skew_degrees
+from .skew import levelled
 from .tables import find_tables
 from .words import words_of
 
@@ -276,9 +276,7 @@ def _looks_like_one_line(boxes: np.ndarray, height: int, width: int) -> bool:
     lines, a single column that fills most of its width (tall columns side by side overlap
     vertically, but are a page). Decided on the boxes levelled by the page's skew: two lines
     of a skewed page overlap vertically too."""
-    skew = skew_degrees(boxes)
-    if MIN_SKEW_DEGREES <= abs(skew) <= MAX_SKEW_DEGREES:
-        boxes = deskewed(boxes, skew)
+    boxes = levelled(boxes)
     if runs_down(boxes).sum() * 2 > len(boxes):
         boxes, height = boxes[:, :, ::-1], width  # columns: the same test across
     top, bottom = boxes[:, :, 1].min(axis=1), boxes[:, :, 1].max(axis=1)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .skew import MAX_SKEW_DEGREES, MIN_SKEW_DEGREES, deskewed, skew_degrees
+from .skew import levelled
 
 # A line of running text is many characters long; table cells and numbers are short.
 _TEXT_LINE_ASPECT = 6.0
@@ -29,9 +29,7 @@ def reading_order(boxes: np.ndarray) -> list[int]:
     """Indices of `boxes` (N x 4 x 2, input coordinates) in reading order."""
     if len(boxes) == 0:
         return []
-    skew = skew_degrees(boxes)
-    if MIN_SKEW_DEGREES <= abs(skew) <= MAX_SKEW_DEGREES:
-        boxes = deskewed(boxes, skew)
+    boxes = levelled(boxes)
     # per box: x0, y0, x1, y1, and whether the box itself (not its bounds: a line slanted
     # at 45 degrees has square bounds) is tall or square, as a vertical line or one of its characters
     sides = np.linalg.norm(boxes - np.roll(boxes, -1, axis=1), axis=2)

@@ -48,6 +48,13 @@ def deskewed(boxes: np.ndarray, degrees: float) -> np.ndarray:
     return np.stack([x * cos - y * sin, x * sin + y * cos], axis=-1).astype(np.float32) + centre.astype(np.float32)
 
 
+def levelled(boxes: np.ndarray) -> np.ndarray:
+    """`boxes` turned back by the page's skew where it is one to undo (between MIN_SKEW_DEGREES
+    and MAX_SKEW_DEGREES), else as they are: what layout decisions are taken on."""
+    skew = skew_degrees(boxes)
+    return deskewed(boxes, skew) if MIN_SKEW_DEGREES <= abs(skew) <= MAX_SKEW_DEGREES else boxes
+
+
 def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
     order = np.argsort(values)
     cumulative = np.cumsum(weights[order])
