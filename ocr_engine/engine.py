@@ -20,7 +20,7 @@ from .page_ranges import PageSelection
 from .preprocess import CropGeometry, crop_quad, rotate_points, upright_line
 from .recognize import RecognizerParams, TextRecognizer
 from .result import Box, Line, OcrResult, Page, Word
-from .runtime import create_session, release_free_memory
+from .runtime import create_session, map_big_buffers, release_free_memory
 from .settings import Settings
 from .skew import levelled
 from .tables import find_tables
@@ -40,6 +40,8 @@ class OcrEngine:
         self.settings = settings or Settings.from_env()
         self.pack = pack or find_pack(self.settings)
         threads = self.settings.intra_op_threads
+        if self.settings.release_memory:
+            map_big_buffers()  # before the sessions allocate
         det, cls, rec = (self.pack.model(role) for role in ("det", "cls", "rec"))
         self.detector = TextDetector(create_session(det.path, threads), self.settings.detector)
         self.classifier = OrientationClassifier(

@@ -20,6 +20,8 @@ def _load_glibc():
 _GLIBC = _load_glibc()
 _MALLOC_TRIM = _GLIBC.malloc_trim if _GLIBC else None
 _M_ARENA_MAX = -8
+_M_MMAP_THRESHOLD = -3
+BIG_BUFFER_BYTES = 256 * 1024
 
 
 def limit_malloc_arenas(arenas: int = 1) -> None:
@@ -29,6 +31,19 @@ def limit_malloc_arenas(arenas: int = 1) -> None:
     arenas, 160-162 with one). Call before threads start."""
     if _GLIBC is not None:
         _GLIBC.mallopt(_M_ARENA_MAX, arenas)
+
+
+def map_big_buffers(threshold: int = BIG_BUFFER_BYTES) -> None:
+    """Give every allocation of `threshold` bytes or more its own mapping, so that freeing it
+    hands its pages back at once. glibc's default threshold rises to the size of the largest
+    mapped buffer freed so far (up to 32 MiB): after the first page, ONNX Runtime's arena
+    regions, the page images and the probability maps all landed in the heap, where what
+    was freed stayed resident behind what was still in use, and the next page's detector
+    stacked its strip on top. The whole process's peak over the dev pages went from 270-289
+    to 238-240 MiB, in the same time (bench/results/2026-12-06-memory-mmap.md). Fixing the
+    threshold also stops glibc's adaptive trim threshold from growing with it."""
+    if _GLIBC is not None:
+        _GLIBC.mallopt(_M_MMAP_THRESHOLD, threshold)
 
 
 def release_free_memory() -> None:

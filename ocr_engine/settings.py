@@ -54,8 +54,9 @@ class Settings(BaseSettings):
     pdf_memory_mb: int = Field(1536, ge=256)
     #: ...and this long for each page, seconds; past either, `document_too_complex`.
     pdf_page_timeout_s: float = Field(30.0, gt=0)
-    #: 1: give freed memory back to the OS after every page read with the detector (glibc's
-    #: malloc_trim), so RSS returns to its baseline between calls; 0: keep it for speed.
+    #: 1: give freed memory back to the OS: buffers of 256 KiB or more get their own mapping
+    #: (glibc's mmap threshold, fixed), and after every page read with the detector the heap
+    #: is trimmed (malloc_trim), so RSS returns to its baseline between calls; 0: keep it for speed.
     release_memory: int = 1
     #: Page mode drops a line the recogniser is less sure of than this (PP-OCR's text_score).
     min_line_confidence: float = Field(0.5, ge=0, le=1)

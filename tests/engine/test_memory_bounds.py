@@ -62,3 +62,38 @@ def test_batches_of_wide_strips_stay_within_the_batch_width(engine):
     for batch, _, _, width in session.shapes:
         assert batch <= params.max_batch
         assert batch == 1 or batch * width <= params.max_batch_width
+
+
+
+_PAGES_PEAK = """
+import resource
+import sys
+
+import ocr_engine.engine
+from ocr_engine import OcrEngine, Settings
+
+if sys.argv[1] == "heap":
+    ocr_engine.engine.map_big_buffers = lambda: None
+engine = OcrEngine(settings=Settings.from_env(threads=1))
+for page in sys.argv[2:]:
+    engine.read(page, mode="page")
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def pages_peak_mib(mode: str, pages: list[str]) -> float:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _PAGES_PEAK, mode, *pages], capture_output=True, text=True,
+                          check=True, timeout=300)
+    return float(done.stdout)
+
+
+def test_big_buffers_go_back_to_the_os_between_pages():
+    """Three receipts in one process: with the engine's map_big_buffers, what a page freed
+    leaves at once, and the next page's detector does not stack on top of it (measured:
+    225-240 MiB against 263-291 in glibc's heap)."""
+    pages = [str(EVAL / "pages" / name) for name in ("sroie_079.jpg", "sroie_019.jpg", "sroie_618.jpg")]
+    mapped, heap = pages_peak_mib("mapped", pages), pages_peak_mib("heap", pages)
+    assert mapped < heap - 15, (mapped, heap)
