@@ -14,7 +14,11 @@ from .records import git_blob, repo_path
 # rendered lines both ONNX files read when they are not byte for byte the same
 PROBE_SEED = 7_000_019
 PROBE_LINES = ["NO.89&91, JALAN UTAMA,", "发票代码 144031900111", "TOTAL RM 12.50", "北京市朝阳区建国路88号"]
-MAX_PROBABILITY_DIFF = 0.01
+# An export's fp32 arithmetic differs a little from one CPU to another, and an INT8 weight
+# that sits on a rounding edge then lands one step away: crnn-zh-v1.onnx, exported on an Intel
+# Xeon, rebuilt on an AMD EPYC differs by 0.027 at most (0 on the Xeon). The rebuilt file
+# must read every probe line as the shipped one does, and stay this close.
+MAX_PROBABILITY_DIFF = 0.05
 
 
 def rebuild(entry: dict, work: Path, check, log) -> None:
@@ -42,14 +46,16 @@ def rebuild(entry: dict, work: Path, check, log) -> None:
     if got == target["sha256"] or not out.suffix == ".onnx":
         check(f"{what}: byte for byte", target["sha256"], got)
         return
-    diff = _largest_difference(out, repo_path(target["path"]))
-    check(f"{what}: not byte for byte; probabilities on {len(PROBE_LINES)} rendered lines within "
-          f"{MAX_PROBABILITY_DIFF}", target["sha256"], {"sha256": got, "max_probability_diff": diff},
-          ok=diff <= MAX_PROBABILITY_DIFF)
+    diff, same_reading = _largest_difference(out, repo_path(target["path"]))
+    check(f"{what}: not byte for byte; the same best path on {len(PROBE_LINES)} rendered lines, "
+          f"probabilities within {MAX_PROBABILITY_DIFF}", target["sha256"],
+          {"sha256": got, "max_probability_diff": diff, "same_best_path": same_reading},
+          ok=same_reading and diff <= MAX_PROBABILITY_DIFF)
 
 
-def _largest_difference(a: Path, b: Path) -> float:
-    """The largest difference between two recognisers' per-frame probabilities on rendered lines."""
+def _largest_difference(a: Path, b: Path) -> tuple[float, bool]:
+    """The largest difference between two recognisers' per-frame probabilities on rendered
+    lines, and whether their best paths (the text they read) agree on every line."""
     from ocr_engine.preprocess import pad_batch, resize_to_height
     from ocr_engine.runtime import create_session
 
@@ -59,10 +65,11 @@ def _largest_difference(a: Path, b: Path) -> float:
 
     renderer = LineRenderer(PROBE_SEED)
     sessions = [create_session(path, threads=1) for path in (a, b)]
-    largest = 0.0
+    largest, same_reading = 0.0, True
     for text in PROBE_LINES:
         strip = resize_to_height(renderer.render(text), INPUT_HEIGHT)
         batch = pad_batch([strip], padded_width(strip.shape[1]))
         first, second = (session.run(None, {session.get_inputs()[0].name: batch})[0] for session in sessions)
         largest = max(largest, float(np.abs(first - second).max()))
-    return largest
+        same_reading &= bool((first.argmax(-1) == second.argmax(-1)).all())
+    return largest, same_reading
