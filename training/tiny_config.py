@@ -9,6 +9,7 @@ from dataclasses import dataclass
 class TinyConfig:
     run_dir: str
     data_dir: str
+    more_data_dirs: tuple[str, ...] = ()  # further shard folders, their lines drawn from as data_dir's
     held_out_dir: str | None = None
     seed: int = 20261206
     batch_size: int = 32

@@ -2,8 +2,8 @@
 font set v2 (trainable texts only) or, for the held-out lines, in the held-out fonts
 (held-out texts only), each read once by the teacher (PP-OCRv6 small, the default pack).
 
-  python -m training.tiny_run data --out training/runs/shards-v6t --shards 400
-  python -m training.tiny_run data --out training/runs/held-out-v6t --shards 4 --held-out --seed 20261207
+  python -m training.tiny_run data --out training/runs/shards-v6t-sp --shards 400 --seed 20261208
+  python -m training.tiny_run data --out training/runs/held-out-v6t-sp --shards 4 --held-out --seed 20261209
 """
 
 from __future__ import annotations
@@ -22,14 +22,17 @@ def _log(message: str) -> None:
 
 
 def text_charset(cache_dir: Path = CACHE_DIR) -> set[str]:
-    """What a line may hold: characters both the student (tiny's charset) and the teacher know."""
+    """What a line may hold: characters both the student (tiny's charset) and the teacher know,
+    and the space, which both read as a class of its own (last in their charsets, outside
+    the charset files): shards made without it (shards-v6t, held-out-v6t) held no spaces,
+    and the student learnt to run English words together."""
     from ocr_engine.packs import DEFAULT_PACK, ModelPack, local_packs_dir
 
     from .tiny_student import extract_tiny
 
     _, student = extract_tiny(cache_dir)
     teacher = ModelPack.load(local_packs_dir() / DEFAULT_PACK).charset
-    return set(student) & set(teacher)
+    return (set(student) & set(teacher)) | {" "}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -97,10 +97,11 @@ def train(config: TinyConfig, resume: bool, log=print) -> None:
     pool, loaded = [], set()
 
     def refresh():
-        for index in complete_shards(Path(config.data_dir)):
-            if index not in loaded:
-                pool.extend(load_targets(Path(config.data_dir), index))
-                loaded.add(index)
+        for folder in (config.data_dir, *config.more_data_dirs):
+            for index in complete_shards(Path(folder)):
+                if (folder, index) not in loaded:
+                    pool.extend(load_targets(Path(folder), index))
+                    loaded.add((folder, index))
 
     stop = {"now": False}
     signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
@@ -177,13 +178,13 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m training.tiny_train")
     parser.add_argument("--run", required=True)
-    parser.add_argument("--data", help="shard folder (training/tiny_run.py data)")
+    parser.add_argument("--data", nargs="+", help="shard folders (training/tiny_run.py data), drawn from alike")
     parser.add_argument("--slim", type=Path, metavar="OUT", help="write a small copy of the run's checkpoint, and stop")
     parser.add_argument("--export", type=Path, metavar="OUT", help="the run's checkpoint to ONNX (INT8), and stop")
     parser.add_argument("--held-out")
     parser.add_argument("--resume", action="store_true")
     for name, value in asdict(TinyConfig("", "")).items():
-        if name in ("run_dir", "data_dir", "held_out_dir") or isinstance(value, bool):
+        if name in ("run_dir", "data_dir", "more_data_dirs", "held_out_dir") or isinstance(value, bool):
             continue
         parser.add_argument("--" + name.replace("_", "-"), type=type(value), default=value)
     parser.add_argument("--train-backbone", action="store_true")
@@ -201,7 +202,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.data:
         parser.error("--data is needed to train")
     options = {k: v for k, v in vars(args).items() if k in TinyConfig.__dataclass_fields__}
-    config = TinyConfig(run_dir=args.run, data_dir=args.data, held_out_dir=args.held_out,
+    config = TinyConfig(run_dir=args.run, data_dir=args.data[0], more_data_dirs=tuple(args.data[1:]),
+                        held_out_dir=args.held_out,
                         frozen_backbone=not args.train_backbone, **options)
 
     def log(message: str) -> None:

@@ -114,3 +114,17 @@ def test_a_short_run_lowers_the_loss_and_resumes(tmp_path, default_pack):
     config.steps = 8
     train(config, resume=True, log=lambda _: None)
     assert torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=False)["step"] == 8
+
+
+def test_the_students_lines_keep_their_spaces():
+    """English words on receipts are read with the spaces between them: lines rendered
+    without any (shards-v6t) taught the student to run them together."""
+    import itertools
+
+    from training.corpus import LineTexts
+    from training.tiny_run import text_charset
+
+    lines = [text for kind, text in itertools.islice(LineTexts(text_charset(), seed=1), 400)
+             if kind in ("english", "receipt")]
+    assert len(lines) > 100
+    assert sum(" " in text for text in lines) > len(lines) // 3
