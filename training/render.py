@@ -13,6 +13,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from .render_web import WEB_SHARE, web_line
+
 # (file, face index in a .ttc, covers CJK). Debian packages: fonts-noto-cjk,
 # fonts-wqy-microhei, fonts-arphic-ukai/uming, fonts-dejavu-core, fonts-liberation.
 _CJK = [
@@ -127,6 +129,7 @@ def _degrader(seed: int):
 class LineRenderer:
     seed: int
     font_set: str = "v1"  # FONT_SETS: v1 made crnn-zh-v1's shards; its replay needs the same fonts
+    look: str = "print"  # "web": part of the lines drawn as in web images (training/render_web.py)
 
     def __post_init__(self):
         self.rng = random.Random(self.seed)
@@ -144,6 +147,8 @@ class LineRenderer:
         path, index = rng.choice(fonts)
         size = rng.randint(18, 44)
         font = _font(path, index, size)
+        if self.look == "web" and rng.random() < WEB_SHARE:
+            return self._finish(web_line(rng, text, font, size), None)
         light = rng.random() < 0.85
         background = (tuple(rng.randint(170, 255) for _ in range(3)) if light
                       else tuple(rng.randint(0, 90) for _ in range(3)))
@@ -193,7 +198,11 @@ class LineRenderer:
             cx, cy = rng.randint(0, canvas.width), rng.randint(-canvas.height, 2 * canvas.height)
             r = rng.randint(canvas.height, 3 * canvas.height)
             draw.ellipse([cx - r, cy - r, cx + r, cy + r], outline=(200, 40, 40), width=rng.randint(1, 3))
-        image = cv2.cvtColor(np.asarray(canvas), cv2.COLOR_RGB2BGR)
+        return self._finish(cv2.cvtColor(np.asarray(canvas), cv2.COLOR_RGB2BGR), background)
+
+    def _finish(self, image: np.ndarray, background) -> np.ndarray:
+        """Geometry, light and the camera's degradations, then the teacher's height."""
+        rng = self.rng
         image = self._geometry(image, background)
         if rng.random() < 0.3:
             image = self._uneven_light(image)
@@ -209,6 +218,8 @@ class LineRenderer:
         if rng.random() > 0.5:
             return image
         h, w = image.shape[:2]
+        border = dict(borderMode=cv2.BORDER_CONSTANT, borderValue=tuple(int(c) for c in background[::-1])) \
+            if background is not None else dict(borderMode=cv2.BORDER_REPLICATE)
         jitter = lambda scale: rng.uniform(-scale, scale) * h  # noqa: E731
         src = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
         dst = np.array([[jitter(0.08), jitter(0.08)], [w + jitter(0.08), jitter(0.08)],
@@ -218,8 +229,7 @@ class LineRenderer:
         dst -= dst.min(axis=0)
         size = tuple(int(v) + 1 for v in dst.max(axis=0))
         matrix = cv2.getPerspectiveTransform(src, dst)
-        return cv2.warpPerspective(image, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
-                                   borderValue=tuple(int(c) for c in background[::-1]))
+        return cv2.warpPerspective(image, matrix, size, flags=cv2.INTER_LINEAR, **border)
 
     def _uneven_light(self, image: np.ndarray) -> np.ndarray:
         h, w = image.shape[:2]
