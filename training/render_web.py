@@ -15,7 +15,7 @@ WEB_SHARE = 0.6  # of a web-look renderer's lines; the rest are drawn as prints
 
 
 def _colour(rng: random.Random, value: tuple[int, int], saturation: tuple[int, int]) -> tuple[int, int, int]:
-    hsv = np.uint8([[[rng.randint(0, 179), rng.randint(*saturation), rng.randint(*value)]]])
+    hsv = np.array([[[rng.randint(0, 179), rng.randint(*saturation), rng.randint(*value)]]], np.uint8)
     b, g, r = cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR)[0, 0]
     return int(r), int(g), int(b)
 
@@ -51,7 +51,7 @@ def web_line(rng: random.Random, text: str, font: ImageFont.FreeTypeFont, size: 
     if rng.random() < 0.3:  # italics
         h, w = image.shape[:2]
         shear = rng.uniform(0.12, 0.3)
-        matrix = np.float32([[1, -shear, shear * h], [0, 1, 0]])
+        matrix = np.array([[1, -shear, shear * h], [0, 1, 0]], np.float32)
         image = cv2.warpAffine(image, matrix, (w + int(shear * h) + 1, h), borderMode=cv2.BORDER_REPLICATE)
     if rng.random() < 0.25:  # a tight crop clips the glyphs' edges
         h, w = image.shape[:2]

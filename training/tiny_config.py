@@ -11,6 +11,7 @@ class TinyConfig:
     data_dir: str
     more_data_dirs: tuple[str, ...] = ()  # further shard folders, their lines drawn from as data_dir's
     held_out_dir: str | None = None
+    more_held_out_dirs: tuple[str, ...] = ()
     seed: int = 20261206
     batch_size: int = 32
     lr: float = 1e-3

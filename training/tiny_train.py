@@ -91,9 +91,9 @@ def train(config: TinyConfig, resume: bool, log=print) -> None:
         log(f"resumed at step {step}")
     (run / "config.json").write_text(json.dumps(asdict(config), indent=1))
     held_out: list[TargetSample] = []
-    if config.held_out_dir:
-        for index in complete_shards(Path(config.held_out_dir)):
-            held_out += load_targets(Path(config.held_out_dir), index)
+    for folder in (config.held_out_dir, *config.more_held_out_dirs) if config.held_out_dir else ():
+        for index in complete_shards(Path(folder)):
+            held_out += load_targets(Path(folder), index)
     pool, loaded = [], set()
 
     def refresh():
@@ -181,10 +181,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", nargs="+", help="shard folders (training/tiny_run.py data), drawn from alike")
     parser.add_argument("--slim", type=Path, metavar="OUT", help="write a small copy of the run's checkpoint, and stop")
     parser.add_argument("--export", type=Path, metavar="OUT", help="the run's checkpoint to ONNX (INT8), and stop")
-    parser.add_argument("--held-out")
+    parser.add_argument("--held-out", nargs="+", help="folders of held-out shards: they decide")
     parser.add_argument("--resume", action="store_true")
     for name, value in asdict(TinyConfig("", "")).items():
-        if name in ("run_dir", "data_dir", "more_data_dirs", "held_out_dir") or isinstance(value, bool):
+        if name in ("run_dir", "data_dir", "more_data_dirs", "held_out_dir", "more_held_out_dirs") \
+                or isinstance(value, bool):
             continue
         parser.add_argument("--" + name.replace("_", "-"), type=type(value), default=value)
     parser.add_argument("--train-backbone", action="store_true")
@@ -203,7 +204,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--data is needed to train")
     options = {k: v for k, v in vars(args).items() if k in TinyConfig.__dataclass_fields__}
     config = TinyConfig(run_dir=args.run, data_dir=args.data[0], more_data_dirs=tuple(args.data[1:]),
-                        held_out_dir=args.held_out,
+                        held_out_dir=args.held_out[0] if args.held_out else None,
+                        more_held_out_dirs=tuple(args.held_out[1:]) if args.held_out else (),
                         frozen_backbone=not args.train_backbone, **options)
 
     def log(message: str) -> None:
