@@ -94,14 +94,22 @@ def train(config: TinyConfig, resume: bool, log=print) -> None:
     for folder in (config.held_out_dir, *config.more_held_out_dirs) if config.held_out_dir else ():
         for index in complete_shards(Path(folder)):
             held_out += load_targets(Path(folder), index)
-    pool, loaded = [], set()
+    folders = (config.data_dir, *config.more_data_dirs)
+    pools: dict[str, list[TargetSample]] = {folder: [] for folder in folders}
+    loaded: set[tuple[str, int]] = set()
 
     def refresh():
-        for folder in (config.data_dir, *config.more_data_dirs):
+        for folder in folders:
             for index in complete_shards(Path(folder)):
                 if (folder, index) not in loaded:
-                    pool.extend(load_targets(Path(folder), index))
+                    pools[folder].extend(load_targets(Path(folder), index))
                     loaded.add((folder, index))
+
+    def pick() -> TargetSample:
+        """A line from one folder's lines; with several folders, each folder as likely as
+        the others whatever its size (a new kind of data is not drowned by the old)."""
+        pool = pools[folders[0]] if len(folders) == 1 else pools[rng.choice([f for f in folders if pools[f]])]
+        return pool[rng.randrange(len(pool))]
 
     stop = {"now": False}
     signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
@@ -124,7 +132,7 @@ def train(config: TinyConfig, resume: bool, log=print) -> None:
     running: dict[str, float] = {}
     while step < config.steps and not stop["now"]:
         refresh()
-        picks = [pool[rng.randrange(len(pool))] for _ in range(config.batch_size * 8)]
+        picks = [pick() for _ in range(config.batch_size * 8)]
         for samples in width_sorted_batches(picks, config.batch_size, rng):
             batch = make_batch(samples, encoder, mapping, config, rng)
             if batch is None:
@@ -144,7 +152,8 @@ def train(config: TinyConfig, resume: bool, log=print) -> None:
                 running[k] = running.get(k, 0.0) + float(v.detach())
             if step % config.log_every == 0:
                 log(f"step {step} " + " ".join(f"{k} {v / config.log_every:.3f}" for k, v in running.items())
-                    + f" lr {learning_rate(step, config):.2e} pool {len(pool)} {train_seconds / step:.2f}s/step")
+                    + f" lr {learning_rate(step, config):.2e} pool {sum(map(len, pools.values()))}"
+                    + f" {train_seconds / step:.2f}s/step")
                 running = {}
             if time.time() - last_eval > config.eval_minutes * 60:
                 record_eval()
