@@ -74,7 +74,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     measure.add_argument("--pack", type=Path, required=True, help="pack folder, e.g. build/packs/crnn-zh-v1")
     measure.add_argument("--min-width", type=int, nargs="*", help="also try these minimum widths")
     measure.add_argument("--tiny", action="store_true", help="PP-OCRv6 tiny's own recogniser too (fp32)")
-    measure.add_argument("--held-out", type=Path, help="a folder of held-out shards: also scored, per kind of text")
+    measure.add_argument("--held-out", type=Path, nargs="+",
+                         help="folders of held-out shards: also scored, per kind of text")
 
     curve = commands.add_parser("curve", help="a run's learning curve as a Markdown table")
     curve.add_argument("--run", type=Path, required=True)

@@ -86,7 +86,7 @@ def reliability(score, pairs: list[tuple[str, str]], confidences: list[float]) -
 
 
 def compare(pack_dir: Path, eval_dir: Path = DEFAULT_EVAL_DIR, repeats: int = 3,
-            min_widths: list[int] | None = None, tiny: bool = False, held_out: Path | None = None) -> dict:
+            min_widths: list[int] | None = None, tiny: bool = False, held_out: list[Path] | None = None) -> dict:
     lines = labelled_dev_lines(eval_dir)
     images = [cast(np.ndarray, cv2.imread(str(path), cv2.IMREAD_COLOR)) for path, _, _ in lines]  # the dev set's
     score = _score_module(eval_dir).score
@@ -113,7 +113,11 @@ def compare(pack_dir: Path, eval_dir: Path = DEFAULT_EVAL_DIR, repeats: int = 3,
             texts[name].append(text)
             confidences[name].append(confidence)
             seconds[name].append(best)
-    rendered = held_out_lines(held_out) if held_out else []
+    rendered, rendered_folders = [], []
+    for folder in held_out or []:
+        lines_there = held_out_lines(folder)
+        rendered += lines_there
+        rendered_folders += [folder.name] * len(lines_there)
     results = {}
     for name, system in systems.items():
         pairs = [(truth, text) for (_, truth, _), text in zip(lines, texts[name])]
@@ -126,6 +130,7 @@ def compare(pack_dir: Path, eval_dir: Path = DEFAULT_EVAL_DIR, repeats: int = 3,
                          "rec_bytes": sizes[name]}
         if rendered:
             read = [text for text, _ in system.recognize([image for image, _, _ in rendered])]
-            results[name]["held_out"] = _by_group(score, [(truth, text) for (_, truth, _), text in zip(rendered, read)],
-                                                  [kind for _, _, kind in rendered])
+            held_pairs = [(truth, text) for (_, truth, _), text in zip(rendered, read)]
+            results[name]["held_out"] = _by_group(score, held_pairs, [kind for _, _, kind in rendered])
+            results[name]["held_out_folders"] = _by_group(score, held_pairs, rendered_folders)
     return results
