@@ -39,9 +39,10 @@ def map_big_buffers(threshold: int = BIG_BUFFER_BYTES) -> None:
     mapped buffer freed so far (up to 32 MiB): after the first page, ONNX Runtime's arena
     regions, the page images and the probability maps all landed in the heap, where what
     was freed stayed resident behind what was still in use, and the next page's detector
-    stacked its strip on top. The whole process's peak over the dev pages went from 270-289
-    to 238-240 MiB, in the same time (bench/results/2026-12-06-memory-mmap.md). Fixing the
-    threshold also stops glibc's adaptive trim threshold from growing with it."""
+    stacked its strip on top. The whole process's peak over the dev pages went from 255 to
+    235 MiB, at about 5 % more time a page: the next page faults the pages in again
+    (bench/results/2026-12-06-memory-mmap.md). Fixing the threshold also stops glibc's
+    adaptive trim threshold from growing with it."""
     if _GLIBC is not None:
         _GLIBC.mallopt(_M_MMAP_THRESHOLD, threshold)
 

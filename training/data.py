@@ -104,6 +104,7 @@ class Sample:
     jpeg: np.ndarray  # JPEG bytes
     frames: int  # the teacher's frames: the width at height 48, over 8
     keepable: bool = True  # the keep term (train.py) applies: the original network knows its characters
+    kind: str = ""  # the generator that wrote the text (training/corpus.py)
 
     def image(self) -> np.ndarray:
         image = cv2.imdecode(self.jpeg, cv2.IMREAD_COLOR)
@@ -116,8 +117,8 @@ def load_shard(folder: Path, index: int) -> list[Sample]:
     records = [json.loads(line) for line in jsonl.read_text(encoding="utf-8").splitlines()]
     with np.load(npz, allow_pickle=False) as arrays:
         jpeg, offsets = arrays["jpeg"], arrays["jpeg_offsets"]
-        return [Sample(r["text"], r["teacher"], r["teacher_conf"], jpeg[offsets[i]:offsets[i + 1]].copy(), r["frames"])
-                for i, r in enumerate(records)]
+        return [Sample(r["text"], r["teacher"], r["teacher_conf"], jpeg[offsets[i]:offsets[i + 1]].copy(), r["frames"],
+                       kind=r.get("kind", "")) for i, r in enumerate(records)]
 
 
 class SamplePool:

@@ -35,10 +35,16 @@ def _score_module(eval_dir: Path):
     return module
 
 
-def dev_lines(eval_dir: Path = DEFAULT_EVAL_DIR) -> list[tuple[Path, str]]:
+def labelled_dev_lines(eval_dir: Path = DEFAULT_EVAL_DIR) -> list[tuple[Path, str, str]]:
+    """(image, text, domain) of every dev line."""
     labels = [json.loads(line) for line in (eval_dir / "labels.jsonl").read_text(encoding="utf-8").splitlines()
               if line.strip()]
-    return [(eval_dir / item["file"], item["text"]) for item in labels if item.get("kind") == "line"]
+    return [(eval_dir / item["file"], item["text"], item.get("domain", "")) for item in labels
+            if item.get("kind") == "line"]
+
+
+def dev_lines(eval_dir: Path = DEFAULT_EVAL_DIR) -> list[tuple[Path, str]]:
+    return [(path, text) for path, text, _ in labelled_dev_lines(eval_dir)]
 
 
 def padded_width(width: int, min_width: int = MIN_WIDTH) -> int:

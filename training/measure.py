@@ -7,7 +7,6 @@ line by line, so that a busy machine slows them alike."""
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import cast
@@ -19,7 +18,7 @@ from ocr_engine.packs import DEFAULT_PACK, ModelPack, local_packs_dir
 from ocr_engine.recognize import RecognizerParams, TextRecognizer
 from ocr_engine.runtime import create_session
 
-from .evaluate import DEFAULT_EVAL_DIR, _score_module
+from .evaluate import DEFAULT_EVAL_DIR, _score_module, labelled_dev_lines
 
 TINY = "ppocr-v6-tiny"
 
@@ -39,23 +38,12 @@ def tiny_recognizer(cache_dir: Path = Path("build/wheels"), threads: int = 1) ->
     return TextRecognizer(create_session(path, threads), charset, RecognizerParams()), path.stat().st_size
 
 
-def labelled_dev_lines(eval_dir: Path) -> list[tuple[Path, str, str]]:
-    """(image, text, domain) of every dev line."""
-    labels = [json.loads(line) for line in (eval_dir / "labels.jsonl").read_text(encoding="utf-8").splitlines()
-              if line.strip()]
-    return [(eval_dir / item["file"], item["text"], item.get("domain", "")) for item in labels
-            if item.get("kind") == "line"]
-
-
 def held_out_lines(folder: Path) -> list[tuple[np.ndarray, str, str]]:
     """(image, text, kind of text) of every line in a folder of held-out shards."""
-    from .data import complete_shards, load_shard, shard_paths
+    from .data import complete_shards, load_shard
 
-    found = []
-    for index in complete_shards(folder):
-        kinds = [json.loads(line)["kind"] for line in shard_paths(folder, index)[0].read_text("utf-8").splitlines()]
-        found += [(sample.image(), sample.text, kind) for sample, kind in zip(load_shard(folder, index), kinds)]
-    return found
+    return [(sample.image(), sample.text, sample.kind) for index in complete_shards(folder)
+            for sample in load_shard(folder, index)]
 
 
 def _by_group(score, pairs: list[tuple[str, str]], groups: list[str]) -> dict:
