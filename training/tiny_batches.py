@@ -15,9 +15,7 @@ import torch
 from .batches import normalised
 from .data import load_shard, shard_paths
 from .tiny_config import TinyConfig
-from .tiny_student import INPUT_HEIGHT, STRIDE
-
-WIDTH_STEP = 32
+from .tiny_student import INPUT_HEIGHT, STRIDE, WIDTH_STEP
 
 
 @dataclass

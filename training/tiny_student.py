@@ -35,6 +35,7 @@ BACKBONE_OUTPUT = "p2o.pd_op.squeeze.0.0"  # [N, 160, T] after the average pool
 NECK_OUTPUT = "p2o.pd_op.hardswish.1.0"  # [N, 160, T]: what the BiLSTM learns to stand in for
 INPUT_HEIGHT = 48
 STRIDE = 8
+WIDTH_STEP = 32  # a batch's width is a multiple of this
 FEATURES = 160
 
 
