@@ -148,7 +148,9 @@ class Lines:
         import cv2
 
         a = self.arrays
-        return cv2.imdecode(a["webp"][a["webp_offsets"][i]:a["webp_offsets"][i + 1]], cv2.IMREAD_COLOR)
+        image = cv2.imdecode(a["webp"][a["webp_offsets"][i]:a["webp_offsets"][i + 1]], cv2.IMREAD_COLOR)
+        assert image is not None  # WebP bytes that pack() encoded
+        return image
 
     def targets(self, i: int):
         a = self.arrays
@@ -180,7 +182,8 @@ def vary(image: np.ndarray, ids: np.ndarray, probs: np.ndarray, target_length: i
         image = image + np.random.default_rng(rng.getrandbits(32)).normal(0, rng.uniform(3, 10), image.shape)
     if rng.random() < 0.3:
         shift = rng.randint(-3, 3)
-        image = cv2.warpAffine(image, np.float32([[1, 0, 0], [0, 1, shift]]), image.shape[1::-1],
+        shifted = np.array([[1, 0, 0], [0, 1, shift]], np.float32)
+        image = cv2.warpAffine(np.asarray(image, np.float32), shifted, (image.shape[1], image.shape[0]),
                                borderMode=cv2.BORDER_REPLICATE)
     if rng.random() < 0.3:
         width = max(STRIDE, round(image.shape[1] * rng.uniform(0.85, 1.15)))
@@ -302,7 +305,8 @@ def train(args) -> None:
     held_out = Lines(first / "held-out.npz")
     stream = iter(_batch_stream(args.chunks, config.batch_size, config.seed,
                                 (config.weight_teacher_agrees, config.weight_teacher_differs), args.workers))
-    step, samples, last_save, last_eval, running = 0, 0, time.time(), time.time(), {}
+    step, samples, last_save, last_eval = 0, 0, time.time(), time.time()
+    running: dict[str, float] = {}
     lines = sum(len(Lines(d / "lines.npz")) for d in args.chunks)
     _log(f"device {device}, {lines} lines, parent step {state['step']}, "
          f"held-out exact {held_out_exact(model, held_out, characters, device):.4f}")
