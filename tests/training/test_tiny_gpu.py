@@ -1,4 +1,4 @@
-"""crnn-v6t on a lent GPU (training/tiny_gpu.py): the packed lines carry the targets
+"""crnn-v6t on a lent GPU (training/tiny_chunks.py, training/tiny_gpu.py): the packed lines carry the targets
 tiny_train would train on, the trainer runs where only torch, numpy, OpenCV and onnx
 are installed, and what it writes resumes and exports as a tiny_train checkpoint."""
 
@@ -20,7 +20,7 @@ torch = pytest.importorskip("torch")
 def packed(tmp_path_factory, default_pack):
     from training.data import build_shard
     from training.teacher import Teacher
-    from training.tiny_gpu import pack
+    from training.tiny_chunks import pack
     from training.tiny_run import text_charset
 
     root = tmp_path_factory.mktemp("gpu")
@@ -34,7 +34,7 @@ def packed(tmp_path_factory, default_pack):
 def test_packed_lines_hold_the_targets_tiny_train_builds(packed, default_pack):
     from training.tiny_batches import Encoder, load_targets, make_batch
     from training.tiny_config import TinyConfig
-    from training.tiny_gpu import TOP, Lines
+    from training.tiny_chunks import TOP, Lines
     from training.tiny_student import charset_map, extract_tiny
 
     data, chunk = packed
