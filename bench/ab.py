@@ -3,6 +3,10 @@
     bench/run --ab                                       # ours vs rapidocr-v4, lines and pages
     bench/.venv/bin/python bench/ab.py --a ours --b rapidocr-v4 --sets pages --rounds 3
     bench/.venv/bin/python bench/ab.py --a ours --b rapidocr-v4 --sets lines --recogniser
+    bench/.venv/bin/python bench/ab.py --a ours@../base --b ours --sets pages   # a change against its base
+
+`ours@DIR` runs the engine of the checkout in DIR (a `git worktree` of the change's base,
+its `build/` linked to this one's), so a change is timed against its base interleaved.
 
 Both processes load their models once (`bench/systems.py --serve`). Every image is read by
 A then B, or B then A (the order flips every image and every round), for several rounds;
@@ -55,9 +59,13 @@ class Server:
     def __init__(self, system: str, threads: int):
         python = OUR_PYTHON if system.startswith("ours") else PEER_PYTHON
         env = {**os.environ, "OMP_NUM_THREADS": str(threads), "OMP_THREAD_LIMIT": str(threads)}
+        system, _, checkout = system.partition("@")  # ours@DIR: the engine of another checkout (a change's base)
+        root = Path(checkout).resolve() if checkout else ROOT
+        if checkout:
+            env["PYTHONPATH"] = str(root)
         self.process = subprocess.Popen(
-            [str(python), str(ROOT / "bench" / "systems.py"), system, "--serve", "--threads", str(threads)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True, encoding="utf-8",
+            [str(python), str(root / "bench" / "systems.py"), system, "--serve", "--threads", str(threads)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True, encoding="utf-8", cwd=root,
         )
         ready = self._answer()
         self.version, self.has_recogniser = ready["version"], ready["recogniser"]
@@ -153,7 +161,7 @@ def markdown(report: dict, details: bool = True) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--a", default="ours", help="system A (bench/systems.py names; ours[:PACK])")
+    parser.add_argument("--a", default="ours", help="system A (bench/systems.py names; ours[:PACK][@CHECKOUT])")
     parser.add_argument("--b", default="rapidocr-v4", help="system B")
     parser.add_argument("--sets", nargs="+", choices=["lines", "pages"], default=["lines", "pages"])
     parser.add_argument("--rounds", type=int, default=3)
@@ -199,7 +207,11 @@ def main() -> None:
 
     if report["settings"]:
         report["command"] = " ".join(f"{k}={v}" for k, v in report["settings"].items()) + " " + report["command"]
-    name = (f"{dt.date.today()}-ab-{args.a}-vs-{args.b}".replace(":", "_") + ("-recogniser" if args.recogniser else "")
+    def short(system: str) -> str:  # ours@../base -> ours@base
+        name, at, checkout = system.partition("@")
+        return name + at + Path(checkout).name
+
+    name = (f"{dt.date.today()}-ab-{short(args.a)}-vs-{short(args.b)}".replace(":", "_") + ("-recogniser" if args.recogniser else "")
             + (f"-{args.label}" if args.label else ""))
     out = args.out or ROOT / "bench" / "results" / name
     Path(f"{out}.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -72,6 +72,7 @@ class TextRecognizer:
     def __init__(self, session, charset: list[str], params: RecognizerParams | None = None):
         self.session = session
         self.input_name = session.get_inputs()[0].name
+        self.classes = session.get_outputs()[0].shape[-1]  # [N, frames, classes]: fixed in every pack's model
         self.charset = charset
         self.params = params or RecognizerParams()
 
@@ -129,7 +130,8 @@ class TextRecognizer:
         order = sorted(range(len(pieces)), key=lambda i: pieces[i].strip.shape[1])
         for batch in self._batches(order, pieces):
             width = self.params.padded_width(max(pieces[i].strip.shape[1] for i in batch))
-            probs = self.session.run(None, {self.input_name: pad_batch([pieces[i].strip for i in batch], width)})[0]
+            frames = np.empty((len(batch), width // self.params.stride, self.classes), np.float32)
+            probs = self.session.run_into({self.input_name: pad_batch([pieces[i].strip for i in batch], width)}, frames)
             classes, scores = best_path(probs)
             for row, i in enumerate(batch):
                 piece = pieces[i]
