@@ -63,7 +63,31 @@ _CJK_HELD_OUT = [
     (_NOTO + "NotoSerifCJK-ExtraLight.ttc", 2),
     (_NOTO + "NotoSansCJK-Thin.ttc", 2),
 ]
-FONT_SETS = {"v1": _CJK, "v2": _CJK_V2, "held-out": _CJK_HELD_OUT}
+# Font set "v3": v2 and what web and e-commerce images are lettered in beyond book faces:
+# Hei and FangSong display cuts (cwTeX, traditional coverage: a line is drawn in them only
+# where they have its characters), Droid Sans Fallback, BabelStone Han; Latin display faces.
+# Debian: fonts-cwtex-heib fonts-cwtex-fs fonts-cwtex-kai fonts-cwtex-ming fonts-droid-fallback
+# fonts-babelstone-han fonts-lobster fonts-bebas-neue fonts-comfortaa fonts-roboto fonts-lato
+# fonts-open-sans fonts-cantarell.
+_CJK_V3 = _CJK_V2 + [
+    *((f"/usr/share/fonts/truetype/cwtex/{name}.ttf", 0) for name in ("cwheib", "cwfs", "cwkai", "cwming")),
+    ("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf", 0),
+    ("/usr/share/fonts/truetype/babelstone/BabelStoneHan.ttf", 0),
+]
+_LATIN_DISPLAY = [
+    ("/usr/share/fonts/opentype/lobster/lobster.otf", 0),
+    *((f"/usr/share/fonts/opentype/bebas-neue/BebasNeue-{cut}.otf", 0) for cut in ("Bold", "Regular", "Light")),
+    *((f"/usr/share/fonts/truetype/comfortaa/Comfortaa-{cut}.ttf", 0) for cut in ("Bold", "Regular")),
+    *((f"/usr/share/fonts/truetype/lato/Lato-{cut}.ttf", 0) for cut in ("Black", "BoldItalic", "Hairline", "Regular")),
+    *((f"/usr/share/fonts/truetype/open-sans/OpenSans-{cut}.ttf", 0) for cut in ("Bold", "Italic", "Light")),
+    *((f"/usr/share/fonts/truetype/roboto/unhinted/RobotoTTF/Roboto-{cut}.ttf", 0)
+      for cut in ("Black", "Bold", "Medium", "Thin", "Italic")),
+    *((f"/usr/share/fonts/truetype/roboto/unhinted/RobotoCondensed-{cut}.ttf", 0)
+      for cut in ("Bold", "Regular")),
+    *((f"/usr/share/fonts/opentype/cantarell/Cantarell-{cut}.otf", 0) for cut in ("ExtraBold", "Regular")),
+]
+FONT_SETS = {"v1": _CJK, "v2": _CJK_V2, "v3": _CJK_V3, "held-out": _CJK_HELD_OUT}
+LATIN_SETS = {"v3": _LATIN + _LATIN_DISPLAY}  # the others: _LATIN
 FONT_PACKAGES = ["fonts-noto-cjk", "fonts-wqy-microhei", "fonts-arphic-ukai", "fonts-arphic-uming",
                  "fonts-dejavu-core", "fonts-liberation"]
 FONT_PACKAGES_V2 = FONT_PACKAGES + ["fonts-noto-cjk-extra", "fonts-arphic-gbsn00lp", "fonts-arphic-gkai00mp",
@@ -75,13 +99,13 @@ TEACHER_HEIGHT = 48  # stored images are at the teacher's height; the student's 
 @lru_cache(maxsize=4)
 def available_fonts(font_set: str = "v1") -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
     cjk = [f for f in FONT_SETS[font_set] if Path(f[0]).is_file()]
-    latin = [f for f in _LATIN if Path(f[0]).is_file()]
+    latin = [f for f in LATIN_SETS.get(font_set, _LATIN) if Path(f[0]).is_file()]
     if not cjk:
         raise RuntimeError("no CJK font found; install the Debian packages " + " ".join(FONT_PACKAGES))
     return cjk, latin
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=256)  # every font of a set: set v3 has 60, and a miss parses a whole cmap
 def _code_points(path: str, index: int) -> frozenset[int]:
     """The characters a font has glyphs for: a line drawn in a font without one of its
     characters shows a box (.notdef) labelled as that character."""

@@ -6,6 +6,8 @@ font set v2 (trainable texts only) or, for the held-out lines, in the held-out f
   python -m training.tiny_run data --out training/runs/held-out-v6t-sp --shards 4 --held-out --seed 20261209
   python -m training.tiny_run data --out training/runs/shards-v6t-web --shards 400 --seed 20261210 --look web
   python -m training.tiny_run data --out training/runs/held-out-v6t-web --shards 2 --held-out --seed 20261211 --look web
+  python -m training.tiny_run data --out training/runs/shards-v6t-v3web --shards 120 --seed 20261214 --look web \
+      --font-set v3
 """
 
 from __future__ import annotations
@@ -47,11 +49,13 @@ def main(argv: list[str] | None = None) -> int:
     data.add_argument("--held-out", action="store_true", help="held-out texts in the held-out fonts")
     data.add_argument("--look", choices=["print", "web"], default="print",
                       help="web: part of the lines drawn as in web images (training/render_web.py)")
+    data.add_argument("--font-set", choices=["v2", "v3"], default="v2",
+                      help="v3: v2 and display faces (training/render.py); held-out lines keep the held-out fonts")
     args = parser.parse_args(argv)
     if args.command == "data":
         from .data import produce
 
-        font_set = "held-out" if args.held_out else "v2"
+        font_set = "held-out" if args.held_out else args.font_set
         produce(args.out, args.seed, text_charset(), args.shards, log=_log, font_set=font_set,
                 held_out=args.held_out, look=args.look)
     return 0
