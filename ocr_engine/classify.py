@@ -18,8 +18,12 @@ class OrientationClassifier:
     def upside_down(self, crops: list[np.ndarray]) -> np.ndarray:
         """A boolean per crop: True where the model is sure it is rotated by 180 degrees."""
         flags = np.zeros(len(crops), dtype=bool)
-        for start in range(0, len(crops), self.batch_size):
+        starts = range(0, len(crops), self.batch_size)
+        warm = len(starts) > 1  # a page's batches reuse the arena, released after the last (Session)
+        for start in starts:
             strips = [resize_to_height(c, self.height)[:, : self.width] for c in crops[start : start + self.batch_size]]
-            probs = self.session.run(None, {self.input_name: pad_batch(strips, self.width)})[0]
+            probs = self.session.run(None, {self.input_name: pad_batch(strips, self.width)}, shrink=not warm)[0]
             flags[start : start + len(strips)] = (probs.argmax(axis=1) == 1) & (probs.max(axis=1) > self.threshold)
+        if warm:
+            self.session.release_arena()
         return flags

@@ -88,17 +88,12 @@ class TextDetector:
         overlap = math.ceil(self.params.tile_overlap * max(1.0, scale) / 32) * 32
         strips = strip_rows(height, width, self.params.tile_pixels, overlap)
         if len(strips) == 1:
-            return self._run(image)
+            return self.session.run(None, {self.input_name: to_blob(image)})[0][0, 0]
         probability = np.empty((height, width), np.float32)
         for start, end, keep_start, keep_end in strips:
-            out = self._run(image[start:end])
+            out = self.session.run(None, {self.input_name: to_blob(image[start:end])})[0][0, 0]
             probability[keep_start:keep_end] = out[keep_start - start : keep_end - start]
         return probability
-
-    def _run(self, image: np.ndarray) -> np.ndarray:
-        """The probability map of one image or strip: the model's one map, the input's size."""
-        blob = to_blob(image)
-        return self.session.run_into({self.input_name: blob}, np.empty((1, 1, *blob.shape[2:]), np.float32))[0, 0]
 
 
 def detector_scale(height: int, width: int, min_side: int, max_side: int) -> float:

@@ -72,7 +72,6 @@ class TextRecognizer:
     def __init__(self, session, charset: list[str], params: RecognizerParams | None = None):
         self.session = session
         self.input_name = session.get_inputs()[0].name
-        self.classes = session.get_outputs()[0].shape[-1]  # [N, frames, classes]: fixed in every pack's model
         self.charset = charset
         self.params = params or RecognizerParams()
 
@@ -86,11 +85,12 @@ class TextRecognizer:
         explains the whole strip, comparable between two readings of the same crop."""
         return [(reading.text, reading.confidence, reading.fit) for reading in self.read(crops)]
 
-    def read(self, crops: list[np.ndarray]) -> list[Reading]:
-        """A Reading of each line crop (BGR, text reading left to right)."""
+    def read(self, crops: list[np.ndarray], warm: bool = False) -> list[Reading]:
+        """A Reading of each line crop (BGR, text reading left to right). `warm`: leave the
+        session's arena as the last run left it (a page's lines; the caller releases it)."""
         strips = [resize_to_height(crop, self.params.height) for crop in crops]
         pieces = [p for i, strip in enumerate(strips) for p in self._split(i, strip)]
-        frames = self._run(pieces)
+        frames = self._run(pieces, warm)
         results = []
         for line, (crop, strip) in enumerate(zip(crops, strips)):
             parts = [f for p, f in zip(pieces, frames) if p.line == line]
@@ -124,14 +124,14 @@ class TextRecognizer:
             pieces.append(_Piece(line, strip[:, start:end], cut_left - first, cut_right - first))
         return pieces
 
-    def _run(self, pieces: list[_Piece]) -> list[tuple[np.ndarray, np.ndarray]]:
+    def _run(self, pieces: list[_Piece], warm: bool) -> list[tuple[np.ndarray, np.ndarray]]:
         """Best-path frames for every piece; one ONNX Runtime call per batch of similar widths."""
         out: list = [None] * len(pieces)
         order = sorted(range(len(pieces)), key=lambda i: pieces[i].strip.shape[1])
         for batch in self._batches(order, pieces):
             width = self.params.padded_width(max(pieces[i].strip.shape[1] for i in batch))
-            frames = np.empty((len(batch), width // self.params.stride, self.classes), np.float32)
-            probs = self.session.run_into({self.input_name: pad_batch([pieces[i].strip for i in batch], width)}, frames)
+            feeds = {self.input_name: pad_batch([pieces[i].strip for i in batch], width)}
+            probs = self.session.run(None, feeds, shrink=not warm)[0]
             classes, scores = best_path(probs)
             for row, i in enumerate(batch):
                 piece = pieces[i]

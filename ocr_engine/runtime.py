@@ -65,35 +65,32 @@ class Session:
     peak by 105-121 MiB; with the arena, which reuses its chunks within a run, and its
     shrinkage after each, 73-79 MiB, the same boxes, no slower (bench/results/2026-12-06-memory.md).
     Shapes change from call to call (page size, line widths), so an arena that kept its
-    memory would keep every call's high-water mark: it shrinks."""
+    memory would keep every call's high-water mark: it shrinks. A page's recognition keeps
+    the recogniser's arena warm from batch to batch and shrinks it once the page is read:
+    shrunk after every run, the region holding a run's output was still in use when the
+    run shrank the arena, and 16-31 MiB stayed from one page into the next page's detector
+    peak (whole process over the dev pages 230 -> 210 MiB, pages in the same time;
+    bench/results/2026-12-06-memory-arena.md)."""
 
     def __init__(self, inner: ort.InferenceSession):
         self.inner = inner
         self.run_options = ort.RunOptions()
         self.run_options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
+        self.warm_options = ort.RunOptions()
 
-    def run(self, outputs, feeds: dict) -> list:
-        return self.inner.run(outputs, feeds, self.run_options)
+    def run(self, outputs, feeds: dict, shrink: bool = True) -> list:
+        """`shrink=False` keeps the arena as the run leaves it, for the next run to reuse;
+        `release_arena` shrinks it later."""
+        return self.inner.run(outputs, feeds, self.run_options if shrink else self.warm_options)
 
-    def run_into(self, feeds: dict, out: np.ndarray) -> np.ndarray:
-        """Run with the model's (first) output written into `out`, which has its exact shape.
-        An output that ONNX Runtime allocates sits in an arena region that is still in use
-        when the run ends and shrinks the arena, so the region (16 MiB after a wide line)
-        stays until the session's next run: between pages the recogniser held ~22 MiB that
-        way, under the next page's detector peak. Written into `out`, the arena holds only
-        the run's intermediates, all free when it shrinks."""
-        binding = self.inner.io_binding()
-        for name, value in feeds.items():
-            binding.bind_cpu_input(name, np.ascontiguousarray(value))
-        binding.bind_output(self.inner.get_outputs()[0].name, "cpu", 0, out.dtype, list(out.shape), out.ctypes.data)
-        self.inner.run_with_iobinding(binding, self.run_options)
-        return out
+    def release_arena(self) -> None:
+        """Hand back what the arena holds now: one run on the smallest input, with shrinkage."""
+        model_input = self.inner.get_inputs()[0]
+        shape = [d if isinstance(d, int) else (1 if i == 0 else 32) for i, d in enumerate(model_input.shape)]
+        self.inner.run(None, {model_input.name: np.zeros(shape, np.float32)}, self.run_options)
 
     def get_inputs(self):
         return self.inner.get_inputs()
-
-    def get_outputs(self):
-        return self.inner.get_outputs()
 
 
 def create_session(path: Path, threads: int) -> Session:
@@ -106,4 +103,10 @@ def create_session(path: Path, threads: int) -> Session:
     options.enable_cpu_mem_arena = True
     options.enable_mem_pattern = False
     options.log_severity_level = 3
-    return Session(ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"]))
+    session = Session(ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"]))
+    # The arena's first region is sized by the first request it serves and is never shrunk
+    # (ONNX Runtime's BFC arena, kNextPowerOfTwo): a first page left the classifier 12 MiB
+    # and the recogniser 8 MiB that stayed for good. A first run on the smallest input keeps
+    # that region small.
+    session.release_arena()
+    return session
