@@ -69,7 +69,7 @@ class Session:
     the recogniser's arena warm from batch to batch and shrinks it once the page is read:
     shrunk after every run, the region holding a run's output was still in use when the
     run shrank the arena, and 16-31 MiB stayed from one page into the next page's detector
-    peak (whole process over the dev pages 230 -> 210 MiB, pages in the same time;
+    peak (whole process over the dev pages 230 -> 208 MiB, pages in the same time;
     bench/results/2026-12-06-memory-arena.md)."""
 
     def __init__(self, inner: ort.InferenceSession):
