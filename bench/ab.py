@@ -211,8 +211,8 @@ def main() -> None:
         name, at, checkout = system.partition("@")
         return name + at + Path(checkout).name
 
-    name = (f"{dt.date.today()}-ab-{short(args.a)}-vs-{short(args.b)}".replace(":", "_") + ("-recogniser" if args.recogniser else "")
-            + (f"-{args.label}" if args.label else ""))
+    name = (f"{dt.date.today()}-ab-{short(args.a)}-vs-{short(args.b)}".replace(":", "_")
+            + ("-recogniser" if args.recogniser else "") + (f"-{args.label}" if args.label else ""))
     out = args.out or ROOT / "bench" / "results" / name
     Path(f"{out}.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     Path(f"{out}.md").write_text(markdown(report), encoding="utf-8")

@@ -33,8 +33,8 @@ def packed(tmp_path_factory, default_pack):
 
 def test_packed_lines_hold_the_targets_tiny_train_builds(packed, default_pack):
     from training.tiny_batches import Encoder, load_targets, make_batch
-    from training.tiny_config import TinyConfig
     from training.tiny_chunks import TOP, Lines
+    from training.tiny_config import TinyConfig
     from training.tiny_student import charset_map, extract_tiny
 
     data, chunk = packed
