@@ -12,7 +12,6 @@ from typing import cast
 import numpy as np
 import torch
 
-from .batches import normalised
 from .data import load_shard, shard_paths
 from .tiny_config import TinyConfig
 from .tiny_student import INPUT_HEIGHT, STRIDE, WIDTH_STEP
@@ -53,26 +52,28 @@ class Encoder:
         return [self.index[ch] for ch in text if ch in self.index]
 
 
-def make_batch(samples: list[TargetSample], encoder: Encoder, mapping: np.ndarray, config: TinyConfig, rng):
-    strips, targets, weights, soft_ids, soft_probs = [], [], [], [], []
-    for sample in samples:
-        image = sample.image()
-        target = encoder.encode(sample.text)
-        frames = math.ceil(image.shape[1] / STRIDE)
-        repeats = sum(a == b for a, b in zip(target, target[1:]))
-        if not target or image.shape[1] > config.max_width or frames < len(target) + repeats:
-            continue
-        strips.append(image)
-        targets.append(target)
-        agrees = normalised(sample.teacher) == normalised(sample.text)
-        weights.append(config.weight_teacher_agrees if agrees else config.weight_teacher_differs)
-        ids = mapping[sample.top_classes.astype(np.int64)]
-        probs = np.where(ids >= 0, sample.top_probs, 0.0)
-        probs /= np.maximum(probs.sum(-1, keepdims=True), 1e-6)
-        soft_ids.append(np.maximum(ids, 0))
-        soft_probs.append(probs)
-    if not strips:
+def line_targets(sample: TargetSample, image: np.ndarray, encoder: Encoder, mapping: np.ndarray, max_width: int,
+                 top: int | None = None):
+    """(CTC ids, teacher agrees, soft ids, soft probs) of a line, the teacher's `top` choices
+    per frame mapped onto the student's charset and renormalised; None for a line CTC cannot
+    train on (empty, too wide, fewer frames than it needs)."""
+    from .batches import normalised  # here: the GPU trainer imports this module without ocr_engine
+
+    target = encoder.encode(sample.text)
+    frames = math.ceil(image.shape[1] / STRIDE)
+    repeats = sum(a == b for a, b in zip(target, target[1:]))
+    if not target or image.shape[1] > max_width or frames < len(target) + repeats:
         return None
+    ids = mapping[sample.top_classes[:, :top].astype(np.int64)]
+    probs = np.where(ids >= 0, sample.top_probs[:, :top], 0.0)
+    probs /= np.maximum(probs.sum(-1, keepdims=True), 1e-6)
+    return target, normalised(sample.teacher) == normalised(sample.text), np.maximum(ids, 0), probs
+
+
+def assemble(strips: list[np.ndarray], targets: list, weights: list[float], soft_ids: list[np.ndarray],
+             soft_probs: list[np.ndarray], rng):
+    """One batch at height 48: the strips right-padded to a multiple of WIDTH_STEP (sometimes
+    more), with their CTC targets, weights and soft targets."""
     width = math.ceil(max(s.shape[1] for s in strips) / WIDTH_STEP) * WIDTH_STEP
     if rng.random() < 0.3:  # the engine pads short lines: the student must not read the padding
         width += WIDTH_STEP * rng.randint(1, 4)
@@ -85,9 +86,27 @@ def make_batch(samples: list[TargetSample], encoder: Encoder, mapping: np.ndarra
         ids[i, : len(soft_ids[i])] = soft_ids[i]
         probs[i, : len(soft_probs[i])] = soft_probs[i]
     frames = torch.tensor([math.ceil(s.shape[1] / STRIDE) for s in strips])
-    return (torch.from_numpy(batch), frames, torch.tensor([t for target in targets for t in target]),
+    return (torch.from_numpy(batch), frames, torch.tensor([int(t) for target in targets for t in target]),
             torch.tensor([len(t) for t in targets]), torch.tensor(weights), torch.from_numpy(ids),
             torch.from_numpy(probs))
+
+
+def make_batch(samples: list[TargetSample], encoder: Encoder, mapping: np.ndarray, config: TinyConfig, rng):
+    strips, targets, weights, soft_ids, soft_probs = [], [], [], [], []
+    for sample in samples:
+        image = sample.image()
+        found = line_targets(sample, image, encoder, mapping, config.max_width)
+        if found is None:
+            continue
+        target, agrees, ids, probs = found
+        strips.append(image)
+        targets.append(target)
+        weights.append(config.weight_teacher_agrees if agrees else config.weight_teacher_differs)
+        soft_ids.append(ids)
+        soft_probs.append(probs)
+    if not strips:
+        return None
+    return assemble(strips, targets, weights, soft_ids, soft_probs, rng)
 
 
 @torch.no_grad()

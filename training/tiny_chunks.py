@@ -7,43 +7,32 @@ charset (CTC ids, the teacher's top-3 per frame), in chunks that travel one call
 from __future__ import annotations
 
 import json
-import math
 import random
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
+
+from .tiny_run import _log
 
 TOP = 3  # of the teacher's top-5 per frame; the 4th and 5th hold almost no mass
 WEBP_QUALITY = 80
 
 
-def _log(message: str) -> None:
-    print(time.strftime("%H:%M:%S"), message, file=sys.stderr, flush=True)
-
-
 def _line_record(sample, encoder, mapping, max_width: int):
-    """(webp bytes, CTC ids, weight, soft ids, soft probs) or None where make_batch would skip the line."""
+    """(webp bytes, CTC ids, teacher agrees, soft ids, soft probs) or None where make_batch
+    would skip the line."""
     import cv2
 
-    from .batches import normalised
-    from .tiny_student import STRIDE
+    from .tiny_batches import line_targets
 
     image = sample.image()
-    target = encoder.encode(sample.text)
-    frames = math.ceil(image.shape[1] / STRIDE)
-    repeats = sum(a == b for a, b in zip(target, target[1:]))
-    if not target or image.shape[1] > max_width or frames < len(target) + repeats:
+    found = line_targets(sample, image, encoder, mapping, max_width, top=TOP)
+    if found is None:
         return None
-    ids = mapping[sample.top_classes[:, :TOP].astype(np.int64)]
-    probs = np.where(ids >= 0, sample.top_probs[:, :TOP], 0.0)
-    probs /= np.maximum(probs.sum(-1, keepdims=True), 1e-6)
+    target, agrees, ids, probs = found
     ok, webp = cv2.imencode(".webp", image, [cv2.IMWRITE_WEBP_QUALITY, WEBP_QUALITY])
     assert ok
-    agrees = normalised(sample.teacher) == normalised(sample.text)
-    soft_ids, soft_probs = np.maximum(ids, 0).astype(np.int16), probs.astype(np.float16)
-    return webp.ravel(), np.asarray(target, np.int16), agrees, soft_ids, soft_probs
+    return webp.ravel(), np.asarray(target, np.int16), agrees, ids.astype(np.int16), probs.astype(np.float16)
 
 
 def _write_chunk(path: Path, records: list, sources: list[int]) -> int:

@@ -24,11 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .tiny_chunks import TOP, Lines, pack
-
-
-def _log(message: str) -> None:
-    print(time.strftime("%H:%M:%S"), message, file=sys.stderr, flush=True)
+from .tiny_chunks import Lines, pack
+from .tiny_run import _log
 
 
 def vary(image: np.ndarray, ids: np.ndarray, probs: np.ndarray, target_length: int, rng: random.Random):
@@ -66,9 +63,7 @@ def vary(image: np.ndarray, ids: np.ndarray, probs: np.ndarray, target_length: i
 
 def gpu_batches(chunks: list[Lines], batch_size: int, seed: int, weights: tuple[float, float], augment: bool = True):
     """Endless batches: lines drawn alike from each source folder, grouped by width."""
-    import torch
-
-    from .tiny_student import INPUT_HEIGHT, STRIDE, WIDTH_STEP
+    from .tiny_batches import assemble
 
     rng = random.Random(seed)
     np.random.seed(seed % 2**32)
@@ -94,21 +89,7 @@ def gpu_batches(chunks: list[Lines], batch_size: int, seed: int, weights: tuple[
                 line_weights.append(weights[0] if agrees else weights[1])
                 soft_ids.append(ids)
                 soft_probs.append(probs)
-            width = math.ceil(max(s.shape[1] for s in strips) / WIDTH_STEP) * WIDTH_STEP
-            if rng.random() < 0.3:  # the engine pads short lines: the student must not read the padding
-                width += WIDTH_STEP * rng.randint(1, 4)
-            n, t_max = len(strips), width // STRIDE
-            batch = np.zeros((n, 3, INPUT_HEIGHT, width), dtype=np.float32)
-            ids = np.zeros((n, t_max, TOP), dtype=np.int64)
-            probs = np.zeros((n, t_max, TOP), dtype=np.float32)
-            for k, strip in enumerate(strips):
-                batch[k, :, :, :strip.shape[1]] = strip.transpose(2, 0, 1) / 127.5 - 1.0
-                ids[k, :len(soft_ids[k])] = soft_ids[k][:t_max]
-                probs[k, :len(soft_probs[k])] = soft_probs[k][:t_max]
-            frames = torch.tensor([math.ceil(s.shape[1] / STRIDE) for s in strips])
-            yield (torch.from_numpy(batch), frames, torch.from_numpy(np.concatenate(targets)),
-                   torch.tensor([len(t) for t in targets]), torch.tensor(line_weights), torch.from_numpy(ids),
-                   torch.from_numpy(probs))
+            yield assemble(strips, targets, line_weights, soft_ids, soft_probs, rng)
 
 
 def _batch_stream(chunk_dirs: list[Path], batch_size: int, seed: int, weights, workers: int):
