@@ -17,6 +17,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from .corpus_words import AD_WORDS, FIRM, PLACE, RECEIPT_FIELDS, STREET, SYMBOLS, UNITS, ZH_FIELDS, ZH_PUNCT
+from .traditional import to_traditional
 
 Generator = Callable[[random.Random], str]
 
@@ -256,10 +257,12 @@ class LineTexts:
     it are dropped) and to MAX_CHARS; deterministic for a given `seed`."""
 
     def __init__(self, charset: set[str], seed: int, weights: dict[str, float] | None = None,
-                 extra: dict[str, Generator] | None = None):
-        """`extra`: more generators by name (a user's corpus), weighted in `weights`."""
+                 extra: dict[str, Generator] | None = None, traditional_share: float = 0.0):
+        """`extra`: more generators by name (a user's corpus), weighted in `weights`;
+        `traditional_share`: of the lines, written in traditional characters (`to_traditional`)."""
         self.rng = random.Random(seed)
         self.charset = charset
+        self.traditional_share = traditional_share
         self.generators = {name: generate for name, (generate, _) in GENERATORS.items()} | (extra or {})
         weights = weights or {name: w for name, (_, w) in GENERATORS.items()}
         self.names = list(weights)
@@ -272,6 +275,8 @@ class LineTexts:
         while True:
             name = self.names[bisect.bisect(self.cumulative, self.rng.random() * self.cumulative[-1])]
             text = self.generators[name](self.rng)
+            if self.traditional_share and self.rng.random() < self.traditional_share:
+                text = to_traditional(text, self.charset)
             text = "".join(ch for ch in text if ch in self.charset)
             text = " ".join(text.split())
             if self.rng.random() < SHORT_SHARE:

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from .render_web import WEB_SHARE, web_line
+from .render_web import WEB_SHARE, tight_ends, web_line
 
 # (file, face index in a .ttc, covers CJK). Debian packages: fonts-noto-cjk,
 # fonts-wqy-microhei, fonts-arphic-ukai/uming, fonts-dejavu-core, fonts-liberation.
@@ -154,6 +154,7 @@ class LineRenderer:
     seed: int
     font_set: str = "v1"  # FONT_SETS: v1 made crnn-zh-v1's shards; its replay needs the same fonts
     look: str = "print"  # "web": part of the lines drawn as in web images (training/render_web.py)
+    tight_share: float = 0.0  # of the lines, cropped at the text's own ends (tight_ends)
 
     def __post_init__(self):
         self.rng = random.Random(self.seed)
@@ -171,8 +172,9 @@ class LineRenderer:
         path, index = rng.choice(fonts)
         size = rng.randint(18, 44)
         font = _font(path, index, size)
+        tight = bool(self.tight_share) and rng.random() < self.tight_share
         if self.look == "web" and rng.random() < WEB_SHARE:
-            return self._finish(web_line(rng, text, font, size), None)
+            return self._finish(web_line(rng, text, font, size, tight), None)
         light = rng.random() < 0.85
         background = (tuple(rng.randint(170, 255) for _ in range(3)) if light
                       else tuple(rng.randint(0, 90) for _ in range(3)))
@@ -222,7 +224,10 @@ class LineRenderer:
             cx, cy = rng.randint(0, canvas.width), rng.randint(-canvas.height, 2 * canvas.height)
             r = rng.randint(canvas.height, 3 * canvas.height)
             draw.ellipse([cx - r, cy - r, cx + r, cy + r], outline=(200, 40, 40), width=rng.randint(1, 3))
-        return self._finish(cv2.cvtColor(np.asarray(canvas), cv2.COLOR_RGB2BGR), background)
+        image = cv2.cvtColor(np.asarray(canvas), cv2.COLOR_RGB2BGR)
+        if tight:
+            image = tight_ends(rng, image, pad_x[0], pad_x[0] + int(width), size)
+        return self._finish(image, background)
 
     def _finish(self, image: np.ndarray, background) -> np.ndarray:
         """Geometry, light and the camera's degradations, then the teacher's height."""
