@@ -49,13 +49,13 @@ def held_out_text(text: str) -> bool:
 
 def build_shard(folder: Path, index: int, seed: int, charset: set[str], teacher, size: int = SHARD_SIZE,
                 font_set: str = "v1", held_out: bool | None = None, look: str = "print",
-                tight_share: float = 0.0, traditional_share: float = 0.0) -> None:
+                tight_share: float = 0.0, traditional_share: float = 0.0, small_share: float = 0.0) -> None:
     """`held_out`: None keeps every text (the v1 shards), False only trainable texts, True
-    only held-out ones (`held_out_text`); `tight_share` (LineRenderer) and `traditional_share`
-    (LineTexts) at 0 draw the shards made before them."""
+    only held-out ones (`held_out_text`); `tight_share`, `small_share` (LineRenderer) and
+    `traditional_share` (LineTexts) at 0 draw the shards made before them."""
     shard_seed = seed * 1_000_003 + index
     texts = LineTexts(charset, shard_seed, traditional_share=traditional_share)
-    renderer = LineRenderer(shard_seed, font_set, look, tight_share)
+    renderer = LineRenderer(shard_seed, font_set, look, tight_share, small_share)
     records, jpegs, top_classes, top_probs = [], [], [], []
     for _ in range(size):
         kind, text = next(texts)
@@ -83,7 +83,7 @@ def build_shard(folder: Path, index: int, seed: int, charset: set[str], teacher,
 
 def produce(folder: Path, seed: int, charset: set[str], shards: int, log=print, **shard_options) -> None:
     """Write shards 0..shards-1 that are missing, in order; safe to stop and rerun.
-    `shard_options`: build_shard's font_set, held_out, look, tight_share and traditional_share."""
+    `shard_options`: build_shard's font_set, held_out, look and the shares."""
     from .teacher import Teacher
 
     folder = Path(folder)

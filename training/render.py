@@ -155,6 +155,10 @@ class LineRenderer:
     font_set: str = "v1"  # FONT_SETS: v1 made crnn-zh-v1's shards; its replay needs the same fonts
     look: str = "print"  # "web": part of the lines drawn as in web images (training/render_web.py)
     tight_share: float = 0.0  # of the lines, cropped at the text's own ends (tight_ends)
+    # of the lines, drawn at 9-17 px and enlarged to the teacher's height, as the recogniser
+    # enlarges small print: FreeType's hinting and stroke dropout at those sizes are not a
+    # large glyph shrunk (the degrader's Downscale)
+    small_share: float = 0.0
 
     def __post_init__(self):
         self.rng = random.Random(self.seed)
@@ -170,11 +174,12 @@ class LineRenderer:
             missing = sorted({ch for ch in text if not fonts_covering(cjk + latin, ch)})
             raise MissingGlyphs(f"no installed font has {''.join(missing)!r} ({' '.join(FONT_PACKAGES)})")
         path, index = rng.choice(fonts)
-        size = rng.randint(18, 44)
+        small = bool(self.small_share) and rng.random() < self.small_share
+        size = rng.randint(9, 17) if small else rng.randint(18, 44)
         font = _font(path, index, size)
         tight = bool(self.tight_share) and rng.random() < self.tight_share
         if self.look == "web" and rng.random() < WEB_SHARE:
-            return self._finish(web_line(rng, text, font, size, tight), None)
+            return self._finish(web_line(rng, text, font, size, tight), None, degrade=not small)
         light = rng.random() < 0.85
         background = (tuple(rng.randint(170, 255) for _ in range(3)) if light
                       else tuple(rng.randint(0, 90) for _ in range(3)))
@@ -227,15 +232,17 @@ class LineRenderer:
         image = cv2.cvtColor(np.asarray(canvas), cv2.COLOR_RGB2BGR)
         if tight:
             image = tight_ends(rng, image, pad_x[0], pad_x[0] + int(width), size)
-        return self._finish(image, background)
+        return self._finish(image, background, degrade=not small)
 
-    def _finish(self, image: np.ndarray, background) -> np.ndarray:
-        """Geometry, light and the camera's degradations, then the teacher's height."""
+    def _finish(self, image: np.ndarray, background, degrade: bool = True) -> np.ndarray:
+        """Geometry, light and the camera's degradations, then the teacher's height. Small
+        print is degraded enough by its size: blurred or shrunk again, it was unreadable."""
         rng = self.rng
         image = self._geometry(image, background)
         if rng.random() < 0.3:
             image = self._uneven_light(image)
-        image = self.degrade(image=image)["image"]
+        if degrade:
+            image = self.degrade(image=image)["image"]
         height, width = image.shape[:2]
         new_width = max(TEACHER_HEIGHT // 2, int(round(width * TEACHER_HEIGHT / height)))
         return cv2.resize(image, (new_width, TEACHER_HEIGHT),

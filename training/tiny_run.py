@@ -8,10 +8,14 @@ font set v2 (trainable texts only) or, for the held-out lines, in the held-out f
   python -m training.tiny_run data --out training/runs/held-out-v6t-web --shards 2 --held-out --seed 20261211 --look web
   python -m training.tiny_run data --out training/runs/shards-v6t-v3web --shards 120 --seed 20261214 --look web \
       --font-set v3
-  python -m training.tiny_run data --out training/runs/shards-v6t-tight --shards 150 --seed 20261215 --look web \
+  python -m training.tiny_run data --out training/runs/shards-v6t-tight --shards 59 --seed 20261215 --look web \
       --font-set v3 --tight-share 0.5 --traditional-share 0.2
   python -m training.tiny_run data --out training/runs/held-out-v6t-tight --shards 2 --held-out --seed 20261216 \
       --look web --tight-share 0.5 --traditional-share 0.2
+  python -m training.tiny_run data --out training/runs/shards-v6t-small --shards 120 --seed 20261217 --look web \
+      --font-set v3 --tight-share 0.5 --traditional-share 0.2 --small-share 0.35
+  python -m training.tiny_run data --out training/runs/held-out-v6t-small --shards 2 --held-out --seed 20261218 \
+      --look web --tight-share 0.5 --traditional-share 0.2 --small-share 0.35
 """
 
 from __future__ import annotations
@@ -59,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
                       help="of the lines, cropped at the text's ends (training/render_web.tight_ends)")
     data.add_argument("--traditional-share", type=float, default=0.0,
                       help="of the lines, in traditional characters (training/traditional.py)")
+    data.add_argument("--small-share", type=float, default=0.0,
+                      help="of the lines, drawn at 9-17 px (training/render.py)")
     args = parser.parse_args(argv)
     if args.command == "data":
         from .data import produce
@@ -66,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         font_set = "held-out" if args.held_out else args.font_set
         produce(args.out, args.seed, text_charset(), args.shards, log=_log, font_set=font_set,
                 held_out=args.held_out, look=args.look, tight_share=args.tight_share,
-                traditional_share=args.traditional_share)
+                traditional_share=args.traditional_share, small_share=args.small_share)
     return 0
 
 

@@ -1,5 +1,5 @@
 """The web look (training/render_web.py): banners in colour, drawn for part of the lines;
-crops at the text's ends; lines in traditional characters (training/traditional.py)."""
+crops at the text's ends; small print; lines in traditional characters (training/traditional.py)."""
 
 import random
 
@@ -65,3 +65,17 @@ def test_traditional_lines_keep_what_the_charset_lacks_simplified():
     assert to_traditional("温和全护防晒乳", charset) == "溫和全護防曬乳"
     assert to_traditional("温和全护", charset - {"護"}) == "溫和全护"
     assert to_traditional("TOTAL 12.50", charset) == "TOTAL 12.50"
+
+
+def _sharpness(image: np.ndarray) -> float:
+    return float(cv2.Laplacian(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), cv2.CV_64F).var())
+
+
+def test_small_print_is_drawn_small_and_enlarged():
+    """Drawn at 9-17 px and enlarged to 48, a line keeps few sharp edges: the print look's
+    18-44 px lines keep about three times as many (measured 126 against 365)."""
+    texts = ["保鲜自封袋", "浅绿", "TOTAL 12.50", "销售直线：0576"] * 10
+    small, usual = LineRenderer(4, "v1", small_share=1.0), LineRenderer(4, "v1")
+    small_sharpness = np.median([_sharpness(small.render(t)) for t in texts])
+    assert small_sharpness < 0.6 * np.median([_sharpness(usual.render(t)) for t in texts])
+    assert all(small.render(t).shape[0] == TEACHER_HEIGHT for t in texts[:4])
