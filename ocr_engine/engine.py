@@ -122,7 +122,6 @@ class OcrEngine:
                     page = replace(page, tables=find_tables(image, page.lines, page.width, page.height))
             del image
             if self.settings.release_memory and mode != "line":  # line reads stay flat without
-                self.recognizer.session.release_arena()  # kept warm through the page's lines
                 release_free_memory()  # the detector's buffers are large
             yield page
 
@@ -208,7 +207,7 @@ class OcrEngine:
             order = reading_order(boxes)
             boxes = boxes[order]
             crops = [crop_quad(image, box) for box in boxes]
-        texts = self._recognize_words(crops, timings, [CropGeometry.of_quad(box) for box in boxes], warm=True)
+        texts = self._recognize_words(crops, timings, [CropGeometry.of_quad(box) for box in boxes])
         lines = [Line(text, confidence, box.round().astype(int).tolist(), words)
                  for (text, confidence, words), box in zip(texts, boxes)]
         return [line for line in lines if self._is_confident_text(line)]
@@ -217,8 +216,7 @@ class OcrEngine:
         return bool(line.text.strip()) and line.confidence >= self.settings.min_line_confidence
 
     def _recognize_words(self, crops: list[np.ndarray], timings: dict[str, float],
-                         geometries: list[CropGeometry] | None = None,
-                         warm: bool = False) -> list[tuple[str, float, list[Word]]]:
+                         geometries: list[CropGeometry] | None = None) -> list[tuple[str, float, list[Word]]]:
         """Text, confidence and words per crop (boxed where `geometries` say the crops lie;
         none without them). A crop the classifier finds upside down is read
         both ways and the turned reading kept only if the recogniser explains the turned
@@ -229,8 +227,8 @@ class OcrEngine:
         with _timed(timings, "classify"):
             flagged = np.flatnonzero(self.classifier.upside_down(crops))
         with _timed(timings, "recognize"):
-            readings = self.recognizer.read(crops, warm)
-            turned = self.recognizer.read([np.ascontiguousarray(crops[i][::-1, ::-1]) for i in flagged], warm)
+            readings = self.recognizer.read(crops)
+            turned = self.recognizer.read([np.ascontiguousarray(crops[i][::-1, ::-1]) for i in flagged])
         kept_turned: set[int] = set()
         for i, reading in zip(flagged, turned):
             if reading.fit > readings[i].fit:

@@ -65,9 +65,9 @@ class Session:
     peak by 105-121 MiB; with the arena, which reuses its chunks within a run, and its
     shrinkage after each, 73-79 MiB, the same boxes, no slower (bench/results/2026-12-06-memory.md).
     Shapes change from call to call (page size, line widths), so an arena that kept its
-    memory would keep every call's high-water mark: it shrinks. A page's recognition keeps
-    the recogniser's arena warm from batch to batch and shrinks it once the page is read:
-    shrunk after every run, the region holding a run's output was still in use when the
+    memory would keep every call's high-water mark: it shrinks. A read of several lines
+    keeps the recogniser's (and the classifier's) arena warm from batch to batch and shrinks
+    it once they are read: shrunk after every run, the region holding a run's output was still in use when the
     run shrank the arena, and 16-31 MiB stayed from one page into the next page's detector
     peak (whole process over the dev pages 230 -> 208 MiB, pages in the same time;
     bench/results/2026-12-06-memory-arena.md)."""

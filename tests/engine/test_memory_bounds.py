@@ -51,6 +51,9 @@ class _ShapeRecorder:
         self.shapes.extend(value.shape for value in feeds.values())
         return self.session.run(outputs, feeds, **options)
 
+    def release_arena(self):
+        self.session.release_arena()
+
 
 def test_batches_of_wide_strips_stay_within_the_batch_width(engine):
     session = _ShapeRecorder(engine.recognizer.session)
@@ -124,7 +127,7 @@ print(after_page - resident_mib())
 
 def test_the_recogniser_holds_no_arena_memory_between_pages():
     """After a receipt, the recogniser's arena holds nothing: it stays warm within a page and
-    is shrunk once the page is read (Session.release_arena). Shrunk after every run
+    is shrunk once the page's lines are read (Session.release_arena). Shrunk after every run
     instead, the region holding each run's output outlived the run's shrinkage, and 16-31
     MiB stayed between pages, under the next page's detector peak."""
     import subprocess
