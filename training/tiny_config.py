@@ -21,6 +21,7 @@ class TinyConfig:
     min_lr_ratio: float = 0.05
     max_width: int = 1280  # px at height 48; wider lines are skipped
     hidden: int = 80
+    keep_neck: bool = False  # tiny's neck kept under a gated BiLSTM (tiny_student.TinyCRNN)
     frozen_backbone: bool = True
     kd_weight: float = 1.0
     neck_steps: int = 1500

@@ -66,16 +66,25 @@ def extract_tiny(cache_dir: Path) -> tuple[Path, list[str]]:
 
 
 class TinyCRNN(nn.Module):
-    def __init__(self, backbone: nn.Module, classes: int, hidden: int = 80, layers: int = 2):
+    """`keep_neck`: the backbone runs through tiny's own neck, and the BiLSTM adds to the
+    neck's output through a gate that starts at 0, so the student starts as tiny itself,
+    which PaddleOCR trained on real images (a BiLSTM that replaces the neck learns its
+    sequence model from renders only)."""
+
+    def __init__(self, backbone: nn.Module, classes: int, hidden: int = 80, layers: int = 2, keep_neck: bool = False):
         super().__init__()
         self.backbone = backbone
         self.lstm = nn.LSTM(FEATURES, hidden, num_layers=layers, bidirectional=True, batch_first=True)
+        self.gate = nn.Parameter(torch.zeros(1)) if keep_neck else None
         self.fc0 = nn.Linear(2 * hidden, 80)
         self.fc1 = nn.Linear(80, classes)
 
     def sequence_features(self, x: torch.Tensor) -> torch.Tensor:
-        """[N, T, 2*hidden]: the BiLSTM's output, what stands in for tiny's neck."""
+        """[N, T, 2*hidden]: the BiLSTM's output, what stands in for tiny's neck (with
+        `keep_neck`: tiny's neck output plus the gated BiLSTM's)."""
         features = self.backbone(x).transpose(1, 2)  # [N, T, 160]
+        if self.gate is not None:
+            return features + self.gate * self.lstm(features)[0]
         return self.lstm(features)[0]
 
     def logits(self, x: torch.Tensor) -> torch.Tensor:
@@ -152,6 +161,7 @@ def _run_node(op: str, args: list[torch.Tensor], attrs: dict, training: bool) ->
         assert not attrs.get("ceil_mode", 0) and not any(attrs.get("pads", [0]))
         return functional.avg_pool2d(args[0], attrs["kernel_shape"], attrs["strides"])
     simple = {
+        "Transpose": lambda a: a[0].permute(*attrs["perm"]), "Unsqueeze": lambda a: a[0].unsqueeze(attrs["axes"][0]),
         "Identity": lambda a: a[0], "Add": lambda a: a[0] + a[1], "Mul": lambda a: a[0] * a[1],
         "Div": lambda a: a[0] / a[1], "Erf": lambda a: torch.erf(a[0]), "Relu": lambda a: torch.relu(a[0]),
         "ReduceMean": lambda a: a[0].mean(dim=attrs["axes"], keepdim=bool(attrs.get("keepdims", 1))),
@@ -160,8 +170,8 @@ def _run_node(op: str, args: list[torch.Tensor], attrs: dict, training: bool) ->
     return simple[op](args)
 
 
-def tiny_backbone(onnx_path: Path) -> nn.Module:
-    return OnnxBackbone(_subgraph(onnx_path, BACKBONE_OUTPUT))
+def tiny_backbone(onnx_path: Path, keep_neck: bool = False) -> nn.Module:
+    return OnnxBackbone(_subgraph(onnx_path, NECK_OUTPUT if keep_neck else BACKBONE_OUTPUT))
 
 
 def tiny_neck_reference(onnx_path: Path):
@@ -178,14 +188,15 @@ def tiny_neck_reference(onnx_path: Path):
     return create_session(path, 1)
 
 
-def build_student(onnx_path: Path, hidden: int = 80) -> TinyCRNN:
-    """The student with tiny's backbone and head weights; a fresh BiLSTM."""
+def build_student(onnx_path: Path, hidden: int = 80, keep_neck: bool = False) -> TinyCRNN:
+    """The student with tiny's backbone (and with `keep_neck` its neck) and head weights; a
+    fresh BiLSTM."""
     import onnx
     from onnx import numpy_helper
 
     inits = {i.name: numpy_helper.to_array(i) for i in onnx.load(str(onnx_path)).graph.initializer}
     classes = inits["linear_1.w_0"].shape[1]
-    model = TinyCRNN(tiny_backbone(onnx_path), classes, hidden=hidden)
+    model = TinyCRNN(tiny_backbone(onnx_path, keep_neck), classes, hidden=hidden, keep_neck=keep_neck)
     with torch.no_grad():
         if 2 * hidden == inits["linear_0.w_0"].shape[0]:
             model.fc0.weight.copy_(torch.from_numpy(inits["linear_0.w_0"].T.copy()))
@@ -237,7 +248,8 @@ def export_onnx(model: TinyCRNN, out: Path, quantize: bool = True, characters: l
 def load_checkpoint(path: Path, cache_dir: Path) -> TinyCRNN:
     state = torch.load(path, weights_only=False, map_location="cpu")
     onnx_path, _ = extract_tiny(cache_dir)
-    model = build_student(onnx_path, hidden=state["config"].get("hidden", 80))
+    model = build_student(onnx_path, hidden=state["config"].get("hidden", 80),
+                          keep_neck=state["config"].get("keep_neck", False))
     load_weights(model, state)
     return model.eval()
 

@@ -44,7 +44,7 @@ def train(config: TinyConfig, resume: bool, log=print) -> None:
     rng = random.Random(config.seed)
     torch.manual_seed(config.seed)
     onnx_path, characters = extract_tiny(Path(config.cache_dir))
-    model = build_student(onnx_path, config.hidden)
+    model = build_student(onnx_path, config.hidden, config.keep_neck)
     for p in model.backbone.parameters():
         p.requires_grad = not config.frozen_backbone
     encoder = Encoder(characters)
@@ -52,7 +52,7 @@ def train(config: TinyConfig, resume: bool, log=print) -> None:
 
     teacher_charset = ModelPack.load(local_packs_dir() / DEFAULT_PACK).charset
     mapping = charset_map(tuple(characters), tuple(teacher_charset[1:-1]))
-    neck_reference = tiny_neck_reference(onnx_path)
+    neck_reference = None if config.keep_neck else tiny_neck_reference(onnx_path)  # the neck is tiny's own
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=config.lr,
                                   weight_decay=config.weight_decay)
     step, samples_seen, train_seconds = 0, 0, 0.0
@@ -173,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         parser.add_argument("--" + name.replace("_", "-"), type=type(value), default=value)
     parser.add_argument("--train-backbone", action="store_true")
+    parser.add_argument("--keep-neck", action="store_true",
+                        help="tiny's neck kept, the BiLSTM added to it through a gate starting at 0")
     args = parser.parse_args(argv)
     if args.slim or args.export:
         from .tiny_student import export_onnx, load_checkpoint
@@ -190,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     config = TinyConfig(run_dir=args.run, data_dir=args.data[0], more_data_dirs=tuple(args.data[1:]),
                         held_out_dir=args.held_out[0] if args.held_out else None,
                         more_held_out_dirs=tuple(args.held_out[1:]) if args.held_out else (),
-                        frozen_backbone=not args.train_backbone, **options)
+                        frozen_backbone=not args.train_backbone, **options)  # --keep-neck among the options
 
     def log(message: str) -> None:
         print(time.strftime("%H:%M:%S"), message, file=sys.stderr, flush=True)

@@ -35,6 +35,30 @@ def test_backbone_computes_what_tiny_computes_in_onnx_runtime(tiny):
     assert np.abs(got - reference).max() < 1e-4 * np.abs(reference).max()  # float rounding only
 
 
+def test_with_its_neck_kept_the_student_starts_as_tiny_and_exports_an_int8_lstm(tmp_path):
+    """keep_neck: tiny's backbone and neck, the BiLSTM gated at 0 and tiny's head read as
+    tiny's own graph does in ONNX Runtime (the student starts from what PaddleOCR trained
+    on real images); the export still has the INT8 BiLSTM, which training opens."""
+    import onnxruntime as ort
+
+    from training.tiny_student import build_student, export_onnx, extract_tiny
+
+    onnx_path, _ = extract_tiny(WHEEL_CACHE)
+    torch.manual_seed(0)
+    model = build_student(onnx_path, keep_neck=True).eval()
+    x = np.random.default_rng(1).uniform(-1, 1, (2, 3, 48, 200)).astype(np.float32)
+    reference = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+    with torch.no_grad():
+        got = model(torch.from_numpy(x)).numpy()
+        model.gate.fill_(1.0)
+        opened = model(torch.from_numpy(x)).numpy()
+    assert got.shape == reference.shape == (2, 25, 6906)
+    assert np.abs(got - reference).max() < 1e-4
+    assert np.abs(opened - reference).max() > 1e-3  # the gate is what keeps the BiLSTM out
+    ops = onnx_ops(export_onnx(model, tmp_path / "kept-neck.onnx"))
+    assert ops["DynamicQuantizeLSTM"] == 2
+
+
 def test_head_is_tinys_charset_with_blank_and_space(tiny):
     _, characters, model = tiny
     assert model.fc1.out_features == len(characters) + 2 == 6906
