@@ -18,9 +18,8 @@ class OrientationClassifier:
     def upside_down(self, crops: list[np.ndarray]) -> np.ndarray:
         """A boolean per crop: True where the model is sure it is rotated by 180 degrees."""
         flags = np.zeros(len(crops), dtype=bool)
-        starts = range(0, len(crops), self.batch_size)
         warm = len(crops) > 1  # a page's batches reuse the arena, released after the last (Session)
-        for start in starts:
+        for start in range(0, len(crops), self.batch_size):
             strips = [resize_to_height(c, self.height)[:, : self.width] for c in crops[start : start + self.batch_size]]
             probs = self.session.run(None, {self.input_name: pad_batch(strips, self.width)}, shrink=not warm)[0]
             flags[start : start + len(strips)] = (probs.argmax(axis=1) == 1) & (probs.max(axis=1) > self.threshold)

@@ -67,10 +67,12 @@ class Session:
     Shapes change from call to call (page size, line widths), so an arena that kept its
     memory would keep every call's high-water mark: it shrinks. A read of several lines
     keeps the recogniser's (and the classifier's) arena warm from batch to batch and shrinks
-    it once they are read: shrunk after every run, the region holding a run's output was still in use when the
-    run shrank the arena, and 16-31 MiB stayed from one page into the next page's detector
-    peak (whole process over the dev pages 230 -> 208 MiB, pages in the same time;
-    bench/results/2026-12-06-memory-arena.md)."""
+    it once they are read: shrunk after every run, the region holding a run's output was
+    still in use when the run shrank the arena, and 16-31 MiB stayed from one page into the
+    next page's detector peak (whole process over the dev pages 230 -> 208 MiB, pages in the
+    same time; bench/results/2026-12-06-memory-arena.md). Whether a call keeps the arena
+    warm is its own argument (`run(shrink=)`), not the session's state: the engine's
+    sessions are shared by threads."""
 
     def __init__(self, inner: ort.InferenceSession):
         self.inner = inner
