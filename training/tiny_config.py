@@ -23,6 +23,7 @@ class TinyConfig:
     hidden: int = 80
     keep_neck: bool = False  # tiny's neck kept under a gated BiLSTM (tiny_student.TinyCRNN)
     frozen_backbone: bool = True
+    backbone_lr_ratio: float = 1.0  # the trained backbone's lr against the head's (tiny_train)
     kd_weight: float = 1.0
     neck_steps: int = 1500
     weight_teacher_agrees: float = 1.0

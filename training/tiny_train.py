@@ -37,6 +37,20 @@ CHECKPOINT = "checkpoint.pt"
 CURVE = "curve.jsonl"
 
 
+def parameter_groups(model: torch.nn.Module, config: TinyConfig) -> list[dict]:
+    """The trainable weights; with `backbone_lr_ratio` below 1 the backbone (and a kept neck)
+    learns more slowly than the new head, so what PaddleOCR taught it on real images is
+    adjusted rather than overwritten by the rendered lines. One group when the ratio is 1,
+    as before, so older checkpoints' optimizer states still load."""
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    if config.frozen_backbone or config.backbone_lr_ratio == 1.0:
+        return [{"params": trainable}]
+    backbone = {id(p) for p in model.backbone.parameters()}
+    return [{"params": [p for p in trainable if id(p) not in backbone]},
+            {"params": [p for p in trainable if id(p) in backbone],
+             "lr": config.lr * config.backbone_lr_ratio, "lr_ratio": config.backbone_lr_ratio}]
+
+
 def train(config: TinyConfig, resume: bool, log=print) -> None:
     torch.set_num_threads(config.threads)
     run = Path(config.run_dir)
@@ -53,8 +67,7 @@ def train(config: TinyConfig, resume: bool, log=print) -> None:
     teacher_charset = ModelPack.load(local_packs_dir() / DEFAULT_PACK).charset
     mapping = charset_map(tuple(characters), tuple(teacher_charset[1:-1]))
     neck_reference = None if config.keep_neck else tiny_neck_reference(onnx_path)  # the neck is tiny's own
-    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=config.lr,
-                                  weight_decay=config.weight_decay)
+    optimizer = torch.optim.AdamW(parameter_groups(model, config), lr=config.lr, weight_decay=config.weight_decay)
     step, samples_seen, train_seconds = 0, 0, 0.0
     if resume and (run / CHECKPOINT).is_file():
         state = torch.load(run / CHECKPOINT, weights_only=False)
@@ -114,7 +127,7 @@ def train(config: TinyConfig, resume: bool, log=print) -> None:
                 continue
             started = time.time()
             for group in optimizer.param_groups:
-                group["lr"] = learning_rate(step, config)
+                group["lr"] = learning_rate(step, config) * group.get("lr_ratio", 1.0)
             parts = losses(model, neck_reference, batch, step, config)
             optimizer.zero_grad()
             parts["total"].backward()

