@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from .render_hand import HAND_SHARE, hand_fonts, hand_line
 from .render_web import WEB_SHARE, tight_ends, web_line
 
 # (file, face index in a .ttc, covers CJK). Debian packages: fonts-noto-cjk,
@@ -153,7 +154,9 @@ def _degrader(seed: int):
 class LineRenderer:
     seed: int
     font_set: str = "v1"  # FONT_SETS: v1 made crnn-zh-v1's shards; its replay needs the same fonts
-    look: str = "print"  # "web": part of the lines drawn as in web images (training/render_web.py)
+    # "web" / "hand": part of the lines drawn as in web images (training/render_web.py) or
+    # as handwriting (training/render_hand.py)
+    look: str = "print"
     tight_share: float = 0.0  # of the lines, cropped at the text's own ends (tight_ends)
     # of the lines, drawn at 9-17 px and enlarged to the teacher's height, as the recogniser
     # enlarges small print: FreeType's hinting and stroke dropout at those sizes are not a
@@ -167,6 +170,12 @@ class LineRenderer:
     def render(self, text: str) -> np.ndarray:
         """BGR uint8 at the teacher's height (48), width by aspect ratio."""
         rng = self.rng
+        if self.look == "hand" and rng.random() < HAND_SHARE:
+            hand_cjk, hand_latin = hand_fonts(held_out=self.font_set == "held-out")
+            faces = fonts_covering(hand_latin + hand_cjk if _is_latin(text) else hand_cjk, text) \
+                or fonts_covering(hand_cjk + hand_latin, text)
+            if faces:  # else a print: no hand face has all of the line's characters
+                return self._finish(*hand_line(rng, text, rng.choice(faces)))
         cjk, latin = available_fonts(self.font_set)
         fonts = fonts_covering(latin + cjk if _is_latin(text) and latin and rng.random() < 0.7 else cjk, text) \
             or fonts_covering(cjk + latin, text)

@@ -55,8 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     data.add_argument("--shards", type=int, required=True)
     data.add_argument("--seed", type=int, default=SEED)
     data.add_argument("--held-out", action="store_true", help="held-out texts in the held-out fonts")
-    data.add_argument("--look", choices=["print", "web"], default="print",
-                      help="web: part of the lines drawn as in web images (training/render_web.py)")
+    data.add_argument("--look", choices=["print", "web", "hand"], default="print",
+                      help="web / hand: part of the lines drawn as in web images (training/render_web.py) "
+                           "or as handwriting (training/render_hand.py)")
     data.add_argument("--font-set", choices=["v2", "v3"], default="v2",
                       help="v3: v2 and display faces (training/render.py); held-out lines keep the held-out fonts")
     data.add_argument("--tight-share", type=float, default=0.0,
