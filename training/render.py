@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 import cv2
@@ -175,7 +175,7 @@ class LineRenderer:
             faces = fonts_covering(hand_latin + hand_cjk if _is_latin(text) else hand_cjk, text) \
                 or fonts_covering(hand_cjk + hand_latin, text)
             if faces:  # else a print: no hand face has all of the line's characters
-                return self._finish(*hand_line(rng, text, rng.choice(faces)))
+                return self._finish(*hand_line(rng, text, partial(_font, *rng.choice(faces))))
         cjk, latin = available_fonts(self.font_set)
         fonts = fonts_covering(latin + cjk if _is_latin(text) and latin and rng.random() < 0.7 else cjk, text) \
             or fonts_covering(cjk + latin, text)

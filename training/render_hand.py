@@ -12,6 +12,8 @@ prints do."""
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 
 import cv2
@@ -60,6 +62,7 @@ HAND_FONT_PACKAGES = ["fonts-lxgw-wenkai", "fonts-arphic-gkai00mp", "fonts-arphi
                       "fonts-cns11643-kai", "fonts-dkg-handwriting", "fonts-femkeklaver", "fonts-kristi"]
 
 
+@lru_cache(maxsize=2)  # asked for every hand line
 def hand_fonts(held_out: bool) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
     """(CJK, Latin) faces installed for hand-look lines: the held-out ones or the trained ones."""
     cjk, latin = (_HAND_CJK_HELD_OUT, _HAND_LATIN_HELD_OUT) if held_out else (_HAND_CJK, _HAND_LATIN)
@@ -98,8 +101,10 @@ def _warp(rng: random.Random, mask: np.ndarray, size: int) -> np.ndarray:
     return cv2.remap(mask, xs + dx, ys + dy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
 
 
-def hand_line(rng: random.Random, text: str, font_path: tuple[str, int]) -> tuple[np.ndarray, tuple[int, int, int]]:
-    """BGR uint8 of `text` written by hand in the face `font_path`, and the paper's RGB."""
+def hand_line(rng: random.Random, text: str,
+              face: Callable[[int], ImageFont.FreeTypeFont]) -> tuple[np.ndarray, tuple[int, int, int]]:
+    """BGR uint8 of `text` written by hand in `face` (a size -> the face at that size), and
+    the paper's RGB."""
     size = rng.randint(24, 44)
     tokens = _tokens(text)
     glyphs: list[np.ndarray | None] = []
@@ -108,8 +113,7 @@ def hand_line(rng: random.Random, text: str, font_path: tuple[str, int]) -> tupl
             glyphs.append(None)
             continue
         scale = rng.uniform(0.82, 1.18)
-        glyphs.append(_glyph(rng, token, ImageFont.truetype(font_path[0], int(size * scale), index=font_path[1]),
-                             size))
+        glyphs.append(_glyph(rng, token, face(int(size * scale)), size))
     height = int(size * 2.2)
     width = sum(size // 2 if g is None else g.shape[1] for g in glyphs) + 2 * size
     mask = np.zeros((height, width), np.uint8)
