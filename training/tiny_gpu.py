@@ -134,7 +134,7 @@ def train(args) -> None:
 
     from .tiny_config import TinyConfig
     from .tiny_loss import losses
-    from .tiny_student import build_student, load_weights
+    from .tiny_student import build_student, load_weights, parameter_groups
 
     started = time.time()
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -150,7 +150,7 @@ def train(args) -> None:
     model = build_student(first / "rec.onnx", config.hidden, config.keep_neck)
     load_weights(model, state)
     model.to(device).train()
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    optimizer = torch.optim.AdamW(parameter_groups(model, config), lr=config.lr, weight_decay=config.weight_decay)
     held_out = Lines(first / "held-out.npz")
     stream = iter(_batch_stream(args.chunks, config.batch_size, config.seed,
                                 (config.weight_teacher_agrees, config.weight_teacher_differs), args.workers))
@@ -182,7 +182,7 @@ def train(args) -> None:
             warm_end = train_start = time.time()
         batch = [t.to(device, non_blocking=True) for t in next(stream)]
         for group in optimizer.param_groups:
-            group["lr"] = learning_rate()
+            group["lr"] = learning_rate() * group.get("lr_ratio", 1.0)
         parts = losses(model, None, batch, step, config)
         optimizer.zero_grad(set_to_none=True)
         parts["total"].backward()

