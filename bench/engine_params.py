@@ -3,9 +3,11 @@
     .venv/bin/python bench/engine_params.py --set pages tile_pixels=262144 max_width_growth=1.5
     .venv/bin/python bench/engine_params.py --set lines min_width=320
     .venv/bin/python bench/engine_params.py --set pages --det build/packs/ppocr-v6-int8-static/det.onnx
+    .venv/bin/python bench/engine_params.py --eval build/held-out-pages max_side=1280
 
 NAME=VALUE overrides a field of DetectorParams or RecognizerParams (ocr_engine.detect,
-ocr_engine.recognize); --det/--rec swap in another model file. Prints seconds per image,
+ocr_engine.recognize); --det/--rec swap in another model file; --eval reads another folder laid out as
+../shared/eval (bench/held_out_pages.py writes one). Prints seconds per image,
 per stage, the process's peak RSS and ../shared/eval/score.py's scores, as one JSON line."""
 
 import argparse
@@ -23,7 +25,7 @@ from ocr_engine.recognize import TextRecognizer
 from ocr_engine.runtime import create_session
 
 sys.path.insert(0, str(Path(__file__).parent))
-from systems import EVAL, eval_files  # noqa: E402
+from systems import EVAL  # noqa: E402
 
 _spec = importlib.util.spec_from_file_location("score", EVAL / "score.py")
 score = importlib.util.module_from_spec(_spec)
@@ -39,6 +41,7 @@ def with_overrides(params, overrides: dict[str, str]):
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--set", choices=["lines", "pages"], default="pages")
+    parser.add_argument("--eval", type=Path, default=EVAL, help="a folder laid out as ../shared/eval")
     parser.add_argument("--det", help="another detector model file")
     parser.add_argument("--rec", help="another recogniser model file")
     parser.add_argument("overrides", nargs="*", metavar="NAME=VALUE")
@@ -57,24 +60,32 @@ def main() -> None:
     if unknown:
         parser.error(f"not a detector or recogniser parameter: {', '.join(sorted(unknown))}")
 
-    labels = {(EVAL / r["file"]).resolve(): r["text"]
-              for r in map(json.loads, (EVAL / "labels.jsonl").read_text(encoding="utf-8").splitlines()) if r}
-    files = eval_files(args.set)
+    rows = [json.loads(line) for line in (args.eval / "labels.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    rows = [r for r in rows if r["kind"] == args.set.rstrip("s")]
     pairs, stages = [], {}
+    by_kind: dict[str, dict] = {}  # held-out pages name their kind; eval files their source
     start = time.perf_counter()
-    for path in files:
-        result = engine.read(path.read_bytes(), mode=args.set.rstrip("s"))
-        pairs.append((labels[path.resolve()], result.text))
+    for row in rows:
+        result = engine.read((args.eval / row["file"]).read_bytes(), mode=args.set.rstrip("s"))
+        pairs.append((row["text"], result.text))
+        kind = by_kind.setdefault(row.get("page_kind") or Path(row["file"]).name.split("_")[0],
+                                  {"pairs": [], "lines": 0, "detect_s": 0.0})
+        kind["pairs"].append(pairs[-1])
+        kind["lines"] += len(result.lines)
+        kind["detect_s"] += result.timings.get("detect", 0.0)
         for stage, seconds in result.timings.items():
             stages[stage] = stages.get(stage, 0.0) + seconds
     elapsed = time.perf_counter() - start
     print(json.dumps({
         "command": " ".join(["bench/engine_params.py", *sys.argv[1:]]),
         "set": args.set,
-        "s_per_image": round(elapsed / len(files), 4),
-        "stages_s_per_image": {k: round(v / len(files), 4) for k, v in stages.items()},
+        "eval": str(args.eval),
+        "s_per_image": round(elapsed / len(rows), 4),
+        "stages_s_per_image": {k: round(v / len(rows), 4) for k, v in stages.items()},
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         **score.score(pairs),
+        "by_kind": {name: {"n": len(kind["pairs"]), "lines": kind["lines"], "detect_s": round(kind["detect_s"], 2),
+                           **score.score(kind["pairs"])} for name, kind in by_kind.items()},
     }))
 
 
