@@ -240,7 +240,9 @@ def charset_map(student_charset: tuple[str, ...], teacher_charset: tuple[str, ..
 def export_onnx(model: TinyCRNN, out: Path, quantize: bool = True, characters: list[str] | None = None) -> Path:
     """The student as ONNX ([N, 3, 48, W] -> softmax [N, W/8, C], LSTM ops), then, with
     `quantize`, ONNX Runtime's dynamic INT8 on the LSTM and the MatMuls (the convolutions
-    stay fp32: post-training static INT8 collapsed the last CRNN, bench/results/2026-11-27-crnn-qat.md)."""
+    stay fp32: post-training static INT8 collapsed the last CRNN, bench/results/2026-11-27-crnn-qat.md).
+    Weights get a scale per output column: one scale per matrix cost run crnn-v6t-kn2 0.8
+    points of held-out exact (0.8470 against fp32's 0.8548; per column 0.8549, as fast)."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     out = Path(out)
@@ -257,7 +259,8 @@ def export_onnx(model: TinyCRNN, out: Path, quantize: bool = True, characters: l
         onnx.helper.set_model_props(graph, {"character": "\n".join(characters)})
         onnx.save(graph, str(fp32))
     if quantize:
-        quantize_dynamic(str(fp32), str(out), op_types_to_quantize=["LSTM", "MatMul"], weight_type=QuantType.QInt8)
+        quantize_dynamic(str(fp32), str(out), op_types_to_quantize=["LSTM", "MatMul"], weight_type=QuantType.QInt8,
+                         per_channel=True)
         fp32.unlink()
     return out
 

@@ -99,6 +99,7 @@ def test_export_has_int8_lstm_and_matches_torch(tmp_path):
     """The committed trained student on real dev lines (an untrained BiLSTM's near-flat
     frames on noise made the best class a coin toss): the INT8 export reads as torch does."""
     import cv2
+    import onnx
     import onnxruntime as ort
 
     from ocr_engine.preprocess import pad_batch, resize_to_height
@@ -109,6 +110,10 @@ def test_export_has_int8_lstm_and_matches_torch(tmp_path):
     path = export_onnx(model, tmp_path / "v6t.onnx")
     ops = onnx_ops(path)
     assert ops["DynamicQuantizeLSTM"] == 2 and ops["MatMulInteger"] >= 2 and ops["LSTM"] == 0
+    graph = onnx.load(str(path)).graph
+    zero_points = {i.name: list(i.dims) for i in graph.initializer}
+    # a zero point (and scale) per output column, not one for the whole matrix
+    assert all((zero_points[n.input[3]] or [1])[0] > 1 for n in graph.node if n.op_type == "MatMulInteger")
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     same = frames = 0
     for image_path, _ in dev_lines(EVAL_DIR)[:20]:
