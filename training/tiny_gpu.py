@@ -134,7 +134,7 @@ def train(args) -> None:
 
     from .tiny_config import TinyConfig
     from .tiny_loss import losses
-    from .tiny_student import build_student, load_weights, parameter_groups
+    from .tiny_student import build_student, load_weights, parameter_groups, set_learning_rate
 
     started = time.time()
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -181,8 +181,7 @@ def train(args) -> None:
         if step == config.warmup_steps:
             warm_end = train_start = time.time()
         batch = [t.to(device, non_blocking=True) for t in next(stream)]
-        for group in optimizer.param_groups:
-            group["lr"] = learning_rate() * group.get("lr_ratio", 1.0)
+        set_learning_rate(optimizer, learning_rate())
         parts = losses(model, None, batch, step, config)
         optimizer.zero_grad(set_to_none=True)
         parts["total"].backward()

@@ -101,7 +101,7 @@ def parameter_groups(model: TinyCRNN, config: TinyConfig) -> list[dict]:
     learns more slowly than the new head, so what PaddleOCR taught it on real images is
     adjusted rather than overwritten by the rendered lines. One group when the ratio is 1,
     as before, so older checkpoints' optimizer states still load. A group's `lr_ratio`
-    scales the schedule's lr (tiny_train, tiny_gpu)."""
+    scales the schedule's lr (`set_learning_rate`)."""
     trainable = [p for p in model.parameters() if p.requires_grad]
     if config.frozen_backbone or config.backbone_lr_ratio == 1.0:
         return [{"params": trainable}]
@@ -109,6 +109,12 @@ def parameter_groups(model: TinyCRNN, config: TinyConfig) -> list[dict]:
     return [{"params": [p for p in trainable if id(p) not in backbone]},
             {"params": [p for p in trainable if id(p) in backbone],
              "lr": config.lr * config.backbone_lr_ratio, "lr_ratio": config.backbone_lr_ratio}]
+
+
+def set_learning_rate(optimizer: torch.optim.Optimizer, lr: float) -> None:
+    """The schedule's `lr` on every group of `parameter_groups`, scaled by the group's ratio."""
+    for group in optimizer.param_groups:
+        group["lr"] = lr * group.get("lr_ratio", 1.0)
 
 
 def _subgraph(onnx_path: Path, output: str) -> onnx.ModelProto:

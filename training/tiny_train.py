@@ -30,7 +30,15 @@ from .data import complete_shards, width_sorted_batches
 from .tiny_batches import Encoder, TargetSample, evaluate, freeze_backbone_norms, load_targets, make_batch
 from .tiny_config import TinyConfig
 from .tiny_loss import losses
-from .tiny_student import build_student, charset_map, extract_tiny, load_weights, parameter_groups, tiny_neck_reference
+from .tiny_student import (
+    build_student,
+    charset_map,
+    extract_tiny,
+    load_weights,
+    parameter_groups,
+    set_learning_rate,
+    tiny_neck_reference,
+)
 from .train import learning_rate, save_checkpoint
 
 CHECKPOINT = "checkpoint.pt"
@@ -112,8 +120,7 @@ def train(config: TinyConfig, resume: bool, log=print) -> None:
             if batch is None:
                 continue
             started = time.time()
-            for group in optimizer.param_groups:
-                group["lr"] = learning_rate(step, config) * group.get("lr_ratio", 1.0)
+            set_learning_rate(optimizer, learning_rate(step, config))
             parts = losses(model, neck_reference, batch, step, config)
             optimizer.zero_grad()
             parts["total"].backward()
