@@ -16,7 +16,7 @@ class DetectorParams:
     min_side: int = 736  # short side of the detector input (PaddleOCR's limit_side_len)
     # long side cap: chosen on held-out pages (bench/held_out_pages.py), where 1600 kept char
     # F1 (small print 0.9959 -> 0.9955, documents 0.9956 -> 0.9954, receipts 0.9974 -> 0.9977)
-    # in 0.6x the detector's time; 1280 lost small print (0.9948)
+    # in 0.65x the detector's time; 1280 lost small print (0.9948)
     max_side: int = 1600
     threshold: float = 0.3  # a pixel is text above this probability
     # a box is kept if its mean probability is above this; lower than PP-OCR's 0.5 because the
