@@ -1,9 +1,12 @@
 """Held-out pages: documents, small print and receipts drawn from the training corpus's
 texts that no run trains on (`training.data.held_out_text`), in the held-out faces, and
 scanned or photographed; page-level engine choices (the detector's scale, its strips) are
-made on these, and the dev pages only report.
+made on these, and the dev pages only report. `--set web` draws small web and e-commerce
+images instead: a few lines at mixed sizes, large headlines among small print, on coloured
+grounds, at 300-1000 px a side (the detector's choices for images under its minimum side).
 
     .venv/bin/python bench/held_out_pages.py --out build/held-out-pages
+    .venv/bin/python bench/held_out_pages.py --set web --out build/held-out-web
     .venv/bin/python bench/engine_params.py --eval build/held-out-pages max_side=1280
 
 Writes OUT/pages/*.jpg and OUT/labels.jsonl in the eval's format (`kind` "page", `text`
@@ -31,6 +34,7 @@ KINDS = (("document", 0.4), ("small print", 0.25), ("receipt", 0.35))
 DOCUMENT_TEXTS = {"chinese_sentence": 0.3, "chinese_phrase": 0.15, "english": 0.2, "mixed": 0.1,
                   "chinese_identity": 0.1, "invoice_field": 0.1, "symbols": 0.05}
 RECEIPT_TEXTS = {"receipt": 0.6, "invoice_field": 0.2, "symbols": 0.1, "english": 0.1}
+WEB_TEXTS = {"web_ad": 0.5, "chinese_phrase": 0.2, "english": 0.1, "mixed": 0.1, "symbols": 0.1}
 
 
 def _layout(rng: random.Random, kind: str) -> tuple[int, int, float, float]:
@@ -99,6 +103,56 @@ def draw_page(rng: random.Random, kind: str, texts: LineTexts) -> tuple[np.ndarr
     return np.asarray(page), written
 
 
+def draw_web_image(rng: random.Random, texts: LineTexts) -> tuple[np.ndarray, list[str]]:
+    """A small web or e-commerce image (BGR) and its lines, top to bottom: a ground of one
+    colour fading into another, 2-9 lines, each its own size (12-72 px) and colour, placed
+    left, centred or right, some on a band of colour."""
+    cjk, latin = available_fonts("held-out")
+    width, height = rng.randint(300, 1000), rng.randint(300, 1000)
+    ground = np.array([rng.randint(0, 255) for _ in range(3)], np.float32)
+    fade = np.array([rng.randint(0, 255) for _ in range(3)], np.float32)
+    ramp = np.linspace(0, 1, height, dtype=np.float32)[:, None, None]
+    image = Image.fromarray(np.broadcast_to(ground * (1 - ramp) + fade * ramp, (height, width, 3)).astype(np.uint8))
+    draw = ImageDraw.Draw(image)
+    margin = round(width * rng.uniform(0.03, 0.08))
+    written: list[str] = []
+    y = float(rng.randint(margin, max(margin, height // 6)))
+    for _ in range(rng.randint(2, 9)):
+        size = rng.choice((rng.uniform(12, 22), rng.uniform(22, 40), rng.uniform(40, 72)))
+        if y + size * 1.3 > height - margin:
+            break
+        text = _next_text(texts)
+        font = _face(rng, text, (latin + cjk) if text.isascii() else cjk, size)
+        if font is None:
+            continue
+        text = _fit(draw, text, font, width - 2 * margin)
+        if not text:
+            continue
+        text_width = draw.textlength(text, font=font)
+        x = rng.choice((margin, (width - text_width) / 2, width - margin - text_width))
+        behind = tuple(int(v) for v in (ground * (1 - y / height) + fade * y / height))
+        if rng.random() < 0.3:  # a band of colour behind the line
+            behind = tuple(rng.randint(0, 255) for _ in range(3))
+            draw.rectangle((x - size * 0.3, y - size * 0.15, x + text_width + size * 0.3, y + size * 1.2), fill=behind)
+        # a colour that stands out from what is behind it, as a designer would pick
+        ink = tuple(rng.randint(0, 90) if sum(behind) > 3 * 128 else rng.randint(170, 255) for _ in range(3))
+        draw.text((x, y), text, font=font, fill=ink)
+        written.append(text)
+        y += size * rng.uniform(1.4, 2.4)
+    return cv2.cvtColor(np.asarray(image), cv2.COLOR_RGB2BGR), written
+
+
+def degrade_web(rng: random.Random, image: np.ndarray) -> np.ndarray:
+    """Scaled for the page, a little blur and JPEG, as such images are served."""
+    sigma = rng.uniform(0.0, 1.0)
+    if sigma > 0.3:
+        image = cv2.GaussianBlur(image, (0, 0), sigma)
+    ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, rng.randint(50, 95)])
+    if not ok:
+        raise RuntimeError("OpenCV could not encode an image as JPEG")
+    return encoded
+
+
 def _next_text(texts: LineTexts) -> str:
     while True:
         _, text = next(texts)
@@ -138,20 +192,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--count", type=int, default=60)
     parser.add_argument("--seed", type=int, default=20261206)
+    parser.add_argument("--set", choices=["pages", "web"], default="pages",
+                        help="documents, small print and receipts; or small web images")
     args = parser.parse_args(argv)
     from training.tiny_run import text_charset
 
     rng = random.Random(args.seed)
     charset = text_charset()
     texts = {"receipt": LineTexts(charset, args.seed, weights=RECEIPT_TEXTS),
-             "document": LineTexts(charset, args.seed + 1, weights=DOCUMENT_TEXTS)}
+             "document": LineTexts(charset, args.seed + 1, weights=DOCUMENT_TEXTS),
+             "web image": LineTexts(charset, args.seed + 2, weights=WEB_TEXTS)}
     (args.out / "pages").mkdir(parents=True, exist_ok=True)
     rows = []
     for index in range(args.count):
-        kind = rng.choices([k for k, _ in KINDS], weights=[w for _, w in KINDS])[0]
-        page, lines = draw_page(rng, kind, texts["receipt" if kind == "receipt" else "document"])
+        if args.set == "web":
+            kind = "web image"
+            image, lines = draw_web_image(rng, texts[kind])
+            encoded = degrade_web(rng, image)
+        else:
+            kind = rng.choices([k for k, _ in KINDS], weights=[w for _, w in KINDS])[0]
+            page, lines = draw_page(rng, kind, texts["receipt" if kind == "receipt" else "document"])
+            encoded = degrade(rng, page, kind)
         name = f"pages/held-out-{index:03d}-{kind.replace(' ', '-')}.jpg"
-        (args.out / name).write_bytes(degrade(rng, page, kind).tobytes())
+        (args.out / name).write_bytes(encoded.tobytes())
         rows.append({"file": name, "kind": "page", "text": "\n".join(lines), "page_kind": kind})
     (args.out / "labels.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
                                            encoding="utf-8")
