@@ -143,7 +143,7 @@ def draw_web_image(rng: random.Random, texts: LineTexts) -> tuple[np.ndarray, li
 
 
 def degrade_web(rng: random.Random, image: np.ndarray) -> np.ndarray:
-    """Scaled for the page, a little blur and JPEG, as such images are served."""
+    """A little blur, and JPEG at the qualities such images are served at."""
     sigma = rng.uniform(0.0, 1.0)
     if sigma > 0.3:
         image = cv2.GaussianBlur(image, (0, 0), sigma)
