@@ -5,23 +5,7 @@ import numpy as np
 
 from ocr_engine.detect import TextDetector, detector_scale
 from ocr_engine.preprocess import detector_size
-
-
-class _InputRecorder:
-    """The real detector session, noting the height and width of every input."""
-
-    def __init__(self, session):
-        self.session, self.sizes = session, []
-
-    def get_inputs(self):
-        return self.session.get_inputs()
-
-    def run(self, outputs, feeds, shrink=True):
-        self.sizes.extend(value.shape[2:] for value in feeds.values())
-        return self.session.run(outputs, feeds, shrink=shrink)
-
-    def release_arena(self):
-        self.session.release_arena()
+from tests.engine.sessions import SessionRecorder
 
 
 def _with_text(height: int, width: int, scale: float) -> np.ndarray:
@@ -31,10 +15,10 @@ def _with_text(height: int, width: int, scale: float) -> np.ndarray:
 
 
 def _sizes_read(engine, image: np.ndarray) -> list[tuple[int, int]]:
-    session = _InputRecorder(engine.detector.session)
+    session = SessionRecorder(engine.detector.session)
     boxes, _ = TextDetector(session, engine.detector.params).detect(image)
     assert len(boxes)
-    return [tuple(size) for size in session.sizes]
+    return [tuple(shape[2:]) for shape in session.shapes]
 
 
 def test_an_image_just_under_the_minimum_side_is_read_once_upscaled(engine):

@@ -11,6 +11,7 @@ from rapidfuzz import fuzz
 from ocr_engine.detect import MIN_STRIP, TextDetector, strip_rows
 from ocr_engine.recognize import TextRecognizer
 from tests.conftest import EVAL
+from tests.engine.sessions import SessionRecorder
 
 
 @pytest.mark.parametrize("height,width", [(1984, 832), (2016, 1504), (736, 736), (256, 2000), (1600, 736), (96, 320)])
@@ -38,43 +39,10 @@ def test_strips_find_the_same_lines_as_one_pass(engine):
     assert fuzz.ratio(stripped.text, whole.text) >= 95
 
 
-class _ShapeRecorder:
-    """The real recogniser session, noting the shape of every batch it is given."""
-
-    def __init__(self, session):
-        self.session, self.shapes = session, []
-
-    def get_inputs(self):
-        return self.session.get_inputs()
-
-    def run(self, outputs, feeds, **options):
-        self.shapes.extend(value.shape for value in feeds.values())
-        return self.session.run(outputs, feeds, **options)
-
-    def release_arena(self):
-        self.session.release_arena()
-
-
-class _RunRecorder(_ShapeRecorder):
-    """The real session, noting whether each run shrinks the arena and each release."""
-
-    def __init__(self, session):
-        super().__init__(session)
-        self.events: list[str] = []
-
-    def run(self, outputs, feeds, shrink=True):
-        self.events.append("shrink" if shrink else "warm")
-        return super().run(outputs, feeds, shrink=shrink)
-
-    def release_arena(self):
-        self.events.append("release")
-        super().release_arena()
-
-
 def test_a_pages_strips_keep_the_detector_warm_and_release_it_once(engine):
     """Shrunk after every strip, each run faulted its working memory in again (the detector
     1.5x slower); the arena is released once the image's runs are done."""
-    session = _RunRecorder(engine.detector.session)
+    session = SessionRecorder(engine.detector.session)
     detector = TextDetector(session, engine.detector.params)
     image = np.full((1527, 1080, 3), 255, np.uint8)
     detector.detect(image)
@@ -83,7 +51,7 @@ def test_a_pages_strips_keep_the_detector_warm_and_release_it_once(engine):
 
 
 def test_batches_of_wide_strips_stay_within_the_batch_width(engine):
-    session = _ShapeRecorder(engine.recognizer.session)
+    session = SessionRecorder(engine.recognizer.session)
     recognizer = TextRecognizer(session, engine.pack.charset, engine.recognizer.params)
     widths = [40, 100, 300, 500, 700, 900, 1000, 1000, 1000, 60, 80]
     recognizer.recognize([np.full((48, w, 3), 255, np.uint8) for w in widths])
@@ -131,10 +99,8 @@ def test_big_buffers_go_back_to_the_os_between_pages():
     assert mapped < heap - 10, (mapped, heap)
 
 
-_RECOGNISER_ARENA_HELD = """
+_ARENA_HELD = """
 import sys
-
-import numpy as np
 
 from ocr_engine import OcrEngine, Settings
 
@@ -147,11 +113,20 @@ def resident_mib():
 
 
 after_page = resident_mib()
-# a run with shrinkage hands back whatever the recogniser's arena still held after the page
-session = engine.recognizer.session
-session.run(None, {session.get_inputs()[0].name: np.zeros((1, 3, 48, 32), np.float32)})
+# a run with shrinkage hands back whatever the stage's arena still held after the page
+getattr(engine, sys.argv[2]).session.release_arena()
 print(after_page - resident_mib())
 """
+
+
+def arena_held_after_page_mib(stage: str) -> float:
+    """What a shrinking run of `stage`'s session (recognizer, detector) hands back after a receipt."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _ARENA_HELD, str(EVAL / "pages" / "sroie_079.jpg"), stage],
+                          capture_output=True, text=True, check=True, timeout=300)
+    return float(done.stdout)
 
 
 def test_the_recogniser_holds_no_arena_memory_between_pages():
@@ -159,24 +134,14 @@ def test_the_recogniser_holds_no_arena_memory_between_pages():
     is shrunk once the page's lines are read (Session.release_arena). Shrunk after every run
     instead, the region holding each run's output outlived the run's shrinkage, and 16-31
     MiB stayed between pages, under the next page's detector peak."""
-    import subprocess
-    import sys
-
-    done = subprocess.run([sys.executable, "-c", _RECOGNISER_ARENA_HELD, str(EVAL / "pages" / "sroie_079.jpg")],
-                          capture_output=True, text=True, check=True, timeout=300)
-    assert float(done.stdout) < 3, done.stdout
+    held = arena_held_after_page_mib("recognizer")
+    assert held < 3, held
 
 
 def test_the_detector_holds_no_arena_memory_between_pages():
     """After a receipt read in strips kept warm, the detector's arena holds nothing."""
-    import subprocess
-    import sys
-
-    script = _RECOGNISER_ARENA_HELD.replace("engine.recognizer.session", "engine.detector.session").replace(
-        "(1, 3, 48, 32)", "(1, 3, 32, 32)")
-    done = subprocess.run([sys.executable, "-c", script, str(EVAL / "pages" / "sroie_079.jpg")],
-                          capture_output=True, text=True, check=True, timeout=300)
-    assert float(done.stdout) < 3, done.stdout
+    held = arena_held_after_page_mib("detector")
+    assert held < 3, held
 
 
 _HELD_AFTER_PAGES = """
