@@ -138,7 +138,8 @@ def compare(pack_dir: Path, eval_dir: Path = DEFAULT_EVAL_DIR, repeats: int = 3,
             held_pairs = [(truth, text) for (_, truth, _), (text, _) in zip(rendered, held_readings[name])]
             results[name]["held_out"] = _by_group(score, held_pairs, [kind for _, _, kind in rendered])
             results[name]["held_out_folders"] = _by_group(score, held_pairs, rendered_folders)
-    for name in held_readings.keys() - {DEFAULT_PACK, TINY}:  # each reads first, the default re-reads
-        results[name]["held_out_cascade"] = cascade(score, [truth for _, truth, _ in rendered], held_readings[name],
-                                                    [text for text, _ in held_readings[DEFAULT_PACK]])
+    if rendered:  # each pack reads first, the default re-reads what it is unsure of
+        truths, rereads = [truth for _, truth, _ in rendered], [text for text, _ in held_readings[DEFAULT_PACK]]
+        for name in (n for n in held_readings if n not in (DEFAULT_PACK, TINY)):
+            results[name]["held_out_cascade"] = cascade(score, truths, held_readings[name], rereads)
     return results
