@@ -5,9 +5,9 @@ one way to time its detector against ours.
 
     bench/.venv/bin/python bench/detector_ab.py --a ours:crnn-v6t --b faster-paddle-tiny
 
-A blank image smaller than the detector's minimum side is read at more scales than the
-same image with text (ours looks for text at its own size first, then larger), so the
-small web images over-count our time; the receipts (short side >= 736 px) do not.
+A blank image that the minimum side (736 px) would upscale by more than 1.3x is read at
+more scales than the same image with text (ours looks for text at its own size first,
+then larger), so those images over-count our time: compare the others.
 Writes bench/results/<date>-detector-ab-<A>-vs-<B>.md."""
 
 from __future__ import annotations
