@@ -91,12 +91,13 @@ def megapixels(path: Path) -> float:
         return image.width * image.height / 1e6
 
 
-def run_set(servers: dict[str, Server], set_name: str, rounds: int, log, recogniser: bool = False) -> list[dict]:
-    kind = "recogniser" if recogniser else set_name.rstrip("s")
+def interleave(servers: dict[str, Server], files: dict[str, Path], kind: str, rounds: int, log) -> list[dict]:
+    """Each file (named by its key) read by every system in turn, the order flipped every
+    file and round; each system's fastest read kept, and its first text."""
     names = list(servers)
     rows = []
-    for i, path in enumerate(eval_files(set_name)):
-        row = {"file": str(path.relative_to(EVAL)), "megapixels": megapixels(path), "seconds": {}, "text": {}}
+    for i, (file, path) in enumerate(files.items()):
+        row = {"file": file, "megapixels": megapixels(path), "seconds": {}, "text": {}}
         for r in range(rounds):
             order = names if (i + r) % 2 == 0 else names[::-1]
             for name in order:
@@ -104,31 +105,42 @@ def run_set(servers: dict[str, Server], set_name: str, rounds: int, log, recogni
                 row["seconds"][name] = min(answer["seconds"], row["seconds"].get(name, float("inf")))
                 row["text"].setdefault(name, answer["text"])
         rows.append(row)
-        log(f"{set_name} {i + 1}: {row['file']} " + " ".join(f"{n} {s:.3f}s" for n, s in row["seconds"].items()))
+        log(f"{kind} {i + 1}: {file} " + " ".join(f"{n} {s:.3f}s" for n, s in row["seconds"].items()))
     return rows
 
 
-def summarise(rows: list[dict], a: str, b: str) -> dict:
-    def group(members: list[dict]) -> dict:
-        if not members:
-            return {"images": 0}
-        sum_a = sum(r["seconds"][a] for r in members)
-        sum_b = sum(r["seconds"][b] for r in members)
-        return {
-            "images": len(members),
-            "sum_a_s": sum_a,
-            "sum_b_s": sum_b,
-            "ratio_of_sums": sum_a / sum_b,
-            "median_ratio": statistics.median(r["seconds"][a] / r["seconds"][b] for r in members),
-            "max_ratio": max(r["seconds"][a] / r["seconds"][b] for r in members),
-        }
+def run_set(servers: dict[str, Server], set_name: str, rounds: int, log, recogniser: bool = False) -> list[dict]:
+    files = {str(path.relative_to(EVAL)): path for path in eval_files(set_name)}
+    return interleave(servers, files, "recogniser" if recogniser else set_name.rstrip("s"), rounds, log)
 
-    buckets = {label: group([r for r in rows if low <= r["megapixels"] < high]) for low, high, label in BUCKETS}
+
+def timings(rows: list[dict], a: str, b: str) -> dict:
+    """A's and B's summed seconds over `rows`, the ratio of the sums, the median and the
+    largest per-file ratio (A / B: below 1, A is faster)."""
+    if not rows:
+        return {"images": 0}
+    sum_a = sum(r["seconds"][a] for r in rows)
+    sum_b = sum(r["seconds"][b] for r in rows)
+    return {
+        "images": len(rows),
+        "sum_a_s": sum_a,
+        "sum_b_s": sum_b,
+        "ratio_of_sums": sum_a / sum_b,
+        "median_ratio": statistics.median(r["seconds"][a] / r["seconds"][b] for r in rows),
+        "max_ratio": max(r["seconds"][a] / r["seconds"][b] for r in rows),
+    }
+
+
+def by_bucket(rows: list[dict], a: str, b: str) -> dict:
+    return {label: timings([r for r in rows if low <= r["megapixels"] < high], a, b) for low, high, label in BUCKETS}
+
+
+def summarise(rows: list[dict], a: str, b: str) -> dict:
     labels = {str((EVAL / r["file"]).resolve()): r["text"]
               for r in map(json.loads, (EVAL / "labels.jsonl").read_text(encoding="utf-8").splitlines()) if r}
     scores = {name: score.score([(labels[str((EVAL / r["file"]).resolve())], r["text"][name]) for r in rows])
               for name in (a, b)}
-    return {"all": group(rows), "buckets": buckets, "scores": scores}
+    return {"all": timings(rows, a, b), "buckets": by_bucket(rows, a, b), "scores": scores}
 
 
 def markdown(report: dict, details: bool = True) -> str:
