@@ -49,13 +49,10 @@ def load_optimizer_state(optimizer: torch.optim.Optimizer, saved: dict) -> None:
     """AdamW's saved moments under this run's lr ratios (`parameter_groups`). torch's
     `load_state_dict` brings back the saved groups' settings too, so a run resumed with
     another `--backbone-lr-ratio` silently kept the old one."""
-    ratios = [group.get("lr_ratio") for group in optimizer.param_groups]
+    ratios = [group.get("lr_ratio", 1.0) for group in optimizer.param_groups]
     optimizer.load_state_dict(saved)
     for group, ratio in zip(optimizer.param_groups, ratios):
-        if ratio is None:
-            group.pop("lr_ratio", None)
-        else:
-            group["lr_ratio"] = ratio
+        group["lr_ratio"] = ratio
 
 
 def train(config: TinyConfig, resume: bool, log=print) -> None:
