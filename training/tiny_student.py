@@ -78,15 +78,18 @@ class TinyCRNN(nn.Module):
         self.backbone = backbone
         self.lstm = nn.LSTM(FEATURES, hidden, num_layers=layers, bidirectional=True, batch_first=True)
         self.gate = nn.Parameter(torch.zeros(1)) if keep_neck else None
-        self.fc0 = nn.Linear(2 * hidden, 80)
+        # a BiLSTM wider than the neck adds to it through a projection (none at 2 * hidden == 160)
+        self.project = nn.Linear(2 * hidden, FEATURES, bias=False) if keep_neck and 2 * hidden != FEATURES else None
+        self.fc0 = nn.Linear(FEATURES if keep_neck else 2 * hidden, 80)
         self.fc1 = nn.Linear(80, classes)
 
     def sequence_features(self, x: torch.Tensor) -> torch.Tensor:
         """[N, T, 2*hidden]: the BiLSTM's output, what stands in for tiny's neck (with
-        `keep_neck`: tiny's neck output plus the gated BiLSTM's)."""
+        `keep_neck`, [N, T, 160]: tiny's neck output plus the gated BiLSTM's)."""
         features = self.backbone(x).transpose(1, 2)  # [N, T, 160]
         if self.gate is not None:
-            return features + self.gate * self.lstm(features)[0]
+            added = self.lstm(features)[0]
+            return features + self.gate * (self.project(added) if self.project is not None else added)
         return self.lstm(features)[0]
 
     def logits(self, x: torch.Tensor) -> torch.Tensor:
@@ -221,7 +224,7 @@ def build_student(onnx_path: Path, hidden: int = 80, keep_neck: bool = False) ->
     classes = inits["linear_1.w_0"].shape[1]
     model = TinyCRNN(tiny_backbone(onnx_path, keep_neck), classes, hidden=hidden, keep_neck=keep_neck)
     with torch.no_grad():
-        if 2 * hidden == inits["linear_0.w_0"].shape[0]:
+        if model.fc0.in_features == inits["linear_0.w_0"].shape[0]:
             model.fc0.weight.copy_(torch.from_numpy(inits["linear_0.w_0"].T.copy()))
         model.fc0.bias.copy_(torch.from_numpy(inits["linear_0.b_0"]))
         model.fc1.weight.copy_(torch.from_numpy(inits["linear_1.w_0"].T.copy()))
