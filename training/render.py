@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from .font_coverage import fonts_covering
 from .render_hand import HAND_SHARE, hand_fonts, hand_line
 from .render_web import WEB_SHARE, tight_ends, web_line
 
@@ -87,8 +88,10 @@ _LATIN_DISPLAY = [
       for cut in ("Bold", "Regular")),
     *((f"/usr/share/fonts/opentype/cantarell/Cantarell-{cut}.otf", 0) for cut in ("ExtraBold", "Regular")),
 ]
-FONT_SETS = {"v1": _CJK, "v2": _CJK_V2, "v3": _CJK_V3, "held-out": _CJK_HELD_OUT}
-LATIN_SETS = {"v3": _LATIN + _LATIN_DISPLAY}  # the others: _LATIN
+# Font set "v4": v3's faces, more hand faces (training/render_hand.py), and a face counts as
+# having a character only where it draws it (drawn_only)
+FONT_SETS = {"v1": _CJK, "v2": _CJK_V2, "v3": _CJK_V3, "v4": _CJK_V3, "held-out": _CJK_HELD_OUT}
+LATIN_SETS = {"v3": _LATIN + _LATIN_DISPLAY, "v4": _LATIN + _LATIN_DISPLAY}  # the others: _LATIN
 FONT_PACKAGES = ["fonts-noto-cjk", "fonts-wqy-microhei", "fonts-arphic-ukai", "fonts-arphic-uming",
                  "fonts-dejavu-core", "fonts-liberation"]
 FONT_PACKAGES_V2 = FONT_PACKAGES + ["fonts-noto-cjk-extra", "fonts-arphic-gbsn00lp", "fonts-arphic-gkai00mp",
@@ -104,20 +107,6 @@ def available_fonts(font_set: str = "v1") -> tuple[list[tuple[str, int]], list[t
     if not cjk:
         raise RuntimeError("no CJK font found; install the Debian packages " + " ".join(FONT_PACKAGES))
     return cjk, latin
-
-
-@lru_cache(maxsize=256)  # every font of a set: set v3 has 60, and a miss parses a whole cmap
-def _code_points(path: str, index: int) -> frozenset[int]:
-    """The characters a font has glyphs for: a line drawn in a font without one of its
-    characters shows a box (.notdef) labelled as that character."""
-    from fontTools.ttLib import TTFont
-
-    return frozenset(TTFont(path, fontNumber=index, lazy=True).getBestCmap())
-
-
-def fonts_covering(fonts: list[tuple[str, int]], text: str) -> list[tuple[str, int]]:
-    needed = {ord(ch) for ch in text if not ch.isspace()}
-    return [font for font in fonts if needed <= _code_points(*font)]
 
 
 class MissingGlyphs(ValueError):
@@ -170,15 +159,16 @@ class LineRenderer:
     def render(self, text: str) -> np.ndarray:
         """BGR uint8 at the teacher's height (48), width by aspect ratio."""
         rng = self.rng
+        drawn_only = self.font_set == "v4"
         if self.look == "hand" and rng.random() < HAND_SHARE:
-            hand_cjk, hand_latin = hand_fonts(held_out=self.font_set == "held-out")
-            faces = fonts_covering(hand_latin + hand_cjk if _is_latin(text) else hand_cjk, text) \
-                or fonts_covering(hand_cjk + hand_latin, text)
+            hand_cjk, hand_latin = hand_fonts(self.font_set)
+            faces = fonts_covering(hand_latin + hand_cjk if _is_latin(text) else hand_cjk, text, drawn_only) \
+                or fonts_covering(hand_cjk + hand_latin, text, drawn_only)
             if faces:  # else a print: no hand face has all of the line's characters
                 return self._finish(*hand_line(rng, text, partial(_font, *rng.choice(faces))))
         cjk, latin = available_fonts(self.font_set)
-        fonts = fonts_covering(latin + cjk if _is_latin(text) and latin and rng.random() < 0.7 else cjk, text) \
-            or fonts_covering(cjk + latin, text)
+        fonts = fonts_covering(latin + cjk if _is_latin(text) and latin and rng.random() < 0.7 else cjk, text,
+                               drawn_only) or fonts_covering(cjk + latin, text, drawn_only)
         if not fonts:
             missing = sorted({ch for ch in text if not fonts_covering(cjk + latin, ch)})
             raise MissingGlyphs(f"no installed font has {''.join(missing)!r} ({' '.join(FONT_PACKAGES)})")

@@ -56,16 +56,31 @@ _HAND_LATIN_HELD_OUT = [
     ("/usr/share/fonts/truetype/femkeklaver/femkeklaver.ttf", 0),
     ("/usr/share/fonts/truetype/kristi/Kristi.ttf", 0),
 ]
+# Font set "v4" adds brush and Kai faces (Japanese brush: a line is drawn in one only where it
+# draws all of the line's characters, training/render.py's drawn_only). Debian:
+# fonts-kouzan-mouhitsu, fonts-aoyagi-soseki, fonts-aoyagi-kouzan-t, fonts-arphic-bkai00mp. Not
+# KouzanBrushFontSousyo: grass script, which no reader of receipts and notes meets.
+_HAND_CJK_V4 = _HAND_CJK + [
+    *((f"/usr/share/fonts/truetype/kouzan-mouhitsu/kouzan-mouhitsu{cut}.ttf", 0) for cut in ("", "-gyosho")),
+    ("/usr/share/fonts/truetype/aoyagi-soseki/aoyagi-soseki.ttf", 0),
+    ("/usr/share/fonts/truetype/aoyagi-kouzan-t/AoyagiKouzanT.ttf", 0),
+    ("/usr/share/fonts/truetype/arphic-bkai00mp/bkai00mp.ttf", 0),
+]
 HAND_FONT_PACKAGES = ["fonts-lxgw-wenkai", "fonts-arphic-gkai00mp", "fonts-arphic-ukai", "fonts-cwtex-kai",
                       "fonts-kiloji", "fonts-breip", "fonts-bwht", "fonts-humor-sans", "fonts-comic-neue",
                       "fonts-dancingscript", "fonts-ecolier-court", "fonts-kaushanscript", "fonts-klee",
-                      "fonts-cns11643-kai", "fonts-dkg-handwriting", "fonts-femkeklaver", "fonts-kristi"]
+                      "fonts-cns11643-kai", "fonts-dkg-handwriting", "fonts-femkeklaver", "fonts-kristi",
+                      "fonts-kouzan-mouhitsu", "fonts-aoyagi-soseki", "fonts-aoyagi-kouzan-t", "fonts-arphic-bkai00mp"]
 
 
-@lru_cache(maxsize=2)  # asked for every hand line
-def hand_fonts(held_out: bool) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
-    """(CJK, Latin) faces installed for hand-look lines: the held-out ones or the trained ones."""
-    cjk, latin = (_HAND_CJK_HELD_OUT, _HAND_LATIN_HELD_OUT) if held_out else (_HAND_CJK, _HAND_LATIN)
+@lru_cache(maxsize=4)  # asked for every hand line
+def hand_fonts(font_set: str) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    """(CJK, Latin) faces installed for a font set's hand-look lines: the held-out ones, v4's,
+    or the trained ones of the sets before it."""
+    if font_set == "held-out":
+        cjk, latin = _HAND_CJK_HELD_OUT, _HAND_LATIN_HELD_OUT
+    else:
+        cjk, latin = (_HAND_CJK_V4 if font_set == "v4" else _HAND_CJK), _HAND_LATIN
     return [f for f in cjk if Path(f[0]).is_file()], [f for f in latin if Path(f[0]).is_file()]
 
 

@@ -58,8 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     data.add_argument("--look", choices=["print", "web", "hand"], default="print",
                       help="web / hand: part of the lines drawn as in web images (training/render_web.py) "
                            "or as handwriting (training/render_hand.py)")
-    data.add_argument("--font-set", choices=["v2", "v3"], default="v2",
-                      help="v3: v2 and display faces (training/render.py); held-out lines keep the held-out fonts")
+    data.add_argument("--font-set", choices=["v2", "v3", "v4"], default="v2",
+                      help="v3: v2 and display faces (training/render.py); v4: v3, more hand faces, and only "
+                           "the characters a face draws; held-out lines keep the held-out fonts")
     data.add_argument("--tight-share", type=float, default=0.0,
                       help="of the lines, cropped at the text's ends (training/render_web.tight_ends)")
     data.add_argument("--traditional-share", type=float, default=0.0,
