@@ -16,6 +16,8 @@ font set v2 (trainable texts only) or, for the held-out lines, in the held-out f
       --font-set v3 --tight-share 0.5 --traditional-share 0.2 --small-share 0.35
   python -m training.tiny_run data --out training/runs/held-out-v6t-small --shards 2 --held-out --seed 20261218 \
       --look web --tight-share 0.5 --traditional-share 0.2 --small-share 0.35
+  python -m training.tiny_run data --out training/runs/shards-v6t-hand4 --shards 400 --seed 20261230 --look hand \
+      --font-set v4
 """
 
 from __future__ import annotations
