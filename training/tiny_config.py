@@ -21,6 +21,7 @@ class TinyConfig:
     min_lr_ratio: float = 0.05
     max_width: int = 1280  # px at height 48; wider lines are skipped
     hidden: int = 80
+    head: int = 80  # the CTC head's inner width (tiny's own: 80)
     keep_neck: bool = False  # tiny's neck kept under a gated BiLSTM (tiny_student.TinyCRNN)
     frozen_backbone: bool = True
     backbone_lr_ratio: float = 1.0  # the trained backbone's lr against the head's (tiny_train)

@@ -147,7 +147,7 @@ def train(args) -> None:
     config = TinyConfig(**{**parent, "run_dir": str(args.out), "batch_size": args.batch_size, "lr": args.lr,
                            "warmup_steps": args.warmup, "steps": args.steps, "min_lr_ratio": args.min_lr_ratio,
                            "frozen_backbone": False, "neck_steps": 0, "seed": args.seed})
-    model = build_student(first / "rec.onnx", config.hidden, config.keep_neck)
+    model = build_student(first / "rec.onnx", config.hidden, config.keep_neck, config.head)
     load_weights(model, state)
     model.to(device).train()
     optimizer = torch.optim.AdamW(parameter_groups(model, config), lr=config.lr, weight_decay=config.weight_decay)

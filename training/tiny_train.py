@@ -62,7 +62,7 @@ def train(config: TinyConfig, resume: bool, log=print) -> None:
     rng = random.Random(config.seed)
     torch.manual_seed(config.seed)
     onnx_path, characters = extract_tiny(Path(config.cache_dir))
-    model = build_student(onnx_path, config.hidden, config.keep_neck)
+    model = build_student(onnx_path, config.hidden, config.keep_neck, config.head)
     for p in model.backbone.parameters():
         p.requires_grad = not config.frozen_backbone
     encoder = Encoder(characters)

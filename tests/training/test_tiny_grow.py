@@ -40,7 +40,7 @@ def test_the_grown_student_reads_exactly_as_before(trained):
     from training.tiny_student import build_student, load_weights
 
     onnx_path, model, state, _ = trained
-    grown_state = grow(state, 128, onnx_path)
+    grown_state = grow(state, onnx_path, hidden=128)
     grown = build_student(onnx_path, 128, keep_neck=True)
     load_weights(grown, grown_state)
     x = torch.from_numpy(np.random.default_rng(2).uniform(-1, 1, (2, 3, 48, 200)).astype(np.float32))
@@ -59,7 +59,7 @@ def test_the_grown_optimizer_keeps_the_old_moments_and_trains_the_new_units(trai
     from training.tiny_train import load_optimizer_state
 
     onnx_path, _, state, old_moments = trained
-    grown_state = grow(state, 112, onnx_path)
+    grown_state = grow(state, onnx_path, hidden=112)
     grown = build_student(onnx_path, 112, keep_neck=True)
     load_weights(grown, grown_state)
     optimizer = torch.optim.AdamW(parameter_groups(grown, TinyConfig(**grown_state["config"])), lr=1e-3)
@@ -74,3 +74,26 @@ def test_the_grown_optimizer_keeps_the_old_moments_and_trains_the_new_units(trai
     optimizer.step()
     assert not torch.equal(grown.project.weight[:, 80:112], before["project.weight"][:, 80:112])
     assert not torch.equal(grown.lstm.weight_ih_l1[:80, 80:112], before["lstm.weight_ih_l1"][:80, 80:112])
+
+
+def test_a_grown_head_reads_exactly_as_before_and_learns_through_its_new_units(trained):
+    from training.tiny_config import TinyConfig
+    from training.tiny_grow import grow
+    from training.tiny_student import build_student, load_weights, parameter_groups
+    from training.tiny_train import load_optimizer_state
+
+    onnx_path, model, state, _ = trained
+    grown_state = grow(state, onnx_path, head=120)
+    grown = build_student(onnx_path, keep_neck=True, head=120)
+    load_weights(grown, grown_state)
+    x = torch.from_numpy(np.random.default_rng(3).uniform(-1, 1, (2, 3, 48, 160)).astype(np.float32))
+    with torch.no_grad():
+        assert grown.fc0.out_features == 120 and grown.project is None
+        assert float((grown.eval()(x) - model(x)).abs().max()) < 1e-6
+    optimizer = torch.optim.AdamW(parameter_groups(grown, TinyConfig(**grown_state["config"])), lr=1e-3)
+    load_optimizer_state(optimizer, grown_state["optimizer"])
+    assert not optimizer.state[grown.fc1.weight]["exp_avg"][:, 80:].any()
+    grown.train()
+    grown(x).square().mean().backward()
+    optimizer.step()
+    assert grown.fc1.weight[:, 80:].abs().max() > 0
