@@ -170,7 +170,7 @@ class LineRenderer:
         fonts = fonts_covering(latin + cjk if _is_latin(text) and latin and rng.random() < 0.7 else cjk, text,
                                drawn_only) or fonts_covering(cjk + latin, text, drawn_only)
         if not fonts:
-            missing = sorted({ch for ch in text if not fonts_covering(cjk + latin, ch)})
+            missing = sorted({ch for ch in text if not fonts_covering(cjk + latin, ch, drawn_only)})
             raise MissingGlyphs(f"no installed font has {''.join(missing)!r} ({' '.join(FONT_PACKAGES)})")
         path, index = rng.choice(fonts)
         small = bool(self.small_share) and rng.random() < self.small_share

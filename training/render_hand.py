@@ -57,7 +57,7 @@ _HAND_LATIN_HELD_OUT = [
     ("/usr/share/fonts/truetype/kristi/Kristi.ttf", 0),
 ]
 # Font set "v4" adds brush and Kai faces (Japanese brush: a line is drawn in one only where it
-# draws all of the line's characters, training/render.py's drawn_only). Debian:
+# draws all of the line's characters, training/font_coverage.py's drawn_only). Debian:
 # fonts-kouzan-mouhitsu, fonts-aoyagi-soseki, fonts-aoyagi-kouzan-t, fonts-arphic-bkai00mp. Not
 # KouzanBrushFontSousyo: grass script, which no reader of receipts and notes meets.
 _HAND_CJK_V4 = _HAND_CJK + [
