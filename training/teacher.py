@@ -1,6 +1,6 @@
-"""The teacher: the default pack's recogniser (PP-OCRv6, [N,3,48,W], W/8 frames, 18708
-characters + blank + space) reads every rendered line once; what it read is cached with
-the line (see data.py)."""
+"""The teacher: PP-OCRv6 small's recogniser (the pack TEACHER_PACK, [N,3,48,W], W/8 frames,
+18708 characters + blank + space) reads every rendered line once; what it read is cached
+with the line (see data.py)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from ocr_engine.ctc import best_path, collapse
-from ocr_engine.packs import DEFAULT_PACK, ModelPack, local_packs_dir
+from ocr_engine.packs import ModelPack, local_packs_dir
 from ocr_engine.preprocess import pad_batch
 from ocr_engine.recognize import RecognizerParams
 
+# Named apart from the service's default pack (ocr_engine.packs.DEFAULT_PACK, the same pack
+# today), so that the default may change without changing what the shards were taught by
+TEACHER_PACK = "ppocr-v6"
 TOP_K = 5  # per-frame soft targets kept: the rest of the mass is nearly always < 1 %
+
+
+def teacher_pack() -> ModelPack:
+    return ModelPack.load(local_packs_dir() / TEACHER_PACK)
 
 
 @dataclass
@@ -28,7 +35,7 @@ class Teacher:
     def __init__(self, pack: ModelPack | None = None, threads: int = 1):
         from ocr_engine.runtime import create_session
 
-        self.pack = pack or ModelPack.load(local_packs_dir() / DEFAULT_PACK)
+        self.pack = pack or teacher_pack()
         rec = self.pack.model("rec")
         self.session = create_session(rec.path, threads)
         self.input_name = self.session.get_inputs()[0].name

@@ -55,16 +55,15 @@ def pack(data: list[Path], held_out: list[Path], out: Path, budgets_mb: list[flo
     lines and tiny's rec.onnx go with the first."""
     import shutil
 
-    from ocr_engine.packs import DEFAULT_PACK, ModelPack, local_packs_dir
-
     from .data import complete_shards
+    from .teacher import teacher_pack
     from .tiny_batches import Encoder, load_targets
     from .tiny_config import TinyConfig
     from .tiny_student import charset_map, extract_tiny
 
     onnx_path, characters = extract_tiny(cache_dir)
     encoder = Encoder(characters)
-    teacher_charset = ModelPack.load(local_packs_dir() / DEFAULT_PACK).charset
+    teacher_charset = teacher_pack().charset
     mapping = charset_map(tuple(characters), tuple(teacher_charset[1:-1]))
     max_width = TinyConfig("", "").max_width
     rng = random.Random(seed)

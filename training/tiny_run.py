@@ -40,12 +40,11 @@ def text_charset(cache_dir: Path = CACHE_DIR) -> set[str]:
     and the space, which both read as a class of its own (last in their charsets, outside
     the charset files): shards made without it (shards-v6t, held-out-v6t) held no spaces,
     and the student learnt to run English words together."""
-    from ocr_engine.packs import DEFAULT_PACK, ModelPack, local_packs_dir
-
+    from .teacher import teacher_pack
     from .tiny_student import extract_tiny
 
     _, student = extract_tiny(cache_dir)
-    teacher = ModelPack.load(local_packs_dir() / DEFAULT_PACK).charset
+    teacher = teacher_pack().charset
     return (set(student) & set(teacher)) | {" "}
 
 

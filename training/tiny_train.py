@@ -66,9 +66,9 @@ def train(config: TinyConfig, resume: bool, log=print) -> None:
     for p in model.backbone.parameters():
         p.requires_grad = not config.frozen_backbone
     encoder = Encoder(characters)
-    from ocr_engine.packs import DEFAULT_PACK, ModelPack, local_packs_dir
+    from .teacher import teacher_pack
 
-    teacher_charset = ModelPack.load(local_packs_dir() / DEFAULT_PACK).charset
+    teacher_charset = teacher_pack().charset
     mapping = charset_map(tuple(characters), tuple(teacher_charset[1:-1]))
     neck_reference = None if config.keep_neck else tiny_neck_reference(onnx_path)  # the neck is tiny's own
     optimizer = torch.optim.AdamW(parameter_groups(model, config), lr=config.lr, weight_decay=config.weight_decay)
