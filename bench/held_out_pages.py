@@ -26,7 +26,8 @@ from PIL import Image, ImageDraw
 
 from training.corpus import LineTexts
 from training.data import held_out_text
-from training.render import _font, available_fonts, fonts_covering
+from training.font_coverage import fonts_covering
+from training.render import _font, available_fonts
 
 A4_INCHES = (8.27, 11.69)
 # (kind, share): a kind's page size and type sizes are drawn in `_layout`

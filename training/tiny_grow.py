@@ -127,7 +127,7 @@ def grow_optimizer(saved: dict, old: TinyCRNN, new: TinyCRNN, config: TinyConfig
 
     for p in (*old.parameters(), *new.parameters()):
         p.requires_grad = not config.frozen_backbone
-    old_names, new_names = names(old, config), names(new, wider_config)
+    old_index = {name: i for i, name in enumerate(names(old, config))}
     template = torch.optim.AdamW(parameter_groups(new, wider_config), lr=wider_config.lr).state_dict()
     if len(saved["param_groups"]) != len(template["param_groups"]):
         raise ValueError("the checkpoint's parameter groups are not this config's")
@@ -135,12 +135,12 @@ def grow_optimizer(saved: dict, old: TinyCRNN, new: TinyCRNN, config: TinyConfig
         group.update({k: v for k, v in saved_group.items() if k != "params"} | {"params": group["params"]})
     new_parameters = dict(new.named_parameters())
     state = {}
-    for index, name in enumerate(new_names):
-        if name not in old_names or old_names.index(name) not in saved["state"]:
+    for index, name in enumerate(names(new, wider_config)):
+        if old_index.get(name) not in saved["state"]:
             continue
         fresh = new_parameters[name].detach()
         state[index] = {k: v if k == "step" else growth.place(name, v, fresh, zero_fresh=True)
-                        for k, v in saved["state"][old_names.index(name)].items()}
+                        for k, v in saved["state"][old_index[name]].items()}
     return {"state": state, "param_groups": template["param_groups"]}
 
 
