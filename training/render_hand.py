@@ -77,11 +77,15 @@ HAND_FONT_PACKAGES = ["fonts-lxgw-wenkai", "fonts-arphic-gkai00mp", "fonts-arphi
 def hand_fonts(font_set: str) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
     """(CJK, Latin) faces installed for a font set's hand-look lines: the held-out ones, v4's,
     or the trained ones of the sets before it."""
-    if font_set == "held-out":
-        cjk, latin = _HAND_CJK_HELD_OUT, _HAND_LATIN_HELD_OUT
-    else:
-        cjk, latin = (_HAND_CJK_V4 if font_set == "v4" else _HAND_CJK), _HAND_LATIN
+    cjk, latin = hand_faces(font_set)
     return [f for f in cjk if Path(f[0]).is_file()], [f for f in latin if Path(f[0]).is_file()]
+
+
+def hand_faces(font_set: str) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    """(CJK, Latin) hand faces of a font set, installed or not."""
+    if font_set == "held-out":
+        return _HAND_CJK_HELD_OUT, _HAND_LATIN_HELD_OUT
+    return (_HAND_CJK_V4 if font_set == "v4" else _HAND_CJK), _HAND_LATIN
 
 
 def _tokens(text: str) -> list[str]:

@@ -71,8 +71,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "data":
         from .data import produce
+        from .render import missing_faces
 
         font_set = "held-out" if args.held_out else args.font_set
+        if missing := missing_faces(font_set, args.look):
+            parser.error(f"font set {font_set!r} lacks {len(missing)} faces ({', '.join(missing[:3])}...): install "
+                         "the Debian packages training/render.py and training/render_hand.py name")
         produce(args.out, args.seed, text_charset(), args.shards, log=_log, font_set=font_set,
                 held_out=args.held_out, look=args.look, tight_share=args.tight_share,
                 traditional_share=args.traditional_share, small_share=args.small_share)

@@ -49,7 +49,7 @@ def test_hand_lines_are_replayable_from_their_seed(monkeypatch):
 
 
 @pytest.mark.parametrize("font_set", ["v3", "v4", "held-out"])
-def test_the_teacher_reads_most_hand_lines(monkeypatch, default_pack, font_set):
+def test_the_teacher_reads_most_hand_lines(monkeypatch, teacher_pack, font_set):
     """Jitter and warp within what a reader reads: PP-OCRv6 small (the teacher) reads most
     lines exactly (20 of these 24 when this was written), so the lines teach handwriting, not noise."""
     from training.batches import normalised
@@ -57,7 +57,7 @@ def test_the_teacher_reads_most_hand_lines(monkeypatch, default_pack, font_set):
 
     monkeypatch.setattr(render, "HAND_SHARE", 1.0)
     renderer = LineRenderer(21, font_set, look="hand")
-    teacher = recognizer(default_pack)
+    teacher = recognizer(teacher_pack)
     texts = TEXTS * 3
     readings = teacher.recognize([renderer.render(text) for text in texts])
     exact = sum(normalised(text) == normalised(read) for text, (read, _) in zip(texts, readings))
@@ -89,3 +89,18 @@ def test_scripts_test_installs_every_hand_face_package():
 
     installer = (REPO / "scripts" / "test").read_text()
     assert [package for package in HAND_FONT_PACKAGES if package not in installer] == []
+
+
+def test_a_shard_command_refuses_a_font_set_whose_faces_are_missing(monkeypatch, tmp_path):
+    """Rendering skips the faces that are not installed; the command that makes recorded
+    shards must not: held-out lines drawn in one face of five are another held-out set."""
+    from training import tiny_run
+
+    absent = ("/usr/share/fonts/truetype/absent/Absent-Regular.ttf", 0)
+    monkeypatch.setitem(render.FONT_SETS, "held-out", [*render.FONT_SETS["held-out"], absent])
+    assert absent[0] in render.missing_faces("held-out")
+    assert absent[0] in render.missing_faces("held-out", look="hand")
+    assert absent[0] not in render.missing_faces("v4")
+    with pytest.raises(SystemExit) as refused:
+        tiny_run.main(["data", "--out", str(tmp_path / "shards"), "--shards", "1", "--held-out"])
+    assert refused.value.code == 2 and not (tmp_path / "shards").exists()
