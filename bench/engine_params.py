@@ -53,7 +53,8 @@ def main() -> None:
         engine.detector = TextDetector(create_session(Path(args.det), 1), engine.detector.params)
     if args.rec:
         engine.recognizer = TextRecognizer(create_session(Path(args.rec), 1), engine.pack.charset,
-                                           engine.recognizer.params)
+                                           engine.recognizer.params, engine.recognizer.fallback,
+                                           engine.recognizer.reread_rule)  # a cascade's fallback kept
     engine.detector.params, det_changed = with_overrides(engine.detector.params, overrides)
     engine.recognizer.params, rec_changed = with_overrides(engine.recognizer.params, overrides)
     unknown = set(overrides) - set(det_changed) - set(rec_changed)

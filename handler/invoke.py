@@ -5,7 +5,7 @@
 
 The environment is the one the stack sets (handler/lambda_env.py), with OCR_MODEL_PACK
 pointed at a local copy of what the model layer mounts at /opt/model-pack (the layer build's
-`build/layers/model/model-pack` if built, else `build/packs/ppocr-v6`). The worker's bucket
+`build/layers/model/model-pack` if built, else the default pack in `build/packs/`). The worker's bucket
 is OCR_BUCKET: the bucket named in the event (a placeholder) is replaced by it. The handler's
 response is printed as JSON on stdout; logs and the EMF metrics (stdout on Lambda) go to stderr."""
 
@@ -20,10 +20,12 @@ import time
 import uuid
 from pathlib import Path
 
+from ocr_engine.packs import DEFAULT_PACK
+
 from .lambda_env import FUNCTIONS, WORKER, function_environment
 
 ROOT = Path(__file__).resolve().parent.parent
-LOCAL_PACKS = (ROOT / "build" / "layers" / "model" / "model-pack", ROOT / "build" / "packs" / "ppocr-v6")
+LOCAL_PACKS = (ROOT / "build" / "layers" / "model" / "model-pack", ROOT / "build" / "packs" / DEFAULT_PACK)
 EVENT_BUCKET = "my-ocr-bucket"  # the placeholder in events/
 
 

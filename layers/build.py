@@ -47,10 +47,10 @@ FUNCTION_CODE = ("handler", "ocr_engine")
 
 def build_model_layer(pack: Path | None = None, log=print) -> Path:
     """The default pack (built if missing) as the layer's `model-pack/` folder."""
-    from ocr_build.pack_build import build_pack
+    from ocr_build.trained_pack import build_named_pack
     from ocr_engine.packs import DEFAULT_PACK, ModelPack
 
-    source = Path(pack) if pack else build_pack(DEFAULT_PACK, log=log)
+    source = Path(pack) if pack else build_named_pack(DEFAULT_PACK, log=log)
     source_pack = ModelPack.load(source)
     layer = model_layer_dir()
     target = layer / "model-pack"

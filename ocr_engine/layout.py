@@ -152,3 +152,27 @@ def _column_split(idx: np.ndarray, b: np.ndarray, line_height: float) -> list[np
         if len(pb) < 2 or float(np.median(aspect)) < _TEXT_LINE_ASPECT:
             return None
     return parts
+
+
+# The no-text fallback reads an image as one line only if it could be one: a strip longer
+# than this many times its height is not a word the detector missed (the dev lines reach 17;
+# a blank 8 x 16384 PNG of 231 bytes cost 6 s of recogniser as a line)
+MAX_LINE_ASPECT = 50
+
+
+def could_be_one_line(height: int, width: int) -> bool:
+    return max(height, width) <= MAX_LINE_ASPECT * min(height, width)
+
+
+def looks_like_one_line(boxes: np.ndarray, height: int, width: int) -> bool:
+    """Auto mode: the image is one text line if what the detector found is a single row
+    that fills most of the image's height (a cropped line); where most boxes are vertical
+    lines, a single column that fills most of its width (tall columns side by side overlap
+    vertically, but are a page). Decided on the boxes levelled by the page's skew: two lines
+    of a skewed page overlap vertically too."""
+    boxes = levelled(boxes)
+    if runs_down(boxes).sum() * 2 > len(boxes):
+        boxes, height = boxes[:, :, ::-1], width  # columns: the same test across
+    top, bottom = boxes[:, :, 1].min(axis=1), boxes[:, :, 1].max(axis=1)
+    one_row = top.max() < bottom.min()  # every box overlaps every other vertically
+    return bool(one_row and (bottom.max() - top.min()) >= 0.6 * height)

@@ -10,11 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ModelPackError
+from .recognize import RereadRule
 from .settings import Settings
 
 MANIFEST = "manifest.json"
 LAMBDA_LAYER_PACK = Path("/opt/model-pack")
-DEFAULT_PACK = "ppocr-v6"
+# The project's CRNN reads every line and PP-OCRv6 small re-reads the lines it doubts
+# (ocr_build/trained_pack.py; training/MANIFEST, "Cascade")
+DEFAULT_PACK = "crnn-v6t-cascade"
 BUILD_HINT = "build one with `ocr pack build {name}` (README: set-up) or point OCR_MODEL_PACK at a pack folder"
 
 
@@ -53,12 +56,30 @@ class ModelPack:
 
     @property
     def charset(self) -> list[str]:
-        """CTC classes: blank first, then the characters, then the space (PP-OCR's layout)."""
-        rec = self.manifest["models"]["rec"]
+        """The recogniser's CTC classes: blank first, then the characters, then the space
+        (PP-OCR's layout)."""
+        return self.charset_of("rec")
+
+    def charset_of(self, role: str) -> list[str]:
+        """CTC classes of the recogniser in `role` (`rec`, or `rec_fallback`)."""
+        rec = self.manifest["models"][role]
         chars = (self.root / rec["charset"]).read_text(encoding="utf-8").split("\n")
         if chars and chars[-1] == "":
             chars.pop()
         return ["<blank>"] + chars + ([" "] if rec.get("space_appended", True) else [])
+
+    @property
+    def has_fallback(self) -> bool:
+        """Whether a second, stronger recogniser re-reads the lines the first is unsure of
+        (`rec_fallback`; which lines: `reread_rule`)."""
+        return "rec_fallback" in self.manifest["models"]
+
+    @property
+    def reread_rule(self) -> RereadRule:
+        """The lines the fallback re-reads: `rec_fallback.reread`, the first reader's
+        confidence and weakest frame below which it reads (RereadRule)."""
+        rule = self.manifest["models"]["rec_fallback"]["reread"]
+        return RereadRule(confidence=rule["confidence_below"], weakest_frame=rule.get("weakest_frame_below", 0.0))
 
     @classmethod
     def load(cls, root: str | os.PathLike, verify: bool = True) -> "ModelPack":

@@ -51,13 +51,29 @@ class Reading:
     """One line crop's reading: its text, confidence and fit (`recognize_with_fit`), and
     where each character was seen: `chars` (the charset's entries, in order) and `spans`,
     a row per character of (first x, end x, score) in the crop's pixels along its width,
-    from the CTC frames of the character's run (a frame is `stride` pixels of the strip)."""
+    from the CTC frames of the character's run (a frame is `stride` pixels of the strip).
+    `weakest`: the lowest best-class probability of any frame, blanks included: a frame
+    torn between a character and a blank drops or doubles a character while every
+    character emitted is sure, which the confidence cannot show."""
 
     text: str
     confidence: float
     fit: float
     chars: list[str]
     spans: np.ndarray
+    weakest: float = 1.0
+
+
+@dataclass(frozen=True)
+class RereadRule:
+    """Which of the first recogniser's readings a cascade's fallback reads again: those
+    with a confidence under `confidence` or a frame under `weakest_frame` (Reading.weakest)."""
+
+    confidence: float
+    weakest_frame: float = 0.0
+
+    def doubts(self, reading: Reading) -> bool:
+        return reading.confidence < self.confidence or reading.weakest < self.weakest_frame
 
 
 @dataclass
@@ -69,11 +85,18 @@ class _Piece:
 
 
 class TextRecognizer:
-    def __init__(self, session, charset: list[str], params: RecognizerParams | None = None):
+    """Reads line crops with one ONNX recogniser; given a `fallback` and a `reread` rule, a
+    cascade: the lines the rule doubts are read again by the fallback (a stronger, slower
+    recogniser), whose reading they keep."""
+
+    def __init__(self, session, charset: list[str], params: RecognizerParams | None = None,
+                 fallback: TextRecognizer | None = None, reread: RereadRule | None = None):
         self.session = session
         self.input_name = session.get_inputs()[0].name
         self.charset = charset
         self.params = params or RecognizerParams()
+        self.fallback = fallback if reread else None
+        self.reread_rule = reread if fallback else None
 
     def recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
         """Text and confidence for each line crop (BGR, text reading left to right)."""
@@ -85,8 +108,29 @@ class TextRecognizer:
         explains the whole strip, comparable between two readings of the same crop."""
         return [(reading.text, reading.confidence, reading.fit) for reading in self.read(crops)]
 
-    def read(self, crops: list[np.ndarray]) -> list[Reading]:
-        """A Reading of each line crop (BGR, text reading left to right)."""
+    def read(self, crops: list[np.ndarray], reread: bool = True) -> list[Reading]:
+        """A Reading of each line crop (BGR, text reading left to right); with `reread`
+        False, this recogniser's own, none re-read by the fallback."""
+        readings = self._read_once(crops)
+        return self.reread(crops, readings) if reread else readings
+
+    def reread(self, crops: list[np.ndarray], readings: list[Reading]) -> list[Reading]:
+        """`readings` of `crops`, those the reread rule doubts replaced by the fallback's
+        reading of the same crop. The fallback's text is kept even where its confidence
+        is lower: the two recognisers' confidences are not on one scale, and the
+        fallback is the more accurate (training/MANIFEST, "Cascade")."""
+        if self.fallback is None or self.reread_rule is None:
+            return readings
+        doubtful = [i for i, reading in enumerate(readings) if self.reread_rule.doubts(reading)]
+        if not doubtful:
+            return readings
+        again = self.fallback.read([crops[i] for i in doubtful])
+        kept = list(readings)
+        for i, reading in zip(doubtful, again):
+            kept[i] = reading
+        return kept
+
+    def _read_once(self, crops: list[np.ndarray]) -> list[Reading]:
         strips = [resize_to_height(crop, self.params.height) for crop in crops]
         pieces = [p for i, strip in enumerate(strips) for p in self._split(i, strip)]
         frames = self._run(pieces)
@@ -103,7 +147,7 @@ class TextRecognizer:
             # right, so frame t covers the strip's [t, t + 1) * stride) -> crop pixels
             to_crop = crop.shape[1] / strip.shape[1]
             spans[:, :2] = np.minimum(spans[:, :2] * self.params.stride, strip.shape[1]) * to_crop
-            results.append(Reading(text, confidence, fit, chars, spans))
+            results.append(Reading(text, confidence, fit, chars, spans, float(scores.min(initial=1.0))))
         return results
 
     def _split(self, line: int, strip: np.ndarray) -> list[_Piece]:

@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     release_memory: int = 1
     #: Page mode drops a line the recogniser is less sure of than this (PP-OCR's text_score).
     min_line_confidence: float = Field(0.5, ge=0, le=1)
+    #: A pack with a fallback recogniser (a cascade) re-reads with it the lines its first
+    #: recogniser is less sure of than this; unset: the pack's own threshold; 0: none re-read.
+    reread_below: float | None = Field(None, ge=0, le=1)
     #: The line classifier must be this sure that a line is upside down before it is read
     #: the other way up too.
     orientation_threshold: float = Field(0.9, ge=0, le=1)

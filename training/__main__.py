@@ -68,9 +68,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     slim.add_argument("--checkpoint", type=Path, required=True)
     slim.add_argument("--out", type=Path, required=True)
 
-    measure = commands.add_parser("measure", help="a pack's recogniser vs the default pack's (and PP-OCRv6 "
-                                  "tiny's) on the dev lines per domain and held-out lines per kind: exact, "
-                                  "CER, ms/line, size")
+    measure = commands.add_parser("measure", help="a pack's recogniser (its cascade, if it has "
+                                  "one) vs PP-OCRv6 small's (and PP-OCRv6 tiny's) on the dev lines per domain "
+                                  "and held-out lines per kind: exact, CER, ms/line, size")
     measure.add_argument("--pack", type=Path, required=True, help="pack folder, e.g. build/packs/crnn-zh-v1")
     measure.add_argument("--min-width", type=int, nargs="*", help="also try these minimum widths")
     measure.add_argument("--tiny", action="store_true", help="PP-OCRv6 tiny's own recogniser too (fp32)")

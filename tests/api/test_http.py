@@ -12,6 +12,7 @@ import httpx
 import pytest
 from PIL import Image
 
+from ocr_engine.packs import DEFAULT_PACK
 from tests.conftest import EVAL, ROOT, SAMPLES, LiveServer, encode
 
 OCR = "/api/v1/ocr"
@@ -44,7 +45,7 @@ def test_multipart_upload_returns_text_lines_and_metadata(client):
     (page,) = body["pages"]  # an image is one page; its lines are the top-level lines
     assert (page["number"], page["width"], page["height"]) == (1, *Image.open(SAMPLES / "receipt.png").size)
     assert page["lines"] == body["lines"] and page["text"] == body["text"]
-    assert body["elapsed_time"] > 0 and body["model"]["name"] == "ppocr-v6"
+    assert body["elapsed_time"] > 0 and body["model"]["name"] == DEFAULT_PACK
     assert body["request_id"] == response.headers["x-request-id"]
 
 
@@ -82,7 +83,7 @@ def test_an_eval_page_is_read(client):
 
 def test_healthz_names_the_pack(client):
     body = client.get("/healthz").json()
-    assert body == {"status": "ok", "ready": True, "model": {"name": "ppocr-v6", "version": body["model"]["version"]}}
+    assert body == {"status": "ok", "ready": True, "model": {"name": DEFAULT_PACK, "version": body["model"]["version"]}}
 
 
 def test_openapi_and_docs_are_served(client):

@@ -8,8 +8,9 @@ import pytest
 
 from ocr_build.pack_build import build_pack
 from ocr_build.recipes import RECIPES
+from ocr_build.trained_pack import BASE_PACK, TRAINED_RECIPES, checkout
 from ocr_engine import ModelPackError, Settings, find_pack
-from ocr_engine.packs import ModelPack, sha256_file
+from ocr_engine.packs import ModelPack, local_packs_dir, sha256_file
 
 
 @pytest.fixture(scope="module")
@@ -17,8 +18,9 @@ def default_pack() -> ModelPack:
     return find_pack(Settings.from_env())
 
 
-def test_the_manifest_names_the_source_and_a_checksum_for_every_file(default_pack):
-    manifest = default_pack.manifest
+def test_a_wheel_packs_manifest_names_its_sources_and_a_checksum_for_every_file():
+    wheel_pack = ModelPack.load(local_packs_dir() / BASE_PACK)
+    manifest = wheel_pack.manifest
     recipe = RECIPES[manifest["name"]]
     assert manifest["sources"] == [
         {"package": w.package, "version": w.version, "wheel_sha256": w.wheel_sha256} for w in recipe.wheels
@@ -28,18 +30,38 @@ def test_the_manifest_names_the_source_and_a_checksum_for_every_file(default_pac
         source = getattr(recipe, role)
         assert model["source_package"] == f"{source.wheel.package}=={source.wheel.version}"
         assert (model["source_file"], model["source_sha256"]) == (source.path, source.sha256)
-    files = {p.name for p in default_pack.root.iterdir() if p.name != "manifest.json"}
-    assert set(manifest["files"]) == files
-    for name, digest in manifest["files"].items():
-        assert sha256_file(default_pack.root / name) == digest
+    _every_file_is_listed_with_its_checksum(wheel_pack)
     for role in ("det", "cls", "rec"):
         assert manifest["models"][role]["precision"] in ("fp32", "int8-matmul")
 
 
-def test_the_charset_matches_the_recogniser_output(default_pack):
-    session = ort.InferenceSession(str(default_pack.model("rec").path), providers=["CPUExecutionProvider"])
+def test_the_default_packs_manifest_names_where_each_model_came_from(default_pack):
+    """The default is a trained recogniser's pack: its CRNN from the repository, det, cls
+    and the cascade's fallback copied from the base wheel pack, each traceable."""
+    manifest = default_pack.manifest
+    recipe = TRAINED_RECIPES[manifest["name"]]
+    assert manifest["source"]["sha256"] == manifest["models"]["rec"]["source_sha256"] \
+        == sha256_file(checkout() / recipe.rec_file)
+    base = ModelPack.load(local_packs_dir() / BASE_PACK)
+    for role, base_role in (("det", "det"), ("cls", "cls"), ("rec_fallback", "rec")):
+        assert manifest["models"][role]["from_pack"]["name"] == BASE_PACK
+        assert manifest["models"][role]["source_sha256"] == base.manifest["models"][base_role]["source_sha256"]
+        assert sha256_file(default_pack.model(role).path) == sha256_file(base.model(base_role).path)
+    _every_file_is_listed_with_its_checksum(default_pack)
+
+
+def _every_file_is_listed_with_its_checksum(pack: ModelPack) -> None:
+    files = {p.name for p in pack.root.iterdir() if p.name != "manifest.json"}
+    assert set(pack.manifest["files"]) == files
+    for name, digest in pack.manifest["files"].items():
+        assert sha256_file(pack.root / name) == digest
+
+
+@pytest.mark.parametrize("role", ["rec", "rec_fallback"])
+def test_the_charset_matches_the_recogniser_output(default_pack, role):
+    session = ort.InferenceSession(str(default_pack.model(role).path), providers=["CPUExecutionProvider"])
     classes = session.get_outputs()[0].shape[-1]
-    charset = default_pack.charset
+    charset = default_pack.charset_of(role)
     assert len(charset) == classes
     assert charset[-1] == " " and len(set(charset)) > 6000
 

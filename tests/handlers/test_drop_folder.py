@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 
 from handler.invoke import LambdaContext
+from ocr_engine.packs import DEFAULT_PACK
 from tests.aws_fixtures import BUCKET, REGION
 from tests.conftest import EVAL, ROOT, SAMPLES, encode
 
@@ -31,7 +32,7 @@ def test_an_image_gives_json_and_txt_outputs_with_the_http_schema(drop_folder, w
     result = drop_folder.json("results/a/receipt.png.json")
     assert result["success"] is True and "Corner Shop Receipt" in result["text"]
     assert len(result["lines"]) == 6 and {"text", "confidence", "box"} <= set(result["lines"][0])
-    assert result["model"]["name"] == "ppocr-v6" and result["elapsed_time"] > 0
+    assert result["model"]["name"] == DEFAULT_PACK and result["elapsed_time"] > 0
     (page,) = result["pages"]  # the HTTP response's one shape: an image is one page
     assert (page["number"], page["width"], page["height"]) == (1, *Image.open(SAMPLES / "receipt.png").size)
     assert page["lines"] == result["lines"] and page["text"] == result["text"]

@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from ocr_engine.packs import DEFAULT_PACK
 from tests.aws_fixtures import BUCKET
 from tests.conftest import ROOT, SAMPLES
 
@@ -34,7 +35,7 @@ def test_the_api_events_get_200_from_the_api_function(event):
     assert response["statusCode"] == 200
     body = json.loads(response["body"])
     if "healthz" in event:
-        assert body["ready"] is True and body["model"]["name"] == "ppocr-v6"
+        assert body["ready"] is True and body["model"]["name"] == DEFAULT_PACK
     else:
         assert body["success"] is True and body["text"].replace(" ", "") == "光学字符识别OCR2026"
 
@@ -59,11 +60,11 @@ def test_the_invoke_environment_is_the_stacks_with_the_pack_here():
     from handler.invoke import lambda_environment
     from handler.lambda_env import function_environment
 
-    env = lambda_environment("worker", pack=ROOT / "build" / "packs" / "ppocr-v6")
+    env = lambda_environment("worker", pack=ROOT / "build" / "packs" / DEFAULT_PACK)
     stack = function_environment("worker", env["OCR_BUCKET"])
     assert {k: v for k, v in env.items() if k in stack and k != "OCR_MODEL_PACK"} == \
         {k: v for k, v in stack.items() if k != "OCR_MODEL_PACK"}
-    assert stack["OCR_MODEL_PACK"] == "/opt/model-pack" and env["OCR_MODEL_PACK"].endswith("ppocr-v6")
+    assert stack["OCR_MODEL_PACK"] == "/opt/model-pack" and env["OCR_MODEL_PACK"].endswith(DEFAULT_PACK)
 
 
 def test_OCR_MAX_BYTES_limits_the_worker(drop_folder):

@@ -40,10 +40,10 @@ def test_the_arm64_dependencies_layer_holds_aarch64_binaries_for_python_3_13(arm
 
 
 def test_the_model_layer_mounts_the_default_pack_at_opt_model_pack(arm64_layers):
-    from ocr_engine.packs import ModelPack
+    from ocr_engine.packs import DEFAULT_PACK, ModelPack
 
     pack = ModelPack.load(arm64_layers["model"] / "model-pack")
-    assert pack.name == "ppocr-v6"
+    assert pack.name == DEFAULT_PACK and pack.has_fallback
 
 
 def test_the_function_code_is_the_handlers_and_the_engine_only(arm64_layers):

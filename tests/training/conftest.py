@@ -26,31 +26,33 @@ def student():
 
 
 @pytest.fixture(scope="session")
-def default_pack():
-    from ocr_engine.packs import DEFAULT_PACK, ModelPack, local_packs_dir
+def teacher_pack():
+    """PP-OCRv6 small's pack (ppocr-v6): the teacher, and where trained packs take det and cls."""
+    from ocr_engine.packs import ModelPack, local_packs_dir
+    from training.teacher import TEACHER_PACK
 
-    return ModelPack.load(local_packs_dir() / DEFAULT_PACK)
+    return ModelPack.load(local_packs_dir() / TEACHER_PACK)
 
 
 @pytest.fixture(scope="session")
-def trained_pack(tmp_path_factory, default_pack):
-    """crnn-zh-v1 built from the committed ONNX, det and cls from the default pack."""
+def trained_pack(tmp_path_factory, teacher_pack):
+    """crnn-zh-v1 built from the committed ONNX, det and cls from ppocr-v6."""
     from ocr_build.trained_pack import build_trained_pack
     from ocr_engine.packs import ModelPack
 
     out = tmp_path_factory.mktemp("packs")
-    return ModelPack.load(build_trained_pack("crnn-zh-v1", out_dir=out, base_dir=default_pack.root.parent,
+    return ModelPack.load(build_trained_pack("crnn-zh-v1", out_dir=out, base_dir=teacher_pack.root.parent,
                                              log=lambda _: None))
 
 
 @pytest.fixture(scope="session")
-def qat_pack(tmp_path_factory, default_pack):
-    """crnn-zh-v1-qat: the quantization-aware recogniser, det and cls from the default pack."""
+def qat_pack(tmp_path_factory, teacher_pack):
+    """crnn-zh-v1-qat: the quantization-aware recogniser, det and cls from ppocr-v6."""
     from ocr_build.trained_pack import build_trained_pack
     from ocr_engine.packs import ModelPack
 
     out = tmp_path_factory.mktemp("packs")
-    return ModelPack.load(build_trained_pack("crnn-zh-v1-qat", out_dir=out, base_dir=default_pack.root.parent,
+    return ModelPack.load(build_trained_pack("crnn-zh-v1-qat", out_dir=out, base_dir=teacher_pack.root.parent,
                                              log=lambda _: None))
 
 

@@ -57,7 +57,7 @@ def test_a_character_no_font_draws_is_refused_not_drawn_as_a_box():
         LineRenderer(1).render("王\U00013000")  # an Egyptian hieroglyph: no Debian CJK or Latin font has it
 
 
-def test_ocr_train_from_builds_a_pack_that_knows_the_added_characters(tmp_path, default_pack):
+def test_ocr_train_from_builds_a_pack_that_knows_the_added_characters(tmp_path, teacher_pack):
     from ocr_engine import OcrEngine
     from ocr_engine.packs import ModelPack
     from ocr_engine.settings import Settings

@@ -1,5 +1,8 @@
 """training/measure.py's reliability table: the exact rate of lines by the confidence given."""
 
+import numpy as np
+
+from ocr_engine.recognize import Reading
 from tests.conftest import EVAL
 from training.evaluate import _score_module
 from training.measure import cascade, reliability
@@ -17,15 +20,23 @@ def test_lines_are_binned_by_confidence_and_scored_by_the_eval_rule():
                     {"confidence": "0.95-1.00", "lines": 2, "exact": 1.0}]
 
 
-def test_a_cascade_rereads_the_lines_under_its_threshold_and_scores_the_mix():
+def _reading(text: str, confidence: float, weakest: float = 1.0) -> Reading:
+    return Reading(text, confidence, 0.0, list(text), np.zeros((len(text), 3)), weakest)
+
+
+def test_a_cascade_rereads_the_lines_its_rule_doubts_and_scores_the_mix():
     score = _score_module(EVAL).score
-    truths = ["TOTAL 12", "发票", "RM 5", "合计"]
-    first = [("TOTAL 12", 0.99), ("发", 0.85), ("RM 5", 0.93), ("合", 0.6)]
-    second = ["T0TAL 12", "发票", "RN 5", "合计"]
+    truths = ["TOTAL 12", "发票", "RM 5", "合计", "8元/"]
+    # the last: every character sure, a frame between "元" and "/" torn (a dropped character)
+    first = [_reading("TOTAL 12", 0.99), _reading("发", 0.85), _reading("RM 5", 0.93), _reading("合", 0.6),
+             _reading("8元", 0.99, weakest=0.45)]
+    second = ["T0TAL 12", "发票", "RN 5", "合计", "8元/"]
 
-    rows = {row["threshold"]: row for row in cascade(score, truths, first, second)}
+    rows = {(row["confidence_below"], row["weakest_frame_below"]): row for row in cascade(score, truths, first, second)}
 
-    assert rows[0.5] == {"threshold": 0.5, "reread": 0.0, "exact": 0.5}
-    assert rows[0.8] == {"threshold": 0.8, "reread": 0.25, "exact": 0.75}
-    assert rows[0.9] == {"threshold": 0.9, "reread": 0.5, "exact": 1.0}
-    assert rows[0.95] == {"threshold": 0.95, "reread": 0.75, "exact": 0.75}  # "RM 5" re-read wrong
+    assert rows[(0.5, 0.0)] == {"confidence_below": 0.5, "weakest_frame_below": 0.0, "reread": 0.0, "exact": 0.4}
+    assert rows[(0.8, 0.0)]["reread"] == 0.2 and rows[(0.8, 0.0)]["exact"] == 0.6
+    assert rows[(0.9, 0.0)]["reread"] == 0.4 and rows[(0.9, 0.0)]["exact"] == 0.8
+    assert rows[(0.9, 0.5)]["reread"] == 0.6 and rows[(0.9, 0.5)]["exact"] == 1.0  # the torn frame re-read
+    assert rows[(0.9, 0.4)]["exact"] == 0.8  # ...not under 0.4
+    assert rows[(0.95, 0.0)]["reread"] == 0.6 and rows[(0.95, 0.0)]["exact"] == 0.6  # "RM 5" re-read wrong

