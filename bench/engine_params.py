@@ -5,10 +5,11 @@
     .venv/bin/python bench/engine_params.py --set pages --det build/packs/ppocr-v6-int8-static/det.onnx
     .venv/bin/python bench/engine_params.py --eval build/held-out-pages max_side=1280
 
-NAME=VALUE overrides a field of DetectorParams or RecognizerParams (ocr_engine.detect,
-ocr_engine.recognize); --det/--rec swap in another model file; --eval reads another folder laid out as
-../shared/eval (bench/held_out_pages.py writes one). Prints seconds per image,
-per stage, the process's peak RSS and ../shared/eval/score.py's scores, as one JSON line."""
+NAME=VALUE overrides a field of DetectorParams, RecognizerParams or, with a cascade's pack, of
+its RereadRule (ocr_engine.detect, ocr_engine.recognize; e.g. weakest_frame=0.6); --det/--rec
+swap in another model file; --eval reads another folder laid out as ../shared/eval
+(bench/held_out_pages.py writes one). Prints seconds per image, per stage, the process's peak
+RSS and ../shared/eval/score.py's scores, as one JSON line."""
 
 import argparse
 import dataclasses
@@ -57,9 +58,12 @@ def main() -> None:
                                            engine.recognizer.reread_rule)  # a cascade's fallback kept
     engine.detector.params, det_changed = with_overrides(engine.detector.params, overrides)
     engine.recognizer.params, rec_changed = with_overrides(engine.recognizer.params, overrides)
-    unknown = set(overrides) - set(det_changed) - set(rec_changed)
+    rule_changed: dict = {}
+    if engine.recognizer.reread_rule:  # a cascade's: confidence=, weakest_frame=
+        engine.recognizer.reread_rule, rule_changed = with_overrides(engine.recognizer.reread_rule, overrides)
+    unknown = set(overrides) - set(det_changed) - set(rec_changed) - set(rule_changed)
     if unknown:
-        parser.error(f"not a detector or recogniser parameter: {', '.join(sorted(unknown))}")
+        parser.error(f"not a detector, recogniser or reread rule parameter: {', '.join(sorted(unknown))}")
 
     rows = [json.loads(line) for line in (args.eval / "labels.jsonl").read_text(encoding="utf-8").splitlines() if line]
     rows = [r for r in rows if r["kind"] == args.set.rstrip("s")]

@@ -18,7 +18,7 @@ from .layout import could_be_one_line, looks_like_one_line, reading_order, title
 from .packs import ModelPack, find_pack
 from .page_ranges import PageSelection
 from .preprocess import CropGeometry, crop_quad, rotate_points, upright_line
-from .recognize import RecognizerParams, RereadRule, TextRecognizer
+from .recognize import RecognizerParams, TextRecognizer
 from .result import Box, Line, OcrResult, Page, Word
 from .runtime import create_session, map_big_buffers, release_free_memory
 from .settings import Settings
@@ -41,29 +41,15 @@ class OcrEngine:
         threads = self.settings.intra_op_threads
         if self.settings.release_memory:
             map_big_buffers()  # before the sessions allocate
-        det, cls, rec = (self.pack.model(role) for role in ("det", "cls", "rec"))
+        det, cls = self.pack.model("det"), self.pack.model("cls")
         self.detector = TextDetector(create_session(det.path, threads), self.settings.detector)
         self.classifier = OrientationClassifier(
             create_session(cls.path, threads), height=cls.input.get("height", 48), width=cls.input.get("width", 192),
             threshold=self.settings.orientation_threshold,
         )
-        self.recognizer = TextRecognizer(
-            create_session(rec.path, threads), self.pack.charset, RecognizerParams.from_manifest(rec.input),
-            *self._fallback(threads),
-        )
+        self.recognizer = pack_recognizer(self.pack, threads, self.settings.reread_below)
         if self.settings.release_memory:
             release_free_memory()  # what loading the models freed (~19 MiB), not kept for the first page
-
-    def _fallback(self, threads: int) -> tuple[TextRecognizer | None, RereadRule | None]:
-        """The pack's fallback recogniser (a cascade's second reader) and the rule for what
-        it re-reads: the pack's, unless OCR_REREAD_BELOW sets the confidence (0: nothing)."""
-        if not self.pack.has_fallback or self.settings.reread_below == 0:
-            return None, None
-        spec, rule = self.pack.model("rec_fallback"), self.pack.reread_rule
-        if self.settings.reread_below is not None:
-            rule = replace(rule, confidence=self.settings.reread_below)
-        return TextRecognizer(create_session(spec.path, threads), self.pack.charset_of("rec_fallback"),
-                              RecognizerParams.from_manifest(spec.input)), rule
 
     # --- public API -------------------------------------------------------------
 
@@ -255,6 +241,20 @@ class OcrEngine:
                 else:
                     words[k] = words_of(readings[k], place, crops[k])
         return [(reading.text, reading.confidence, found) for reading, found in zip(readings, words)]
+
+
+def pack_recognizer(pack: ModelPack, threads: int, reread_below: float | None = None) -> TextRecognizer:
+    """The pack's recogniser; where the pack has a fallback, the cascade with it, re-reading
+    what the pack's rule doubts (`reread_below`: the rule's confidence instead; 0: no cascade)."""
+    rec = pack.model("rec")
+    fallback, rule = None, None
+    if pack.has_fallback and reread_below != 0:
+        spec, rule = pack.model("rec_fallback"), pack.reread_rule
+        rule = rule if reread_below is None else replace(rule, confidence=reread_below)
+        fallback = TextRecognizer(create_session(spec.path, threads), pack.charset_of("rec_fallback"),
+                                  RecognizerParams.from_manifest(spec.input))
+    return TextRecognizer(create_session(rec.path, threads), pack.charset, RecognizerParams.from_manifest(rec.input),
+                          fallback, rule)
 
 
 @dataclass

@@ -93,6 +93,9 @@ class ModelPack:
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
             files = manifest["files"]
             manifest["models"]["rec"]["charset"]
+            if "rec_fallback" in manifest["models"]:
+                manifest["models"]["rec_fallback"]["charset"]
+                float(manifest["models"]["rec_fallback"]["reread"]["confidence_below"])
         except (ValueError, KeyError, TypeError) as exc:
             raise ModelPackError(
                 f"the manifest at {manifest_path} is invalid ({exc!r}); " + BUILD_HINT.format(name=root.name)

@@ -10,12 +10,14 @@ dev line. The systems are timed in turns, line by line, so that a busy machine s
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import cast
 
 import cv2
 import numpy as np
 
+from ocr_engine.engine import pack_recognizer
 from ocr_engine.packs import ModelPack, local_packs_dir
 from ocr_engine.preprocess import upright_line
 from ocr_engine.recognize import Reading, RecognizerParams, RereadRule, TextRecognizer
@@ -32,14 +34,10 @@ def recognizer(pack: ModelPack, threads: int = 1, min_width: int | None = None,
                cascade: bool = True) -> TextRecognizer:
     """The pack's recogniser as the engine builds it: with its fallback where it has one
     (unless `cascade` is False: the first reader alone)."""
-    rec = pack.model("rec")
-    params = RecognizerParams.from_manifest({**rec.input, **({"min_width": min_width} if min_width else {})})
-    fallback, rule = None, None
-    if cascade and pack.has_fallback:
-        spec, rule = pack.model("rec_fallback"), pack.reread_rule
-        fallback = TextRecognizer(create_session(spec.path, threads), pack.charset_of("rec_fallback"),
-                                  RecognizerParams.from_manifest(spec.input))
-    return TextRecognizer(create_session(rec.path, threads), pack.charset, params, fallback, rule)
+    system = pack_recognizer(pack, threads, reread_below=None if cascade else 0)
+    if min_width:
+        system.params = replace(system.params, min_width=min_width)
+    return system
 
 
 def tiny_recognizer(cache_dir: Path = Path("build/wheels"), threads: int = 1) -> tuple[TextRecognizer, int]:

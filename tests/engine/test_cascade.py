@@ -82,3 +82,17 @@ def test_upside_down_line_is_read_upright_and_re_read_when_doubtful(cascade_pack
     upright = engine.read(line, mode="line").text
     turned = engine.read(np.ascontiguousarray(line[::-1, ::-1]), mode="line").text
     assert upright == turned == TextRecognizer.recognize(engine.recognizer.fallback, [line])[0][0]
+
+
+def test_a_fallback_without_its_rule_is_an_invalid_pack_not_a_crash(cascade_pack, tmp_path):
+    import json
+    import shutil
+
+    from ocr_engine.errors import ModelPackError
+
+    copy = shutil.copytree(cascade_pack.root, tmp_path / "no-rule")
+    manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    del manifest["models"]["rec_fallback"]["reread"]
+    (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(ModelPackError, match="invalid"):
+        ModelPack.load(copy)

@@ -50,6 +50,17 @@ def test_the_default_packs_manifest_names_where_each_model_came_from(default_pac
     _every_file_is_listed_with_its_checksum(default_pack)
 
 
+def test_the_default_packs_recogniser_is_a_crnn_with_int8_nodes(default_pack):
+    """Issue 20: the default reads with the project's CRNN (an LSTM), quantized to INT8."""
+    from collections import Counter
+
+    import onnx
+
+    ops = Counter(node.op_type for node in onnx.load(str(default_pack.model("rec").path)).graph.node)
+    assert ops["DynamicQuantizeLSTM"] == 2 and ops["MatMulInteger"] >= 1
+    assert default_pack.manifest["models"]["rec"]["precision"] == "int8-lstm-matmul"
+
+
 def _every_file_is_listed_with_its_checksum(pack: ModelPack) -> None:
     files = {p.name for p in pack.root.iterdir() if p.name != "manifest.json"}
     assert set(pack.manifest["files"]) == files
