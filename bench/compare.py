@@ -28,6 +28,8 @@ PEER_PYTHON = ROOT / "bench" / ".venv" / "bin" / "python"
 # there to compare packs and precisions, not machines.
 SYSTEMS = {
     "ours": True,
+    "ours:ppocr-v6": False,  # PP-OCRv6 small's recogniser alone: the default until 2026-12-07
+    "ours:crnn-v6t": False,  # the default's CRNN alone, without its fallback
     "ours:ppocr-v6-small": False,
     "ours:ppocr-v6-fp32": False,
     "ours:ppocr-v6-int8-static": False,

@@ -223,16 +223,8 @@ class OcrEngine:
         short ones ("─臉部·身體均通用─" at 0.8 lost to "一·一" at 0.95)."""
         with _timed(timings, "classify"):
             flagged = np.flatnonzero(self.classifier.upside_down(crops))
-        with _timed(timings, "recognize"):  # the way up is chosen on one recogniser's fits
-            readings = self.recognizer.read(crops, reread=False)
-            turned = self.recognizer.read([np.ascontiguousarray(crops[i][::-1, ::-1]) for i in flagged], reread=False)
-            kept_turned: set[int] = set()
-            for i, reading in zip(flagged, turned):
-                if reading.fit > readings[i].fit:
-                    readings[i] = reading
-                    kept_turned.add(int(i))
-            readings = self.recognizer.reread([np.ascontiguousarray(crop[::-1, ::-1]) if k in kept_turned else crop
-                                               for k, crop in enumerate(crops)], readings)
+        with _timed(timings, "recognize"):
+            readings, kept_turned = self.recognizer.read_either_way_up(crops, [int(i) for i in flagged])
         words: list[list[Word]] = [[] for _ in readings]
         with _timed(timings, "words"):
             for k, place in enumerate(geometries or []):

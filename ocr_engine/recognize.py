@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -114,14 +115,15 @@ class TextRecognizer:
         readings = self._read_once(crops)
         return self.reread(crops, readings) if reread else readings
 
-    def reread(self, crops: list[np.ndarray], readings: list[Reading]) -> list[Reading]:
-        """`readings` of `crops`, those the reread rule doubts replaced by the fallback's
-        reading of the same crop. The fallback's text is kept even where its confidence
-        is lower: the two recognisers' confidences are not on one scale, and the
-        fallback is the more accurate (training/MANIFEST, "Cascade")."""
+    def reread(self, crops: list[np.ndarray], readings: list[Reading], settled: Collection[int] = ()) -> list[Reading]:
+        """`readings` of `crops`, those the reread rule doubts (but the `settled` ones, the
+        fallback's already) replaced by the fallback's reading of the same crop. The
+        fallback's text is kept even where its confidence is lower: the two recognisers'
+        confidences are not on one scale, and the fallback is the more accurate
+        (training/MANIFEST, "Cascade")."""
         if self.fallback is None or self.reread_rule is None:
             return readings
-        doubtful = [i for i, reading in enumerate(readings) if self.reread_rule.doubts(reading)]
+        doubtful = [i for i, reading in enumerate(readings) if i not in settled and self.reread_rule.doubts(reading)]
         if not doubtful:
             return readings
         again = self.fallback.read([crops[i] for i in doubtful])
@@ -129,6 +131,29 @@ class TextRecognizer:
         for i, reading in zip(doubtful, again):
             kept[i] = reading
         return kept
+
+    def read_either_way_up(self, crops: list[np.ndarray], flagged: list[int]) -> tuple[list[Reading], set[int]]:
+        """A Reading of each crop, the `flagged` ones (a classifier finds them upside down)
+        read both ways up, and the way the recogniser's best path fits better kept; and
+        which crops were read turned half a turn. In a cascade, a flagged crop keeps the
+        first recogniser's upright reading only where the rule does not doubt it and it
+        fits better than the turned one; otherwise the fallback reads it both ways and
+        decides on its own fits (the student can fit a short line upside down better than
+        upright: ":2" read "2"), so a wrong flag costs none of the student's sure lines."""
+        turned_crops = {i: np.ascontiguousarray(crops[i][::-1, ::-1]) for i in flagged}
+        readings = self._read_once(crops)
+        turned = dict(zip(turned_crops, self._read_once(list(turned_crops.values()))))
+        rule, fallback = self.reread_rule, self.fallback
+        doubted = [i for i in turned_crops if rule and (rule.doubts(readings[i]) or turned[i].fit > readings[i].fit)]
+        if fallback is not None and doubted:
+            again = fallback.read([crops[i] for i in doubted] + [turned_crops[i] for i in doubted])
+            for k, i in enumerate(doubted):
+                readings[i], turned[i] = again[k], again[len(doubted) + k]
+        kept_turned = {i for i in turned_crops if turned[i].fit > readings[i].fit}
+        for i in kept_turned:
+            readings[i] = turned[i]
+        upright = [turned_crops[i] if i in kept_turned else crop for i, crop in enumerate(crops)]
+        return self.reread(upright, readings, settled=set(doubted)), kept_turned
 
     def _read_once(self, crops: list[np.ndarray]) -> list[Reading]:
         strips = [resize_to_height(crop, self.params.height) for crop in crops]
