@@ -5,9 +5,9 @@ regression fails and run-to-run noise does not."""
 
 from tests.conftest import EVAL, eval_records
 
-LINE_EXACT_FLOOR = 0.82  # measured 0.839 (ppocr-v6, int8)
+LINE_EXACT_FLOOR = 0.82  # measured 0.839 (ppocr-v6, int8); the cascade (crnn-v6t-cascade) 0.848
 LINE_CHAR_F1_FLOOR = 0.97  # measured 0.978
-PAGE_CHAR_F1_FLOOR = 0.96  # measured 0.969
+PAGE_CHAR_F1_FLOOR = 0.96  # measured 0.969; the cascade 0.977
 
 
 def test_line_accuracy_on_the_eval_lines(engine, scorer):
