@@ -7,7 +7,7 @@ import pytest
 
 from ocr_engine.engine import OcrEngine
 from ocr_engine.packs import ModelPack, local_packs_dir
-from ocr_engine.recognize import TextRecognizer
+from ocr_engine.preprocess import upright_line
 from ocr_engine.settings import Settings
 from tests.conftest import EVAL, eval_records
 
@@ -22,10 +22,7 @@ def cascade_pack() -> ModelPack:
 @pytest.fixture(scope="module")
 def dev_lines() -> list[np.ndarray]:
     records = eval_records("line")[::4]  # a spread of the dev lines: receipts, web images, documents
-    images = [cv2.imread(str(EVAL / record["file"]), cv2.IMREAD_COLOR) for record in records]
-    # tall lines are vertical: turned as the engine turns them
-    return [np.ascontiguousarray(np.rot90(image)) if image.shape[0] >= 1.5 * image.shape[1] else image
-            for image in images]
+    return [upright_line(cv2.imread(str(EVAL / record["file"]), cv2.IMREAD_COLOR)) for record in records]
 
 
 def _engine(pack: ModelPack, **settings) -> OcrEngine:
@@ -68,20 +65,20 @@ def test_reread_below_setting_overrides_the_pack(cascade_pack, dev_lines):
     assert texts != [r.text for r in never.recognizer.read(dev_lines)]
 
 
-def test_a_pack_without_a_fallback_reads_with_its_one_recogniser(engine):
+def test_a_pack_without_a_fallback_reads_with_its_one_recogniser():
     plain = ModelPack.load(local_packs_dir() / "ppocr-v6")
     assert not plain.has_fallback
     assert _engine(plain, reread_below=0.9).recognizer.fallback is None
 
 
-def test_upside_down_line_is_read_upright_and_re_read_when_doubtful(cascade_pack, dev_lines):
-    """The way up is chosen on the student's fits, then the chosen crop (turned) is what
-    the fallback re-reads."""
-    engine = _engine(cascade_pack, reread_below=1)  # every line re-read: the fallback's text
+def test_an_upside_down_line_the_student_doubts_is_turned_and_read_by_the_fallback(cascade_pack, dev_lines):
+    """Every line doubted (OCR_REREAD_BELOW=1): the fallback reads a flagged line both ways
+    and keeps the upright reading, the one it gives the line upright."""
+    engine = _engine(cascade_pack, reread_below=1)
     line = max(dev_lines, key=lambda image: image.shape[1])
     upright = engine.read(line, mode="line").text
     turned = engine.read(np.ascontiguousarray(line[::-1, ::-1]), mode="line").text
-    assert upright == turned == TextRecognizer.recognize(engine.recognizer.fallback, [line])[0][0]
+    assert upright == turned == engine.recognizer.fallback.recognize([line])[0][0]
 
 
 def test_a_fallback_without_its_rule_is_an_invalid_pack_not_a_crash(cascade_pack, tmp_path):
