@@ -109,11 +109,9 @@ class TextRecognizer:
         explains the whole strip, comparable between two readings of the same crop."""
         return [(reading.text, reading.confidence, reading.fit) for reading in self.read(crops)]
 
-    def read(self, crops: list[np.ndarray], reread: bool = True) -> list[Reading]:
-        """A Reading of each line crop (BGR, text reading left to right); with `reread`
-        False, this recogniser's own, none re-read by the fallback."""
-        readings = self._read_once(crops)
-        return self.reread(crops, readings) if reread else readings
+    def read(self, crops: list[np.ndarray]) -> list[Reading]:
+        """A Reading of each line crop (BGR, text reading left to right)."""
+        return self.reread(crops, self._read_once(crops))
 
     def reread(self, crops: list[np.ndarray], readings: list[Reading], settled: Collection[int] = ()) -> list[Reading]:
         """`readings` of `crops`, those the reread rule doubts (but the `settled` ones, the

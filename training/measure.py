@@ -18,13 +18,13 @@ import cv2
 import numpy as np
 
 from ocr_engine.engine import pack_recognizer
-from ocr_engine.packs import ModelPack, local_packs_dir
+from ocr_engine.packs import ModelPack
 from ocr_engine.preprocess import upright_line
 from ocr_engine.recognize import Reading, RecognizerParams, RereadRule, TextRecognizer
 from ocr_engine.runtime import create_session
 
 from .evaluate import DEFAULT_EVAL_DIR, _score_module, labelled_dev_lines
-from .teacher import TEACHER_PACK
+from .teacher import TEACHER_PACK, teacher_pack
 
 TINY = "ppocr-v6-tiny"
 REFERENCE_PACK = TEACHER_PACK  # PP-OCRv6 small
@@ -109,7 +109,7 @@ def compare(pack_dir: Path, eval_dir: Path = DEFAULT_EVAL_DIR, repeats: int = 3,
     # the dev set's, tall (vertical) lines turned as the engine turns them
     images = [upright_line(cast(np.ndarray, cv2.imread(str(path), cv2.IMREAD_COLOR))) for path, _, _ in lines]
     score = _score_module(eval_dir).score
-    reference = ModelPack.load(local_packs_dir() / REFERENCE_PACK)
+    reference = teacher_pack()
     systems = {REFERENCE_PACK: recognizer(reference)}
     sizes = {REFERENCE_PACK: reference.model("rec").path.stat().st_size}
     pack = ModelPack.load(pack_dir)

@@ -5,6 +5,7 @@ import cv2
 import numpy as np
 import pytest
 
+from ocr_build.trained_pack import BASE_PACK, build_trained_pack
 from ocr_engine.engine import OcrEngine
 from ocr_engine.packs import ModelPack, local_packs_dir
 from ocr_engine.preprocess import upright_line
@@ -14,8 +15,6 @@ from tests.conftest import EVAL, eval_records
 
 @pytest.fixture(scope="module")
 def cascade_pack() -> ModelPack:
-    from ocr_build.trained_pack import build_trained_pack
-
     return ModelPack.load(build_trained_pack("crnn-v6t-cascade", log=lambda _: None))
 
 
@@ -42,7 +41,7 @@ def test_only_the_lines_the_rule_doubts_are_read_again(cascade_pack, dev_lines):
     recognizer = _engine(cascade_pack).recognizer
     rule = recognizer.reread_rule
     assert recognizer.fallback is not None and rule is not None
-    first = recognizer.read(dev_lines, reread=False)
+    first = _engine(cascade_pack, reread_below=0).recognizer.read(dev_lines)  # the student alone
     cascaded = recognizer.read(dev_lines)
     doubtful = [i for i, r in enumerate(first) if r.confidence < rule.confidence or r.weakest < rule.weakest_frame]
     assert 0 < len(doubtful) < len(dev_lines)  # a rule that splits the lines
@@ -66,7 +65,7 @@ def test_reread_below_setting_overrides_the_pack(cascade_pack, dev_lines):
 
 
 def test_a_pack_without_a_fallback_reads_with_its_one_recogniser():
-    plain = ModelPack.load(local_packs_dir() / "ppocr-v6")
+    plain = ModelPack.load(local_packs_dir() / BASE_PACK)
     assert not plain.has_fallback
     assert _engine(plain, reread_below=0.9).recognizer.fallback is None
 

@@ -28,10 +28,9 @@ def student():
 @pytest.fixture(scope="session")
 def teacher_pack():
     """PP-OCRv6 small's pack (ppocr-v6): the teacher, and where trained packs take det and cls."""
-    from ocr_engine.packs import ModelPack, local_packs_dir
-    from training.teacher import TEACHER_PACK
+    from training.teacher import teacher_pack
 
-    return ModelPack.load(local_packs_dir() / TEACHER_PACK)
+    return teacher_pack()
 
 
 @pytest.fixture(scope="session")
