@@ -35,8 +35,9 @@ class TrainedRecipe:
     manifest_note: str  # training/MANIFEST: how the model was made and measured
     made_by: str = "this repository"
     # a cascade: the base pack's recogniser re-reads the lines this rule doubts (the manifest's
-    # rec_fallback.reread: confidence_below, weakest_frame_below; ocr_engine.recognize.RereadRule)
-    fallback_reread: dict[str, float] | None = None
+    # rec_fallback.reread: confidence_below, weakest_frame_below and optionally second_look;
+    # ocr_engine.recognize.RereadRule)
+    fallback_reread: dict | None = None
 
 
 TRAINED_RECIPES = {
@@ -179,7 +180,7 @@ def build_recogniser_pack(name: str, recipe: TrainedRecipe, out_dir: Path | None
     return target
 
 
-def _fallback_entry(base: ModelPack, staging: Path, reread: dict[str, float]) -> dict:
+def _fallback_entry(base: ModelPack, staging: Path, reread: dict) -> dict:
     """The base pack's recogniser and charset copied in as the cascade's second reader."""
     entry = dict(base.manifest["models"]["rec"])
     shutil.copyfile(base.root / entry["file"], staging / "rec_fallback.onnx")
@@ -190,7 +191,7 @@ def _fallback_entry(base: ModelPack, staging: Path, reread: dict[str, float]) ->
     return entry
 
 
-def _is_current(target: Path, rec_sha: str, reread: dict[str, float] | None) -> bool:
+def _is_current(target: Path, rec_sha: str, reread: dict | None) -> bool:
     try:
         pack = ModelPack.load(target)
     except ModelPackError:

@@ -77,9 +77,16 @@ class ModelPack:
     @property
     def reread_rule(self) -> RereadRule:
         """The lines the fallback re-reads: `rec_fallback.reread`, the first reader's
-        confidence and weakest frame below which it reads (RereadRule)."""
+        confidence and weakest frame below which it reads, and its `second_look`: the
+        shift, in frames, of the first reader's second reading and the floors under which
+        that reading confirms nothing (RereadRule)."""
         rule = self.manifest["models"]["rec_fallback"]["reread"]
-        return RereadRule(confidence=rule["confidence_below"], weakest_frame=rule.get("weakest_frame_below", 0.0))
+        look = rule.get("second_look", {})
+        return RereadRule(confidence=float(rule["confidence_below"]),
+                          weakest_frame=float(rule.get("weakest_frame_below", 0.0)),
+                          second_look_shift=float(look.get("shift_frames", 0.0)),
+                          second_look_confidence=float(look.get("confidence_below", 0.0)),
+                          second_look_weakest_frame=float(look.get("weakest_frame_below", 0.0)))
 
     @classmethod
     def load(cls, root: str | os.PathLike, verify: bool = True) -> "ModelPack":
@@ -95,8 +102,8 @@ class ModelPack:
             manifest["models"]["rec"]["charset"]
             if "rec_fallback" in manifest["models"]:
                 manifest["models"]["rec_fallback"]["charset"]
-                float(manifest["models"]["rec_fallback"]["reread"]["confidence_below"])
-        except (ValueError, KeyError, TypeError) as exc:
+                cls(root, manifest).reread_rule
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ModelPackError(
                 f"the manifest at {manifest_path} is invalid ({exc!r}); " + BUILD_HINT.format(name=root.name)
             ) from None

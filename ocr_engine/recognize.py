@@ -6,6 +6,7 @@ import math
 from collections.abc import Collection
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from .ctc import best_path, char_spans, collapse
@@ -68,13 +69,28 @@ class Reading:
 @dataclass(frozen=True)
 class RereadRule:
     """Which of the first recogniser's readings a cascade's fallback reads again: those
-    with a confidence under `confidence` or a frame under `weakest_frame` (Reading.weakest)."""
+    with a confidence under `confidence` or a frame under `weakest_frame` (Reading.weakest)
+    that a second look does not confirm. With `second_look_shift` (in frames), the first
+    recogniser reads a doubted line again, moved right by that many frames so that its
+    characters fall across the frames differently; the two readings confirm the first where
+    their texts are the same and neither's confidence or weakest frame falls under the
+    second look's floors. It pays only where the first recogniser's errors change with the
+    shift: crnn-v6t's on real images mostly do not, so the default pack does without
+    (training/MANIFEST, "Second look")."""
 
     confidence: float
     weakest_frame: float = 0.0
+    second_look_shift: float = 0.0
+    second_look_confidence: float = 0.0
+    second_look_weakest_frame: float = 0.0
 
     def doubts(self, reading: Reading) -> bool:
         return reading.confidence < self.confidence or reading.weakest < self.weakest_frame
+
+    def confirms(self, first: Reading, second: Reading) -> bool:
+        return (first.text == second.text
+                and min(first.confidence, second.confidence) >= self.second_look_confidence
+                and min(first.weakest, second.weakest) >= self.second_look_weakest_frame)
 
 
 @dataclass
@@ -114,14 +130,19 @@ class TextRecognizer:
         return self.reread(crops, self._read_once(crops))
 
     def reread(self, crops: list[np.ndarray], readings: list[Reading], settled: Collection[int] = ()) -> list[Reading]:
-        """`readings` of `crops`, those the reread rule doubts (but the `settled` ones, the
-        fallback's already) replaced by the fallback's reading of the same crop. The
+        """`readings` of `crops`, those the reread rule doubts and a second look does not
+        confirm (but the `settled` ones, the fallback's already) replaced by the fallback's
+        reading of the same crop. The
         fallback's text is kept even where its confidence is lower: the two recognisers'
         confidences are not on one scale, and the fallback is the more accurate
         (training/MANIFEST, "Cascade")."""
         if self.fallback is None or self.reread_rule is None:
             return readings
-        doubtful = [i for i, reading in enumerate(readings) if i not in settled and self.reread_rule.doubts(reading)]
+        rule = self.reread_rule
+        doubtful = [i for i, reading in enumerate(readings) if i not in settled and rule.doubts(reading)]
+        if doubtful and rule.second_look_shift:
+            second = self.look_again([crops[i] for i in doubtful], rule.second_look_shift)
+            doubtful = [i for i, look in zip(doubtful, second) if not rule.confirms(readings[i], look)]
         if not doubtful:
             return readings
         again = self.fallback.read([crops[i] for i in doubtful])
@@ -172,6 +193,15 @@ class TextRecognizer:
             spans[:, :2] = np.minimum(spans[:, :2] * self.params.stride, strip.shape[1]) * to_crop
             results.append(Reading(text, confidence, fit, chars, spans, float(scores.min(initial=1.0))))
         return results
+
+    def look_again(self, crops: list[np.ndarray], frames: float) -> list[Reading]:
+        """This recogniser's own readings (no fallback) of the crops moved right by `frames`
+        frames of their strips, their left edge repeated: a second look (RereadRule)."""
+        def shifted(crop: np.ndarray) -> np.ndarray:
+            pixels = max(1, round(frames * self.params.stride * crop.shape[0] / self.params.height))
+            return cv2.copyMakeBorder(crop, 0, 0, pixels, 0, cv2.BORDER_REPLICATE)
+
+        return self._read_once([shifted(crop) for crop in crops])
 
     def _split(self, line: int, strip: np.ndarray) -> list[_Piece]:
         width, stride = strip.shape[1], self.params.stride

@@ -86,20 +86,36 @@ def reliability(score, pairs: list[tuple[str, str]], confidences: list[float]) -
 
 # (confidence, weakest frame) under which a cascade's fallback re-reads (RereadRule)
 CASCADE_RULES = tuple((c, w) for c in (0.5, 0.8, 0.9, 0.93, 0.95, 0.97) for w in (0.0, 0.4, 0.5, 0.55, 0.6))
+# ...and with a second look: the doubted lines read again moved by a shift (in frames), a
+# reading the second confirms kept (floors: confidence, weakest frame; RereadRule.confirms)
+SECOND_LOOK_SHIFTS = (0.5, 0.75)
+SECOND_LOOK_RULES = tuple(RereadRule(c, w, shift, floor, weakest_floor)
+                          for c, w in ((0.93, 0.55), (0.95, 0.6), (0.97, 0.6)) for shift in SECOND_LOOK_SHIFTS
+                          for floor in (0.0, 0.85, 0.9) for weakest_floor in (0.0, 0.3, 0.4, 0.45))
 
 
-def cascade(score, truths: list[str], first: list[Reading], second: list[str]) -> list[dict]:
+def cascade(score, truths: list[str], first: list[Reading], second: list[str],
+            looks: dict[float, list[Reading]] | None = None) -> list[dict]:
     """A cascade's exact rate by rule: the first reader's text where the rule does not doubt
-    it, the second reader's elsewhere, and the share of lines re-read (the second reader's
-    cost is paid on that share)."""
+    it (or, given `looks`, the first reader's second looks by shift, where its second look
+    confirms it), the second reader's elsewhere; the share of lines looked at again and the
+    share re-read (the second reader's cost is paid on that share)."""
     rows = []
-    for confidence, weakest in CASCADE_RULES:
-        rule = RereadRule(confidence, weakest)
-        reread = [rule.doubts(reading) for reading in first]
-        pairs = [(truth, again if low else reading.text)
-                 for truth, reading, again, low in zip(truths, first, second, reread)]
-        rows.append({"confidence_below": confidence, "weakest_frame_below": weakest,
-                     "reread": round(sum(reread) / len(reread), 4), "exact": round(score(pairs)["exact"], 4)})
+    rules = [RereadRule(c, w) for c, w in CASCADE_RULES] + list(SECOND_LOOK_RULES if looks else ())
+    for rule in rules:
+        doubted = [rule.doubts(reading) for reading in first]
+        reread = doubted
+        row: dict = {"confidence_below": rule.confidence, "weakest_frame_below": rule.weakest_frame}
+        if rule.second_look_shift and looks:
+            again = looks[rule.second_look_shift]
+            reread = [low and not rule.confirms(reading, look) for low, reading, look in zip(doubted, first, again)]
+            row["second_look"] = {"shift_frames": rule.second_look_shift,
+                                  "confidence_below": rule.second_look_confidence,
+                                  "weakest_frame_below": rule.second_look_weakest_frame,
+                                  "looked": round(sum(doubted) / len(doubted), 4)}
+        pairs = [(truth, again_text if low else reading.text)
+                 for truth, reading, again_text, low in zip(truths, first, second, reread)]
+        rows.append({**row, "reread": round(sum(reread) / len(reread), 4), "exact": round(score(pairs)["exact"], 4)})
     return rows
 
 
@@ -164,9 +180,13 @@ def compare(pack_dir: Path, eval_dir: Path = DEFAULT_EVAL_DIR, repeats: int = 3,
         firsts = [name for name, system in systems.items()
                   if name not in (REFERENCE_PACK, TINY) and not system.fallback]
         for name in firsts:
+            crops = [image for image, _, _ in rendered]
+            looks = {shift: systems[name].look_again(crops, shift) for shift in SECOND_LOOK_SHIFTS}
+
+            def of(folder: str, values: list) -> list:
+                return [v for v, f in zip(values, rendered_folders) if f == folder]
             results[name]["held_out_cascade"] = {
-                folder: cascade(score, [t for t, f in zip(truths, rendered_folders) if f == folder],
-                                [r for r, f in zip(held_readings[name], rendered_folders) if f == folder],
-                                [t for t, f in zip(rereads, rendered_folders) if f == folder])
+                folder: cascade(score, of(folder, truths), of(folder, held_readings[name]), of(folder, rereads),
+                                {shift: of(folder, again) for shift, again in looks.items()})
                 for folder in dict.fromkeys(rendered_folders)}
     return results

@@ -1,6 +1,8 @@
 """A pack with a fallback recogniser (crnn-v6t-cascade): the student reads every line and
 PP-OCRv6 small re-reads the lines the student is unsure of; real models on real dev lines."""
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 import pytest
@@ -9,6 +11,7 @@ from ocr_build.trained_pack import BASE_PACK, build_trained_pack
 from ocr_engine.engine import OcrEngine
 from ocr_engine.packs import ModelPack, local_packs_dir
 from ocr_engine.preprocess import upright_line
+from ocr_engine.recognize import Reading, RereadRule
 from ocr_engine.settings import Settings
 from tests.conftest import EVAL, eval_records
 
@@ -54,6 +57,45 @@ def test_only_the_lines_the_rule_doubts_are_read_again(cascade_pack, dev_lines):
         assert (kept.text, kept.confidence) == (expected.text, expected.confidence)
 
 
+def test_a_second_look_keeps_the_doubted_lines_it_confirms_and_the_fallback_reads_the_rest(cascade_pack, dev_lines):
+    recognizer = _engine(cascade_pack).recognizer
+    rule = recognizer.reread_rule = replace(recognizer.reread_rule, second_look_shift=0.5,
+                                            second_look_confidence=0.85, second_look_weakest_frame=0.3)
+    student = _engine(cascade_pack, reread_below=0).recognizer
+    first = student.read(dev_lines)
+    doubtful = [i for i, reading in enumerate(first) if rule.doubts(reading)]
+    # the second look: each doubted crop moved right by the shift's share of a frame, 8 px of a 48 px strip
+    pixels = [round(rule.second_look_shift * 8 * dev_lines[i].shape[0] / 48) for i in doubtful]
+    looks = student.read([cv2.copyMakeBorder(dev_lines[i], 0, 0, shift, 0, cv2.BORDER_REPLICATE)
+                          for i, shift in zip(doubtful, pixels)])
+    confirmed = {i for i, look in zip(doubtful, looks) if look.text == first[i].text
+                 and min(look.confidence, first[i].confidence) >= rule.second_look_confidence
+                 and min(look.weakest, first[i].weakest) >= rule.second_look_weakest_frame}
+    unconfirmed = [i for i in doubtful if i not in confirmed]
+    assert confirmed and unconfirmed  # the second look splits the doubted lines
+
+    cascaded = recognizer.read(dev_lines)
+
+    again = dict(zip(unconfirmed, recognizer.fallback.read([dev_lines[i] for i in unconfirmed])))
+    for i, (own, kept) in enumerate(zip(first, cascaded)):
+        expected = again.get(i, own)
+        assert (kept.text, kept.confidence) == (expected.text, expected.confidence)
+
+
+def test_a_second_look_confirms_only_the_same_text_above_its_floors():
+    rule = RereadRule(0.93, 0.55, second_look_shift=0.5, second_look_confidence=0.85, second_look_weakest_frame=0.3)
+
+    def reading(text: str, confidence: float, weakest: float) -> Reading:
+        return Reading(text, confidence, 0.0, list(text), np.zeros((len(text), 3)), weakest)
+
+    doubted = reading("合计 12", 0.9, 0.5)
+    assert rule.doubts(doubted)
+    assert rule.confirms(doubted, reading("合计 12", 0.95, 0.6))
+    assert not rule.confirms(doubted, reading("合计 1", 0.95, 0.6))  # another text
+    assert not rule.confirms(doubted, reading("合计 12", 0.8, 0.6))  # the second's confidence under the floor
+    assert not rule.confirms(reading("合计 12", 0.9, 0.2), reading("合计 12", 0.95, 0.6))  # the first's frame
+
+
 def test_reread_below_setting_overrides_the_pack(cascade_pack, dev_lines):
     never = _engine(cascade_pack, reread_below=0)
     assert never.recognizer.fallback is None
@@ -80,15 +122,24 @@ def test_an_upside_down_line_the_student_doubts_is_turned_and_read_by_the_fallba
     assert upright == turned == engine.recognizer.fallback.recognize([line])[0][0]
 
 
-def test_a_fallback_without_its_rule_is_an_invalid_pack_not_a_crash(cascade_pack, tmp_path):
+def _without_rule(reread: dict) -> None:
+    reread.clear()
+
+
+def _second_look_not_a_table(reread: dict) -> None:
+    reread["second_look"] = "0.5"
+
+
+@pytest.mark.parametrize("spoil", [_without_rule, _second_look_not_a_table])
+def test_a_fallback_without_a_valid_rule_is_an_invalid_pack_not_a_crash(cascade_pack, tmp_path, spoil):
     import json
     import shutil
 
     from ocr_engine.errors import ModelPackError
 
-    copy = shutil.copytree(cascade_pack.root, tmp_path / "no-rule")
+    copy = shutil.copytree(cascade_pack.root, tmp_path / "spoilt")
     manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
-    del manifest["models"]["rec_fallback"]["reread"]
+    spoil(manifest["models"]["rec_fallback"]["reread"])
     (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     with pytest.raises(ModelPackError, match="invalid"):
         ModelPack.load(copy)

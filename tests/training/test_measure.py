@@ -40,3 +40,28 @@ def test_a_cascade_rereads_the_lines_its_rule_doubts_and_scores_the_mix():
     assert rows[(0.9, 0.5)]["reread"] == 0.6 and rows[(0.9, 0.5)]["exact"] == 1.0  # the torn frame re-read
     assert rows[(0.9, 0.4)]["exact"] == 0.8  # ...not under 0.4
     assert rows[(0.95, 0.0)]["reread"] == 0.6 and rows[(0.95, 0.0)]["exact"] == 0.6  # "RM 5" re-read wrong
+
+
+def test_a_second_look_keeps_the_doubted_readings_it_confirms():
+    score = _score_module(EVAL).score
+    truths = ["发票", "RM 5", "合计"]
+    first = [_reading("发票", 0.9), _reading("RN 5", 0.9), _reading("合计", 0.8, weakest=0.2)]
+    second = ["发", "RM 5", "合计"]  # the fallback misses a character of the first line
+    # the first reader's second look: it reads the first and last lines the same, the second not
+    again = [_reading("发票", 0.92), _reading("RM 5", 0.95), _reading("合计", 0.9, weakest=0.25)]
+
+    def rule(row: dict) -> tuple:
+        look = row.get("second_look", {})
+        return (row["confidence_below"], row["weakest_frame_below"],
+                *(look.get(key, 0.0) for key in ("shift_frames", "confidence_below", "weakest_frame_below")))
+
+    rows = {rule(row): row for row in cascade(score, truths, first, second, {0.5: again, 0.75: again})}
+
+    assert rows[(0.93, 0.55, 0.0, 0.0, 0.0)]["reread"] == 1.0  # every line doubted, "发" kept
+    assert rows[(0.93, 0.55, 0.0, 0.0, 0.0)]["exact"] == round(2 / 3, 4)
+    confirmed = rows[(0.93, 0.55, 0.5, 0.0, 0.0)]
+    assert confirmed["second_look"]["looked"] == 1.0
+    assert confirmed["reread"] == round(1 / 3, 4) and confirmed["exact"] == 1.0
+    assert rows[(0.93, 0.55, 0.5, 0.0, 0.3)]["reread"] == round(2 / 3, 4)  # the torn frame under the floor
+    assert rows[(0.93, 0.55, 0.5, 0.9, 0.0)]["reread"] == round(2 / 3, 4)  # 0.8 under the floor
+    assert all("second_look" not in row for row in cascade(score, truths, first, second))
