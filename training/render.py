@@ -14,6 +14,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from .font_coverage import fonts_covering
+from .render_dots import dot_matrix
 from .render_hand import HAND_SHARE, hand_faces, hand_fonts, hand_line
 from .render_web import WEB_SHARE, tight_ends, web_line
 
@@ -161,6 +162,7 @@ class LineRenderer:
     # enlarges small print: FreeType's hinting and stroke dropout at those sizes are not a
     # large glyph shrunk (the degrader's Downscale)
     small_share: float = 0.0
+    dot_share: float = 0.0  # of the print lines, printed in dots (training/render_dots.py)
 
     def __post_init__(self):
         self.rng = random.Random(self.seed)
@@ -189,6 +191,7 @@ class LineRenderer:
         tight = bool(self.tight_share) and rng.random() < self.tight_share
         if self.look == "web" and rng.random() < WEB_SHARE:
             return self._finish(web_line(rng, text, font, size, tight), None, degrade=not small)
+        dots = bool(self.dot_share) and rng.random() < self.dot_share
         light = rng.random() < 0.85
         background = (tuple(rng.randint(170, 255) for _ in range(3)) if light
                       else tuple(rng.randint(0, 90) for _ in range(3)))
@@ -231,6 +234,9 @@ class LineRenderer:
         else:
             draw.text((pad_x[0] - left, pad_y[0] - top), text, font=font, fill=ink,
                       stroke_width=stroke, stroke_fill=ink)
+        if dots:
+            canvas = Image.fromarray(dot_matrix(rng, np.asarray(canvas), background, ink, size))
+            draw = ImageDraw.Draw(canvas)
         if rng.random() < 0.12:  # underline, or a table rule above/below
             y = rng.choice([canvas.height - 1 - rng.randint(0, max(1, pad_y[1])), rng.randint(0, max(1, pad_y[0]))])
             draw.line([(0, y), (canvas.width, y)], fill=ink, width=rng.randint(1, 2))

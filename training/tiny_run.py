@@ -18,6 +18,12 @@ font set v2 (trainable texts only) or, for the held-out lines, in the held-out f
       --look web --tight-share 0.5 --traditional-share 0.2 --small-share 0.35
   python -m training.tiny_run data --out training/runs/shards-v6t-hand4 --shards 400 --seed 20261230 --look hand \
       --font-set v4
+  python -m training.tiny_run data --out training/runs/held-out-v6t-dots --shards 2 --held-out --seed 20261231 \
+      --dot-share 0.6
+  python -m training.tiny_run data --out training/runs/shards-v6t-dots --shards 80 --seed 20261232 --font-set v3 \
+      --dot-share 0.6
+  python -m training.tiny_run data --out training/runs/shards-v6t-mix5 --shards 80 --seed 20261233 --look web \
+      --font-set v3 --tight-share 0.5 --traditional-share 0.2 --small-share 0.35
 """
 
 from __future__ import annotations
@@ -68,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
                       help="of the lines, in traditional characters (training/traditional.py)")
     data.add_argument("--small-share", type=float, default=0.0,
                       help="of the lines, drawn at 9-17 px (training/render.py)")
+    data.add_argument("--dot-share", type=float, default=0.0,
+                      help="of the print lines, printed in dots (training/render_dots.py)")
     args = parser.parse_args(argv)
     if args.command == "data":
         from .data import produce
@@ -79,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
                          "the Debian packages training/render.py and training/render_hand.py name")
         produce(args.out, args.seed, text_charset(), args.shards, log=_log, font_set=font_set,
                 held_out=args.held_out, look=args.look, tight_share=args.tight_share,
-                traditional_share=args.traditional_share, small_share=args.small_share)
+                traditional_share=args.traditional_share, small_share=args.small_share,
+                dot_share=args.dot_share)
     return 0
 
 
