@@ -132,10 +132,9 @@ class TextRecognizer:
     def reread(self, crops: list[np.ndarray], readings: list[Reading], settled: Collection[int] = ()) -> list[Reading]:
         """`readings` of `crops`, those the reread rule doubts and a second look does not
         confirm (but the `settled` ones, the fallback's already) replaced by the fallback's
-        reading of the same crop. The
-        fallback's text is kept even where its confidence is lower: the two recognisers'
-        confidences are not on one scale, and the fallback is the more accurate
-        (training/MANIFEST, "Cascade")."""
+        reading of the same crop. The fallback's text is kept even where its confidence is
+        lower: the two recognisers' confidences are not on one scale, and the fallback is
+        the more accurate (training/MANIFEST, "Cascade")."""
         if self.fallback is None or self.reread_rule is None:
             return readings
         rule = self.reread_rule
