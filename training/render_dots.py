@@ -1,7 +1,7 @@
 """Receipts printed by dot-matrix and worn thermal heads: every stroke is a row of round dots
-on a grid, with gaps between them, and some dots missing. The dev receipts are mostly such
-prints, and the student's errors there are theirs ("LICENSEE" read "Licenee", "0.45" read
-"0:45"). No such face is packaged; LineRenderer(dot_share=...) redraws part of its print
+on a grid, with gaps between them, and some dots missing. Many of the dev receipts are such
+prints, and many of the student's errors there are on them ("LICENSEE" read "Licenee", "0.45"
+read "0:45"). No such face is packaged; LineRenderer(dot_share=...) redraws part of its print
 lines through a dot grid instead (`dot_matrix`)."""
 
 from __future__ import annotations
