@@ -7,9 +7,9 @@
 
 NAME=VALUE overrides a field of DetectorParams, RecognizerParams or, with a cascade's pack, of
 its RereadRule (ocr_engine.detect, ocr_engine.recognize; e.g. weakest_frame=0.6,
-second_look_shift=0.5); --det/--rec swap in another model file; --eval reads another folder laid out as ../shared/eval
-(bench/held_out_pages.py writes one). Prints seconds per image, per stage, the process's peak
-RSS and ../shared/eval/score.py's scores, as one JSON line."""
+second_look_shift=0.5); --det/--rec swap in another model file; --eval reads another folder
+laid out as ../shared/eval (bench/held_out_pages.py writes one). Prints seconds per image, per
+stage, the process's peak RSS and ../shared/eval/score.py's scores, as one JSON line."""
 
 import argparse
 import dataclasses

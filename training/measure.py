@@ -160,6 +160,7 @@ def compare(pack_dir: Path, eval_dir: Path = DEFAULT_EVAL_DIR, repeats: int = 3,
             raise FileNotFoundError(f"no held-out shards in {folder}")
         rendered += lines_there
         rendered_folders += [folder.name] * len(lines_there)
+    rendered_images = [image for image, _, _ in rendered]
     results, held_readings = {}, {}
     for name, system in systems.items():
         pairs = [(truth, text) for (_, truth, _), text in zip(lines, texts[name])]
@@ -171,7 +172,7 @@ def compare(pack_dir: Path, eval_dir: Path = DEFAULT_EVAL_DIR, repeats: int = 3,
                          "ms_median": round(1000 * float(np.median(seconds[name])), 2),
                          "rec_bytes": sizes[name]}
         if rendered:
-            held_readings[name] = system.read([image for image, _, _ in rendered])
+            held_readings[name] = system.read(rendered_images)
             held_pairs = [(truth, reading.text) for (_, truth, _), reading in zip(rendered, held_readings[name])]
             results[name]["held_out"] = _by_group(score, held_pairs, [kind for _, _, kind in rendered])
             results[name]["held_out_folders"] = _by_group(score, held_pairs, rendered_folders)
@@ -179,12 +180,11 @@ def compare(pack_dir: Path, eval_dir: Path = DEFAULT_EVAL_DIR, repeats: int = 3,
         truths, rereads = [truth for _, truth, _ in rendered], [r.text for r in held_readings[REFERENCE_PACK]]
         firsts = [name for name, system in systems.items()
                   if name not in (REFERENCE_PACK, TINY) and not system.fallback]
-        for name in firsts:
-            crops = [image for image, _, _ in rendered]
-            looks = {shift: systems[name].look_again(crops, shift) for shift in SECOND_LOOK_SHIFTS}
 
-            def of(folder: str, values: list) -> list:
-                return [v for v, f in zip(values, rendered_folders) if f == folder]
+        def of(folder: str, values: list) -> list:
+            return [v for v, f in zip(values, rendered_folders) if f == folder]
+        for name in firsts:
+            looks = {shift: systems[name].look_again(rendered_images, shift) for shift in SECOND_LOOK_SHIFTS}
             results[name]["held_out_cascade"] = {
                 folder: cascade(score, of(folder, truths), of(folder, held_readings[name]), of(folder, rereads),
                                 {shift: of(folder, again) for shift, again in looks.items()})
