@@ -76,6 +76,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     measure.add_argument("--tiny", action="store_true", help="PP-OCRv6 tiny's own recogniser too (fp32)")
     measure.add_argument("--held-out", type=Path, nargs="+",
                          help="folders of held-out shards: also scored, per kind of text")
+    measure.add_argument("--against", type=Path, metavar="PACK",
+                         help="a baseline pack: its readers read the held-out lines too, and each of the pack's is "
+                              "compared with the baseline's line by line (paired_with_...)")
 
     curve = commands.add_parser("curve", help="a run's learning curve as a Markdown table")
     curve.add_argument("--run", type=Path, required=True)
@@ -181,8 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "measure":
         from .measure import compare
 
-        _log(json.dumps(compare(args.pack, min_widths=args.min_width, tiny=args.tiny, held_out=args.held_out),
-                        indent=1))
+        _log(json.dumps(compare(args.pack, min_widths=args.min_width, tiny=args.tiny, held_out=args.held_out,
+                                against=args.against), indent=1))
         return 0
     if args.command == "export":
         from .export import export_checkpoint
