@@ -119,21 +119,31 @@ def cascade(score, truths: list[str], first: list[Reading], second: list[str],
     return rows
 
 
-def paired(score, truths: list[str], candidate: list[str], baseline: list[str]) -> dict:
-    """Two readers on the same lines, line by line: the lines only one of them reads exactly,
-    the candidate's exact minus the baseline's, and that difference's standard error. Most
-    lines are read alike by two students of one lineage, so this resolves a difference that
-    two exact rates of a few hundred lines each, compared unpaired, would lose in noise."""
-    right = [[score([(truth, text)])["exact"] == 1.0 for truth, text in zip(truths, texts)]
-             for texts in (candidate, baseline)]
-    only_candidate = sum(c and not b for c, b in zip(*right))
-    only_baseline = sum(b and not c for c, b in zip(*right))
-    n = len(truths)
+def exact_by_line(score, truths: list[str], texts: list[str]) -> list[bool]:
+    """Whether each line is read exactly, by the eval's own rule."""
+    return [score([(truth, text)])["exact"] == 1.0 for truth, text in zip(truths, texts)]
+
+
+def paired(candidate: list[bool], baseline: list[bool]) -> dict:
+    """Two readers on the same lines (`exact_by_line` of each), line by line: the lines only one
+    of them reads exactly, the candidate's exact minus the baseline's, and that difference's
+    standard error. Most lines are read alike by two students of one lineage, so this resolves
+    a difference that two exact rates of a few hundred lines each, compared unpaired, would
+    lose in noise."""
+    only_candidate = sum(c and not b for c, b in zip(candidate, baseline))
+    only_baseline = sum(b and not c for c, b in zip(candidate, baseline))
+    n = len(candidate)
     spread = only_candidate + only_baseline - (only_candidate - only_baseline) ** 2 / n
-    return {"lines": n, "exact": round(sum(right[0]) / n, 4), "baseline_exact": round(sum(right[1]) / n, 4),
+    return {"lines": n, "exact": round(sum(candidate) / n, 4), "baseline_exact": round(sum(baseline) / n, 4),
             "only_candidate": only_candidate, "only_baseline": only_baseline,
             "difference": round((only_candidate - only_baseline) / n, 4),
             "standard_error": round(float(np.sqrt(max(spread, 0.0))) / n, 4)}
+
+
+def _reader_bytes(pack: ModelPack, cascade: bool = True) -> int:
+    """A pack's recogniser in bytes: its first reader, and its fallback with the cascade."""
+    roles = ("rec", "rec_fallback") if cascade else ("rec",)
+    return sum(pack.model(role).path.stat().st_size for role in roles if role in pack.manifest["models"])
 
 
 AGAINST = "against:"  # the prefix of the baseline pack's systems in compare's results
@@ -150,26 +160,20 @@ def compare(pack_dir: Path, eval_dir: Path = DEFAULT_EVAL_DIR, repeats: int = 3,
     systems = {REFERENCE_PACK: recognizer(reference)}
     sizes = {REFERENCE_PACK: reference.model("rec").path.stat().st_size}
     pack = ModelPack.load(pack_dir)
-    rec_bytes = sum(pack.model(role).path.stat().st_size for role in ("rec", "rec_fallback")
-                    if role in pack.manifest["models"])
     for width in min_widths or (None,):
         name = pack.name + (f"@min_width={width}" if width else "")
-        systems[name], sizes[name] = recognizer(pack, min_width=width), rec_bytes
+        systems[name], sizes[name] = recognizer(pack, min_width=width), _reader_bytes(pack)
     if pack.has_fallback:  # its first reader alone too: the cascade table below is of it
         systems[f"{pack.name}:first"] = recognizer(pack, cascade=False)
-        sizes[f"{pack.name}:first"] = pack.model("rec").path.stat().st_size
+        sizes[f"{pack.name}:first"] = _reader_bytes(pack, cascade=False)
     counterparts = {}  # a system of the pack: the baseline's system it is paired with
     if against:
         baseline = ModelPack.load(against)
-        counterparts[pack.name] = AGAINST + baseline.name
-        systems[counterparts[pack.name]] = recognizer(baseline)
-        if pack.has_fallback and baseline.has_fallback:
-            counterparts[f"{pack.name}:first"] = AGAINST + f"{baseline.name}:first"
-            systems[counterparts[f"{pack.name}:first"]] = recognizer(baseline, cascade=False)
-        for name in counterparts.values():
-            roles = ("rec",) if name.endswith(":first") else ("rec", "rec_fallback")
-            sizes[name] = sum(baseline.model(role).path.stat().st_size for role in roles
-                              if role in baseline.manifest["models"])
+        for suffix, whole in (("", True), (":first", False)):
+            if pack.name + suffix in systems and (whole or baseline.has_fallback):
+                counterpart = counterparts[pack.name + suffix] = AGAINST + baseline.name + suffix
+                systems[counterpart] = recognizer(baseline, cascade=whole)
+                sizes[counterpart] = _reader_bytes(baseline, cascade=whole)
     if tiny:
         systems[TINY], sizes[TINY] = tiny_recognizer()
     texts: dict[str, list[str]] = {name: [] for name in systems}
@@ -222,10 +226,11 @@ def compare(pack_dir: Path, eval_dir: Path = DEFAULT_EVAL_DIR, repeats: int = 3,
                 folder: cascade(score, of(folder, truths), of(folder, held_readings[name]), of(folder, rereads),
                                 {shift: of(folder, again) for shift, again in looks.items()})
                 for folder in dict.fromkeys(rendered_folders)}
+        exact = {system: exact_by_line(score, truths, [reading.text for reading in held_readings[system]])
+                 for system in [*counterparts, *counterparts.values()]}
         for name, counterpart in counterparts.items():
-            ours, theirs = ([reading.text for reading in held_readings[system]] for system in (name, counterpart))
             results[name]["paired_with_" + counterpart] = {
-                "all": paired(score, truths, ours, theirs),
-                **{folder: paired(score, of(folder, truths), of(folder, ours), of(folder, theirs))
+                "all": paired(exact[name], exact[counterpart]),
+                **{folder: paired(of(folder, exact[name]), of(folder, exact[counterpart]))
                    for folder in dict.fromkeys(rendered_folders)}}
     return results

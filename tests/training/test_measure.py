@@ -5,7 +5,7 @@ import numpy as np
 from ocr_engine.recognize import Reading
 from tests.conftest import EVAL
 from training.evaluate import _score_module
-from training.measure import cascade, paired, reliability
+from training.measure import cascade, exact_by_line, paired, reliability
 
 
 def test_lines_are_binned_by_confidence_and_scored_by_the_eval_rule():
@@ -73,20 +73,20 @@ def test_two_readers_are_compared_line_by_line():
     candidate = ["TOTAL 12", "发票", "RM5", "合", "8元"]  # "RM5": the rule ignores spaces
     baseline = ["T0TAL 12", "发票", "RM 5", "合计", "8元"]
 
-    row = paired(score, truths, candidate, baseline)
+    row = paired(exact_by_line(score, truths, candidate), exact_by_line(score, truths, baseline))
 
     # both right on 2 lines, only the candidate on 1, only the baseline on 1, neither on 1
     assert row["lines"] == 5 and row["exact"] == 0.6 and row["baseline_exact"] == 0.6
     assert row["only_candidate"] == 1 and row["only_baseline"] == 1 and row["difference"] == 0.0
     # the differences per line (+1, -1, 0, 0, 0) have a variance of 2/5 a line: sqrt(2)/5 over the set
     assert row["standard_error"] == round(2 ** 0.5 / 5, 4)
-    assert paired(score, truths, truths, truths)["standard_error"] == 0.0
+    assert paired(*[exact_by_line(score, truths, truths)] * 2)["standard_error"] == 0.0
 
 
 def test_a_better_candidate_shows_a_positive_difference():
     score = _score_module(EVAL).score
     truths = ["发票", "合计", "RM 5", "TOTAL"]
 
-    row = paired(score, truths, truths, ["发", "合计", "RN 5", "TOTAL"])
+    row = paired(exact_by_line(score, truths, truths), exact_by_line(score, truths, ["发", "合计", "RN 5", "TOTAL"]))
 
     assert row["only_candidate"] == 2 and row["only_baseline"] == 0 and row["difference"] == 0.5
