@@ -38,6 +38,9 @@ class TrainedRecipe:
     # rec_fallback.reread: confidence_below, weakest_frame_below and optionally second_look;
     # ocr_engine.recognize.RereadRule)
     fallback_reread: dict | None = None
+    # ...or a learnt doubt model instead (`python -m training doubt`'s JSON, relative to the
+    # checkout): its `model` goes into rec_fallback.reread.doubt (ocr_engine.doubt)
+    doubt_file: str | None = None
 
 
 TRAINED_RECIPES = {
@@ -94,6 +97,16 @@ TRAINED_RECIPES["crnn-v6t-cascade"] = replace(
     fallback_reread={"confidence_below": 0.93, "weakest_frame_below": 0.55},
 )
 
+# The same cascade, a learnt doubt model choosing the lines PP-OCRv6 small re-reads (training/MANIFEST,
+# "Doubt model"): a candidate for the default
+TRAINED_RECIPES["crnn-v6t-doubt"] = replace(
+    TRAINED_RECIPES["crnn-v6t"],
+    weights=TRAINED_RECIPES["crnn-v6t"].weights.removesuffix("; det and cls from ppocr-v6")
+    + "; PP-OCRv6 small (ppocr-v6's recogniser) re-reads the lines a doubt model fitted on rendered lines "
+    "(training/models/crnn-v6t.doubt.json) doubts; det and cls from ppocr-v6",
+    doubt_file="training/models/crnn-v6t.doubt.json",
+)
+
 
 def build_named_pack(name: str, precision: str = "int8", out_dir: Path | None = None, force: bool = False,
                      log=print) -> Path:
@@ -121,7 +134,8 @@ def build_recogniser_pack(name: str, recipe: TrainedRecipe, out_dir: Path | None
     if not rec_source.is_file():
         raise ModelPackError(f"{name}: {recipe.rec_file} is missing (export it: docs/packs-and-training.md)")
     rec_sha = sha256_file(rec_source)
-    if not force and _is_current(target, rec_sha, recipe.fallback_reread):
+    reread = _reread(recipe, Path(root) if root else checkout())
+    if not force and _is_current(target, rec_sha, reread):
         log(f"{target}: up to date")
         return target
     base = _base_pack(Path(base_dir) if base_dir else out_dir, log)
@@ -156,8 +170,8 @@ def build_recogniser_pack(name: str, recipe: TrainedRecipe, out_dir: Path | None
             "blank_index": 0,
             "space_appended": True,
         }
-        if recipe.fallback_reread is not None:
-            models["rec_fallback"] = _fallback_entry(base, staging, recipe.fallback_reread)
+        if reread is not None:
+            models["rec_fallback"] = _fallback_entry(base, staging, reread)
         import onnxruntime
 
         manifest = {
@@ -178,6 +192,14 @@ def build_recogniser_pack(name: str, recipe: TrainedRecipe, out_dir: Path | None
         shutil.rmtree(staging, ignore_errors=True)
     log(f"{target}: built ({sum(p.stat().st_size for p in target.iterdir()) / 1e6:.1f} MB)")
     return target
+
+
+def _reread(recipe: TrainedRecipe, root: Path) -> dict | None:
+    """The manifest's rec_fallback.reread: the recipe's thresholds, its doubt model added."""
+    if recipe.doubt_file is None:
+        return recipe.fallback_reread
+    record = json.loads((root / recipe.doubt_file).read_text(encoding="utf-8"))
+    return {**(recipe.fallback_reread or {}), "doubt": record["model"], "doubt_record": recipe.doubt_file}
 
 
 def _fallback_entry(base: ModelPack, staging: Path, reread: dict) -> dict:

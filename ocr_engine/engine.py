@@ -242,7 +242,8 @@ def pack_recognizer(pack: ModelPack, threads: int, reread_below: float | None = 
     fallback, rule = None, None
     if pack.has_fallback and reread_below != 0:
         spec, rule = pack.model("rec_fallback"), pack.reread_rule
-        rule = rule if reread_below is None else replace(rule, confidence=reread_below)
+        # a threshold set by hand replaces the pack's rule, its doubt model included
+        rule = rule if reread_below is None else replace(rule, confidence=reread_below, model=None)
         fallback = TextRecognizer(create_session(spec.path, threads), pack.charset_of("rec_fallback"),
                                   RecognizerParams.from_manifest(spec.input))
     return TextRecognizer(create_session(rec.path, threads), pack.charset, RecognizerParams.from_manifest(rec.input),

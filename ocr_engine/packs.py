@@ -9,6 +9,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .doubt import DoubtModel
 from .errors import ModelPackError
 from .recognize import RereadRule
 from .settings import Settings
@@ -79,10 +80,14 @@ class ModelPack:
         """The lines the fallback re-reads: `rec_fallback.reread`, the first reader's
         confidence and weakest frame below which it reads, and its `second_look`: the
         shift, in frames, of the first reader's second reading and the floors under which
-        that reading confirms nothing (RereadRule)."""
+        that reading confirms nothing (RereadRule); or its `doubt`, a learnt model that decides
+        instead of the two thresholds (ocr_engine.doubt)."""
         rule = self.manifest["models"]["rec_fallback"]["reread"]
         look = rule.get("second_look", {})
-        return RereadRule(confidence=float(rule["confidence_below"]),
+        model = DoubtModel.from_manifest(rule["doubt"]) if "doubt" in rule else None
+        # a doubt model stands alone; without one, a confidence threshold is the least a rule has
+        confidence = rule.get("confidence_below", 0.0) if model else rule["confidence_below"]
+        return RereadRule(confidence=float(confidence), model=model,
                           weakest_frame=float(rule.get("weakest_frame_below", 0.0)),
                           second_look_shift=float(look.get("shift_frames", 0.0)),
                           second_look_confidence=float(look.get("confidence_below", 0.0)),

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .ctc import best_path, char_spans, collapse
+from .ctc import best_path, char_spans, collapse, runner_up
+from .doubt import DoubtModel, Frames
 from .preprocess import pad_batch, resize_to_height
 
 
@@ -56,7 +57,8 @@ class Reading:
     from the CTC frames of the character's run (a frame is `stride` pixels of the strip).
     `weakest`: the lowest best-class probability of any frame, blanks included: a frame
     torn between a character and a blank drops or doubles a character while every
-    character emitted is sure, which the confidence cannot show."""
+    character emitted is sure, which the confidence cannot show. `frames`: every frame's best
+    and runner-up probabilities, kept where a doubt model will weigh them."""
 
     text: str
     confidence: float
@@ -64,6 +66,7 @@ class Reading:
     chars: list[str]
     spans: np.ndarray
     weakest: float = 1.0
+    frames: Frames | None = None
 
 
 @dataclass(frozen=True)
@@ -76,15 +79,21 @@ class RereadRule:
     their texts are the same and neither's confidence or weakest frame falls under the
     second look's floors. It pays only where the first recogniser's errors change with the
     shift: crnn-v6t's on real images mostly do not, so the default pack does without
-    (training/MANIFEST, "Second look")."""
+    (training/MANIFEST, "Second look"). With a `model`, the model doubts instead of the two
+    thresholds (ocr_engine.doubt)."""
 
     confidence: float
     weakest_frame: float = 0.0
     second_look_shift: float = 0.0
     second_look_confidence: float = 0.0
     second_look_weakest_frame: float = 0.0
+    model: DoubtModel | None = None
 
     def doubts(self, reading: Reading) -> bool:
+        if self.model is not None:
+            if reading.frames is None:
+                raise ValueError("a doubt model weighs a reading's frames: read with TextRecognizer(frames=True)")
+            return self.model.doubts(reading.frames)
         return reading.confidence < self.confidence or reading.weakest < self.weakest_frame
 
     def confirms(self, first: Reading, second: Reading) -> bool:
@@ -104,16 +113,18 @@ class _Piece:
 class TextRecognizer:
     """Reads line crops with one ONNX recogniser; given a `fallback` and a `reread` rule, a
     cascade: the lines the rule doubts are read again by the fallback (a stronger, slower
-    recogniser), whose reading they keep."""
+    recogniser), whose reading they keep. With `frames` (and always under a rule with a doubt
+    model), each Reading keeps its frames (Reading.frames)."""
 
     def __init__(self, session, charset: list[str], params: RecognizerParams | None = None,
-                 fallback: TextRecognizer | None = None, reread: RereadRule | None = None):
+                 fallback: TextRecognizer | None = None, reread: RereadRule | None = None, frames: bool = False):
         self.session = session
         self.input_name = session.get_inputs()[0].name
         self.charset = charset
         self.params = params or RecognizerParams()
         self.fallback = fallback if reread else None
         self.reread_rule = reread if fallback else None
+        self.keeps_frames = frames or bool(self.reread_rule and self.reread_rule.model)
 
     def recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
         """Text and confidence for each line crop (BGR, text reading left to right)."""
@@ -180,8 +191,9 @@ class TextRecognizer:
         results = []
         for line, (crop, strip) in enumerate(zip(crops, strips)):
             parts = [f for p, f in zip(pieces, frames) if p.line == line]
-            classes = np.concatenate([c for c, _ in parts])
-            scores = np.concatenate([s for _, s in parts])
+            classes = np.concatenate([c for c, _, _ in parts])
+            scores = np.concatenate([s for _, s, _ in parts])
+            kept = Frames(classes, scores, np.concatenate([r for _, _, r in parts])) if self.keeps_frames else None
             fit = float(np.log(np.maximum(scores, 1e-12)).mean()) if len(scores) else 0.0
             text, confidence = collapse(classes, scores, self.charset)
             spans = char_spans(classes, scores)
@@ -190,7 +202,7 @@ class TextRecognizer:
             # right, so frame t covers the strip's [t, t + 1) * stride) -> crop pixels
             to_crop = crop.shape[1] / strip.shape[1]
             spans[:, :2] = np.minimum(spans[:, :2] * self.params.stride, strip.shape[1]) * to_crop
-            results.append(Reading(text, confidence, fit, chars, spans, float(scores.min(initial=1.0))))
+            results.append(Reading(text, confidence, fit, chars, spans, float(scores.min(initial=1.0)), kept))
         return results
 
     def look_again(self, crops: list[np.ndarray], frames: float) -> list[Reading]:
@@ -219,8 +231,9 @@ class TextRecognizer:
             pieces.append(_Piece(line, strip[:, start:end], cut_left - first, cut_right - first))
         return pieces
 
-    def _run(self, pieces: list[_Piece]) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Best-path frames for every piece; one ONNX Runtime call per batch of similar
+    def _run(self, pieces: list[_Piece]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Best-path frames for every piece (classes, their probabilities and, where Readings
+        keep their frames, the runner-up's; else empty); one ONNX Runtime call per batch of similar
         widths. Several pieces (a page's lines) keep the arena warm from batch to batch and
         release it after the last (Session); a single line shrinks it as its run ends (a
         release after every line read made line reads 1.27x slower)."""
@@ -231,10 +244,12 @@ class TextRecognizer:
             width = self.params.padded_width(max(pieces[i].strip.shape[1] for i in batch))
             feeds = {self.input_name: pad_batch([pieces[i].strip for i in batch], width)}
             # the output is not kept: the arena's region holding it is free for the release
-            classes, scores = best_path(self.session.run(None, feeds, shrink=not warm)[0])
+            probs = self.session.run(None, feeds, shrink=not warm)[0]
+            classes, scores = best_path(probs)
+            second = runner_up(probs, classes) if self.keeps_frames else np.zeros((len(batch), 0))
             for row, i in enumerate(batch):
-                piece = pieces[i]
-                out[i] = (classes[row, piece.keep_from : piece.keep_to], scores[row, piece.keep_from : piece.keep_to])
+                kept = slice(pieces[i].keep_from, pieces[i].keep_to)
+                out[i] = (classes[row, kept], scores[row, kept], second[row, kept])
         if warm:
             self.session.release_arena()
         return out

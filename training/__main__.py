@@ -1,4 +1,4 @@
-"""`python -m training COMMAND` (also `ocr train ...`): data, train, eval, export, slim, measure, curve,
+"""`python -m training COMMAND` (also `ocr train ...`): data, train, eval, export, slim, measure, doubt, curve,
 domain, check, replay. `ocr train --from MODEL ...` is `domain --from MODEL ...`: a user's own characters and
 text. `--config NAME` reads a run's flags from training/configs/NAME.toml (training/runfile.py); given first,
 its file's `command` picks the subcommand."""
@@ -79,6 +79,13 @@ def parse(argv: list[str]) -> argparse.Namespace:
     measure.add_argument("--against", type=Path, metavar="PACK",
                          help="a baseline pack: its readers read the held-out lines too, and each of the pack's is "
                               "compared with the baseline's line by line (paired_with_...)")
+
+    doubt = commands.add_parser("doubt", help="fit a cascade pack's doubt model (which lines its fallback re-reads) "
+                                "on rendered training lines, and write it as JSON")
+    doubt.add_argument("--pack", type=Path, required=True, help="a pack with a fallback recogniser")
+    doubt.add_argument("--data", type=Path, nargs="+", required=True, help="folders of rendered training shards")
+    doubt.add_argument("--shards", type=int, default=6, help="the first this many shards of each folder")
+    doubt.add_argument("--out", type=Path, required=True, help="the JSON to write (training/models/*.doubt.json)")
 
     curve = commands.add_parser("curve", help="a run's learning curve as a Markdown table")
     curve.add_argument("--run", type=Path, required=True)
@@ -186,6 +193,15 @@ def main(argv: list[str] | None = None) -> int:
 
         _log(json.dumps(compare(args.pack, min_widths=args.min_width, tiny=args.tiny, held_out=args.held_out,
                                 against=args.against), indent=1))
+        return 0
+    if args.command == "doubt":
+        from .doubt import fit_doubt
+
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
+        record = {"command": "python -m training " + " ".join(sys.argv[1:] if argv is None else argv),
+                  **fit_doubt(args.pack, args.data, args.shards)}
+        args.out.write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        _log(json.dumps({k: record[k] for k in ("model", "out_of_fold")}, indent=1))
         return 0
     if args.command == "export":
         from .export import export_checkpoint

@@ -35,6 +35,9 @@ def recognizer(pack: ModelPack, threads: int = 1, min_width: int | None = None,
     """The pack's recogniser as the engine builds it: with its fallback where it has one
     (unless `cascade` is False: the first reader alone)."""
     system = pack_recognizer(pack, threads, reread_below=None if cascade else 0)
+    # a first reader alone keeps its frames: measure applies its cascade's rule to its readings,
+    # and a doubt model weighs the frames (its runner-up probabilities cost it a few per cent)
+    system.keeps_frames = system.keeps_frames or not cascade
     if min_width:
         system.params = replace(system.params, min_width=min_width)
     return system
@@ -228,6 +231,12 @@ def compare(pack_dir: Path, eval_dir: Path = DEFAULT_EVAL_DIR, repeats: int = 3,
                 for folder in dict.fromkeys(rendered_folders)}
         exact = {system: exact_by_line(score, truths, [reading.text for reading in held_readings[system]])
                  for system in [*counterparts, *counterparts.values()]}
+        for name, system in systems.items():  # the share of lines each cascade re-reads, from its first reader's
+            if system.reread_rule and name + ":first" in held_readings:
+                doubted = [system.reread_rule.doubts(reading) for reading in held_readings[name + ":first"]]
+                results[name]["held_out_reread"] = {folder: round(float(np.mean(of(folder, doubted))), 4)
+                                                    for folder in dict.fromkeys(rendered_folders)}
+                results[name]["held_out_reread"]["all"] = round(float(np.mean(doubted)), 4)
         for name, counterpart in counterparts.items():
             results[name]["paired_with_" + counterpart] = {
                 "all": paired(exact[name], exact[counterpart]),

@@ -130,7 +130,16 @@ def _second_look_not_a_table(reread: dict) -> None:
     reread["second_look"] = "0.5"
 
 
-@pytest.mark.parametrize("spoil", [_without_rule, _second_look_not_a_table])
+def _doubt_on_an_unknown_feature(reread: dict) -> None:
+    reread["doubt"] = {"weights": {"sharpness": 1.0}, "bias": 0.0, "doubt_at_log_odds": 0.0}
+
+
+def _doubt_without_a_threshold(reread: dict) -> None:
+    reread["doubt"] = {"weights": {"confidence": -1.0}, "bias": 0.0}
+
+
+@pytest.mark.parametrize("spoil", [_without_rule, _second_look_not_a_table, _doubt_on_an_unknown_feature,
+                                   _doubt_without_a_threshold])
 def test_a_fallback_without_a_valid_rule_is_an_invalid_pack_not_a_crash(cascade_pack, tmp_path, spoil):
     import json
     import shutil

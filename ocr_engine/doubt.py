@@ -1,0 +1,103 @@
+"""A learnt doubt: which of a cascade's first readings its fallback re-reads, as a logistic
+model over what the reading's frames show (`DoubtModel`). A confidence threshold doubts many
+lines the first recogniser reads right; the model weighs the whole line's frames, the
+runner-up class's share of each included, and re-reads half as many lines for the same
+exact (training/MANIFEST, "Doubt model"; fitted by `python -m training doubt`)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .ctc import BLANK
+
+
+@dataclass(frozen=True)
+class Frames:
+    """A reading's CTC frames along the strip: the best class of each, its probability and
+    the runner-up class's probability."""
+
+    classes: np.ndarray  # (T,) int
+    best: np.ndarray  # (T,) float
+    runner_up: np.ndarray  # (T,) float
+
+    @property
+    def emitted(self) -> np.ndarray:
+        """The frames whose class is emitted as a character (collapse's)."""
+        keep = self.classes != BLANK
+        keep[1:] &= self.classes[1:] != self.classes[:-1]
+        return keep
+
+    @property
+    def confidence(self) -> float:
+        """The reading's confidence (collapse's): the mean probability of the emitted frames."""
+        return _mean(self.best[self.emitted], 0.0)
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-4), 1 - 1e-4)
+    return math.log(p / (1 - p))
+
+
+def _min(values: np.ndarray, empty: float) -> float:
+    return float(values.min()) if len(values) else empty
+
+
+def _mean(values: np.ndarray, empty: float) -> float:
+    return float(values.mean()) if len(values) else empty
+
+
+# what the model weighs: each a number from a reading and its frames; probabilities as logits
+FEATURES: dict[str, Callable[[Frames], float]] = {
+    "confidence": lambda f: _logit(f.confidence),
+    "weakest_frame": lambda f: _logit(_min(f.best, 1.0)),
+    "weakest_character": lambda f: _logit(_min(f.best[f.emitted], 0.0)),
+    "weakest_blank": lambda f: _logit(_min(f.best[f.classes == BLANK], 1.0)),
+    "narrowest_margin": lambda f: _logit(_min(f.best - f.runner_up, 1.0)),
+    "narrowest_character_margin": lambda f: _logit(_min((f.best - f.runner_up)[f.emitted], 0.0)),
+    "strongest_runner_up": lambda f: _logit(float(f.runner_up.max(initial=0.0))),
+    "runner_up_sum": lambda f: float(f.runner_up.sum()),
+    "narrow_margins": lambda f: math.log1p(int((f.best - f.runner_up < 0.5).sum())),
+    "characters_log_probability": lambda f: float(np.log(np.maximum(f.best[f.emitted], 1e-6)).sum()),
+    "characters": lambda f: math.log1p(int(f.emitted.sum())),
+    "doubt_sum": lambda f: float((1 - f.best).sum()),
+}
+
+
+def line_features(frames: Frames, names: tuple[str, ...] | list[str]) -> np.ndarray:
+    """The named FEATURES of one reading's frames."""
+    return np.array([FEATURES[name](frames) for name in names])
+
+
+@dataclass(frozen=True)
+class DoubtModel:
+    """Re-read a reading where `bias + weights . features` reaches `threshold`: the log-odds
+    that the first recogniser read the line wrong, and the odds from which the fallback reads."""
+
+    features: tuple[str, ...]
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float
+
+    def log_odds(self, frames: Frames) -> float:
+        return self.bias + float(np.dot(self.weights, line_features(frames, self.features)))
+
+    def doubts(self, frames: Frames) -> bool:
+        return self.log_odds(frames) >= self.threshold
+
+    @classmethod
+    def from_manifest(cls, spec: dict) -> DoubtModel:
+        """From a pack manifest's `rec_fallback.reread.doubt`: {"weights": {feature: weight},
+        "bias", "doubt_at_log_odds"}."""
+        unknown = set(spec["weights"]) - set(FEATURES)
+        if unknown:
+            raise ValueError(f"unknown doubt features: {', '.join(sorted(unknown))}")
+        return cls(tuple(spec["weights"]), tuple(float(w) for w in spec["weights"].values()), float(spec["bias"]),
+                   float(spec["doubt_at_log_odds"]))
+
+    def to_manifest(self) -> dict:
+        return {"weights": dict(zip(self.features, self.weights)), "bias": self.bias,
+                "doubt_at_log_odds": self.threshold}
