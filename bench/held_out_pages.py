@@ -11,7 +11,11 @@ grounds, at 300-1000 px a side (the detector's choices for images under its mini
 
 Writes OUT/pages/*.jpg and OUT/labels.jsonl in the eval's format (`kind` "page", `text`
 the page's lines), so `bench/engine_params.py --eval OUT` and `score.py` read them as
-they read ../shared/eval. The same seed draws the same pages."""
+they read ../shared/eval. The same seed draws the same pages.
+
+`--world training` draws the same kinds of page from the training world instead (texts a run
+may train on, in the v3 faces): for choices made in training (`python -m training doubt
+--pages`), which must not see the held-out pages."""
 
 from __future__ import annotations
 
@@ -36,6 +40,8 @@ DOCUMENT_TEXTS = {"chinese_sentence": 0.3, "chinese_phrase": 0.15, "english": 0.
                   "chinese_identity": 0.1, "invoice_field": 0.1, "symbols": 0.05}
 RECEIPT_TEXTS = {"receipt": 0.6, "invoice_field": 0.2, "symbols": 0.1, "english": 0.1}
 WEB_TEXTS = {"web_ad": 0.5, "chinese_phrase": 0.2, "english": 0.1, "mixed": 0.1, "symbols": 0.1}
+# a world: its faces (training.render's font set) and whether its texts are the held-out ones
+WORLDS = {"held-out": ("held-out", True), "training": ("v3", False)}
 
 
 def _layout(rng: random.Random, kind: str) -> tuple[int, int, float, float]:
@@ -61,9 +67,11 @@ def _face(rng: random.Random, text: str, fonts: list[tuple[str, int]], size: flo
     return _font(*rng.choice(faces), round(size)) if faces else None
 
 
-def draw_page(rng: random.Random, kind: str, texts: LineTexts) -> tuple[np.ndarray, list[str]]:
+def draw_page(rng: random.Random, kind: str, texts: LineTexts,
+              world: str = "held-out") -> tuple[np.ndarray, list[str]]:
     """A clean page of `kind` and the text of its lines, top to bottom (columns in order)."""
-    cjk, latin = available_fonts("held-out")
+    faces, held_out = WORLDS[world]
+    cjk, latin = available_fonts(faces)
     width, height, size, pitch = _layout(rng, kind)
     margin = round(width * (0.04 if kind == "receipt" else 0.1))
     lines_wanted = rng.randint(25, 45) if kind == "receipt" else 0
@@ -77,7 +85,7 @@ def draw_page(rng: random.Random, kind: str, texts: LineTexts) -> tuple[np.ndarr
     written: list[str] = []
     top = float(margin)
     if kind != "receipt":  # a title across the columns, larger and centred
-        title = _next_text(texts)
+        title = _next_text(texts, held_out)
         font = _face(rng, title, cjk + latin, size * rng.uniform(1.5, 2.2))
         if font is not None:
             title = _fit(draw, title, font, width - 2 * margin)
@@ -88,7 +96,7 @@ def draw_page(rng: random.Random, kind: str, texts: LineTexts) -> tuple[np.ndarr
         x0 = margin + column * (column_width + gutter)
         y = top
         while y + size * pitch < height - margin:
-            text = _next_text(texts)
+            text = _next_text(texts, held_out)
             font = _face(rng, text, (latin + cjk) if text.isascii() else cjk, size)
             if font is None:
                 continue
@@ -104,11 +112,12 @@ def draw_page(rng: random.Random, kind: str, texts: LineTexts) -> tuple[np.ndarr
     return np.asarray(page), written
 
 
-def draw_web_image(rng: random.Random, texts: LineTexts) -> tuple[np.ndarray, list[str]]:
+def draw_web_image(rng: random.Random, texts: LineTexts, world: str = "held-out") -> tuple[np.ndarray, list[str]]:
     """A small web or e-commerce image (BGR) and its lines, top to bottom: a ground of one
     colour fading into another, 2-9 lines, each its own size (12-72 px) and colour, placed
     left, centred or right, some on a band of colour."""
-    cjk, latin = available_fonts("held-out")
+    faces, held_out = WORLDS[world]
+    cjk, latin = available_fonts(faces)
     width, height = rng.randint(300, 1000), rng.randint(300, 1000)
     ground = np.array([rng.randint(0, 255) for _ in range(3)], np.float32)
     fade = np.array([rng.randint(0, 255) for _ in range(3)], np.float32)
@@ -122,7 +131,7 @@ def draw_web_image(rng: random.Random, texts: LineTexts) -> tuple[np.ndarray, li
         size = rng.choice((rng.uniform(12, 22), rng.uniform(22, 40), rng.uniform(40, 72)))
         if y + size * 1.3 > height - margin:
             break
-        text = _next_text(texts)
+        text = _next_text(texts, held_out)
         font = _face(rng, text, (latin + cjk) if text.isascii() else cjk, size)
         if font is None:
             continue
@@ -154,10 +163,10 @@ def degrade_web(rng: random.Random, image: np.ndarray) -> np.ndarray:
     return encoded
 
 
-def _next_text(texts: LineTexts) -> str:
+def _next_text(texts: LineTexts, held_out: bool) -> str:
     while True:
         _, text = next(texts)
-        if held_out_text(text):
+        if held_out_text(text) == held_out:
             return text
 
 
@@ -195,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=20261206)
     parser.add_argument("--set", choices=["pages", "web"], default="pages",
                         help="documents, small print and receipts; or small web images")
+    parser.add_argument("--world", choices=sorted(WORLDS), default="held-out",
+                        help="held-out texts and faces (the default), or the training world's")
     args = parser.parse_args(argv)
     from training.tiny_run import text_charset
 
@@ -208,13 +219,13 @@ def main(argv: list[str] | None = None) -> int:
     for index in range(args.count):
         if args.set == "web":
             kind = "web image"
-            image, lines = draw_web_image(rng, texts[kind])
+            image, lines = draw_web_image(rng, texts[kind], args.world)
             encoded = degrade_web(rng, image)
         else:
             kind = rng.choices([k for k, _ in KINDS], weights=[w for _, w in KINDS])[0]
-            page, lines = draw_page(rng, kind, texts["receipt" if kind == "receipt" else "document"])
+            page, lines = draw_page(rng, kind, texts["receipt" if kind == "receipt" else "document"], args.world)
             encoded = degrade(rng, page, kind)
-        name = f"pages/held-out-{index:03d}-{kind.replace(' ', '-')}.jpg"
+        name = f"pages/{args.world}-{index:03d}-{kind.replace(' ', '-')}.jpg"
         (args.out / name).write_bytes(encoded.tobytes())
         rows.append({"file": name, "kind": "page", "text": "\n".join(lines), "page_kind": kind})
     (args.out / "labels.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),

@@ -85,6 +85,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     doubt.add_argument("--pack", type=Path, required=True, help="a pack with a fallback recogniser")
     doubt.add_argument("--data", type=Path, nargs="+", required=True, help="folders of rendered training shards")
     doubt.add_argument("--shards", type=int, default=6, help="the first this many shards of each folder")
+    doubt.add_argument("--pages", type=Path, nargs="*", help="folders of training-world pages (bench/held_out_pages.py "
+                       "--world training): the threshold is lowered until they read as well as with the pack's rule")
     doubt.add_argument("--out", type=Path, required=True, help="the JSON to write (training/models/*.doubt.json)")
 
     curve = commands.add_parser("curve", help="a run's learning curve as a Markdown table")
@@ -199,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
 
         os.environ.setdefault("OMP_NUM_THREADS", "1")
         record = {"command": "python -m training " + " ".join(sys.argv[1:] if argv is None else argv),
-                  **fit_doubt(args.pack, args.data, args.shards)}
+                  **fit_doubt(args.pack, args.data, args.shards, pages=args.pages, log=_log)}
         args.out.write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         _log(json.dumps({k: record[k] for k in ("model", "out_of_fold")}, indent=1))
         return 0

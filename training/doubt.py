@@ -10,7 +10,7 @@ pack's own threshold rule (fewest_rereads). The model shipped is then fitted on 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -112,8 +112,14 @@ def fewest_rereads(log_odds: np.ndarray, first_exact: np.ndarray, fallback_exact
     return float(log_odds[order][start + candidates[0]])
 
 
-def fit_doubt(pack_dir: Path, folders: list[Path], shards: int, eval_dir: Path = DEFAULT_EVAL_DIR) -> dict:
-    """The doubt model for `pack_dir`'s first recogniser, and what it did out of fold."""
+PAGE_STEP = 0.04  # with --pages, each threshold tried re-reads this much more of the lines than the last
+
+
+def fit_doubt(pack_dir: Path, folders: list[Path], shards: int, eval_dir: Path = DEFAULT_EVAL_DIR,
+              pages: list[Path] | None = None, log=print) -> dict:
+    """The doubt model for `pack_dir`'s first recogniser, and what it did out of fold. With
+    `pages` (folders of training-world pages), its threshold is then lowered, a step of
+    re-reads at a time, until the pages read as well as with the pack's rule (doubt_pages)."""
     pack = ModelPack.load(pack_dir)
     if not pack.has_fallback:
         raise ValueError(f"{pack.name} has no fallback recogniser: nothing to re-read with")
@@ -136,6 +142,16 @@ def fit_doubt(pack_dir: Path, folders: list[Path], shards: int, eval_dir: Path =
     threshold = fewest_rereads(out_of_fold, first, fallback, by_rule, np.array(lines.folders))
     weights, bias = fit_logistic(features, wrong)  # the model shipped: fitted on every line
     model = DoubtModel(FEATURES, tuple(round(float(w), 6) for w in weights), round(bias, 6), round(threshold, 6))
+    on_pages = None
+    if pages:
+        from .doubt_pages import choose_on_pages
+
+        shares = np.arange((out_of_fold >= threshold).mean(), by_rule.mean(), PAGE_STEP)
+        candidates = [threshold] + [round(float(np.quantile(out_of_fold, 1 - share)), 6) for share in shares[1:]]
+        on_pages = choose_on_pages(pack_dir, model, candidates, pages, eval_dir, log)
+        if on_pages["chosen"] is None:
+            raise ValueError(f"no threshold re-reading fewer lines than the rule reads the pages as well: {on_pages}")
+        model = replace(model, threshold=on_pages["chosen"])
     by_model = out_of_fold >= model.threshold
 
     def report(mask: np.ndarray) -> dict:
@@ -147,6 +163,8 @@ def fit_doubt(pack_dir: Path, folders: list[Path], shards: int, eval_dir: Path =
     return {"model": model.to_manifest(),
             "pack": {"name": pack.name, "version": pack.version, "rec_sha256": pack.manifest["source"].get("sha256")},
             "baseline_rule": {"confidence_below": rule.confidence, "weakest_frame_below": rule.weakest_frame},
-            "data": {"folders": [str(f) for f in folders], "shards_each": shards},
+            "data": {"folders": [str(f) for f in folders], "shards_each": shards,
+                     "pages": [str(f) for f in pages or []]},
+            **({"pages": on_pages} if on_pages else {}),
             "out_of_fold": report(np.ones(len(wrong), bool)),
             "out_of_fold_by_folder": {name: report(names == name) for name in dict.fromkeys(lines.folders)}}

@@ -43,3 +43,16 @@ def test_a_doubt_no_threshold_can_match_is_an_error():
     with pytest.raises(ValueError, match="no threshold"):
         fewest_rereads(np.array([2.0, 1.0]), np.array([1, 0], bool), np.array([0, 0], bool),
                        np.array([0, 0], bool), np.zeros(2))
+
+
+def test_pages_must_read_as_well_in_every_folder_by_both_measures():
+    from training.doubt_pages import at_least_as_good
+
+    baseline = {"pages": {"char_f1": 0.997, "page_exact": 0.33}, "web": {"char_f1": 0.986, "page_exact": 0.69}}
+
+    assert at_least_as_good({"pages": {"char_f1": 0.997, "page_exact": 0.35},
+                             "web": {"char_f1": 0.99, "page_exact": 0.69}}, baseline)
+    assert not at_least_as_good({"pages": {"char_f1": 0.998, "page_exact": 0.32},
+                                 "web": {"char_f1": 0.99, "page_exact": 0.7}}, baseline)
+    assert not at_least_as_good({"pages": {"char_f1": 0.998, "page_exact": 0.4},
+                                 "web": {"char_f1": 0.985, "page_exact": 0.7}}, baseline)
