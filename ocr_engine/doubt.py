@@ -1,8 +1,9 @@
 """A learnt doubt: which of a cascade's first readings its fallback re-reads, as a logistic
 model over what the reading's frames show (`DoubtModel`). A confidence threshold doubts many
 lines the first recogniser reads right; the model weighs the whole line's frames, the
-runner-up class's share of each included, and re-reads half as many lines for the same
-exact (training/MANIFEST, "Doubt model"; fitted by `python -m training doubt`)."""
+runner-up class's share of each included. On rendered lines it re-reads half as many for the
+same exact; on pages it has not yet matched the threshold rule, so no default pack carries one
+(training/MANIFEST, "Doubt model"; fitted by `python -m training doubt`)."""
 
 from __future__ import annotations
 
@@ -17,12 +18,13 @@ from .ctc import BLANK
 
 @dataclass(frozen=True)
 class Frames:
-    """A reading's CTC frames along the strip: the best class of each, its probability and
-    the runner-up class's probability."""
+    """A reading's CTC frames along the strip: the best class of each, its probability, the
+    runner-up class's probability and the runner-up class."""
 
     classes: np.ndarray  # (T,) int
     best: np.ndarray  # (T,) float
     runner_up: np.ndarray  # (T,) float
+    runner_up_class: np.ndarray  # (T,) int
 
     @property
     def emitted(self) -> np.ndarray:
@@ -30,6 +32,28 @@ class Frames:
         keep = self.classes != BLANK
         keep[1:] &= self.classes[1:] != self.classes[:-1]
         return keep
+
+    @property
+    def text_flips(self) -> np.ndarray:
+        """The frames where the runner-up class winning would change the text. Most close calls
+        do not: a frame at the edge of a character's run, torn between the character and a
+        blank, reads the same either way; a frame torn between a blank and another character,
+        or between two characters, drops, adds or swaps one."""
+        before = np.r_[-1, self.classes[:-1]]  # the first frame follows nothing: it emits if not blank
+        after = np.r_[self.classes[1:], BLANK]  # the last frame has no successor to change
+
+        def emitted(at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            # with `at` in each frame: does it emit, and does the next frame still emit?
+            return (at != BLANK) & (at != before), (after != BLANK) & (after != at)
+
+        own, own_next = emitted(self.classes)
+        other, other_next = emitted(self.runner_up_class)
+        # the frame's tokens (its class if it emits, then the next frame's class if that emits)
+        # differ if their counts differ, or one each but not the same, or two each (the frame's differ)
+        count, other_count = own.astype(int) + own_next, other.astype(int) + other_next
+        first = np.where(own, self.classes, after)
+        other_first = np.where(other, self.runner_up_class, after)
+        return (count != other_count) | ((count == 1) & (first != other_first)) | (count == 2)
 
     @property
     def confidence(self) -> float:
@@ -64,6 +88,8 @@ FEATURES: dict[str, Callable[[Frames], float]] = {
     "characters_log_probability": lambda f: float(np.log(np.maximum(f.best[f.emitted], 1e-6)).sum()),
     "characters": lambda f: math.log1p(int(f.emitted.sum())),
     "doubt_sum": lambda f: float((1 - f.best).sum()),
+    "narrowest_text_margin": lambda f: _logit(_min((f.best - f.runner_up)[f.text_flips], 1.0)),
+    "close_text_flips": lambda f: math.log1p(int(((f.best - f.runner_up < 0.5) & f.text_flips).sum())),
 }
 
 

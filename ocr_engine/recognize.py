@@ -191,9 +191,10 @@ class TextRecognizer:
         results = []
         for line, (crop, strip) in enumerate(zip(crops, strips)):
             parts = [f for p, f in zip(pieces, frames) if p.line == line]
-            classes = np.concatenate([c for c, _, _ in parts])
-            scores = np.concatenate([s for _, s, _ in parts])
-            kept = Frames(classes, scores, np.concatenate([r for _, _, r in parts])) if self.keeps_frames else None
+            classes = np.concatenate([part[0] for part in parts])
+            scores = np.concatenate([part[1] for part in parts])
+            kept = (Frames(classes, scores, np.concatenate([part[2] for part in parts]),
+                           np.concatenate([part[3] for part in parts])) if self.keeps_frames else None)
             fit = float(np.log(np.maximum(scores, 1e-12)).mean()) if len(scores) else 0.0
             text, confidence = collapse(classes, scores, self.charset)
             spans = char_spans(classes, scores)
@@ -231,9 +232,10 @@ class TextRecognizer:
             pieces.append(_Piece(line, strip[:, start:end], cut_left - first, cut_right - first))
         return pieces
 
-    def _run(self, pieces: list[_Piece]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    def _run(self, pieces: list[_Piece]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
         """Best-path frames for every piece (classes, their probabilities and, where Readings
-        keep their frames, the runner-up's; else empty); one ONNX Runtime call per batch of similar
+        keep their frames, the runner-up's probabilities and classes; else empty); one ONNX
+        Runtime call per batch of similar
         widths. Several pieces (a page's lines) keep the arena warm from batch to batch and
         release it after the last (Session); a single line shrinks it as its run ends (a
         release after every line read made line reads 1.27x slower)."""
@@ -246,10 +248,11 @@ class TextRecognizer:
             # the output is not kept: the arena's region holding it is free for the release
             probs = self.session.run(None, feeds, shrink=not warm)[0]
             classes, scores = best_path(probs)
-            second = runner_up(probs, classes) if self.keeps_frames else np.zeros((len(batch), 0))
+            second_classes, second = (runner_up(probs, classes) if self.keeps_frames
+                                      else (np.zeros((len(batch), 0), int), np.zeros((len(batch), 0))))
             for row, i in enumerate(batch):
                 kept = slice(pieces[i].keep_from, pieces[i].keep_to)
-                out[i] = (classes[row, kept], scores[row, kept], second[row, kept])
+                out[i] = (classes[row, kept], scores[row, kept], second[row, kept], second_classes[row, kept])
         if warm:
             self.session.release_arena()
         return out

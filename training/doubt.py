@@ -23,11 +23,12 @@ from .data import complete_shards, load_shard
 from .evaluate import DEFAULT_EVAL_DIR, _score_module
 from .measure import exact_by_line, recognizer
 
-# what the shipped model weighs (ocr_engine.doubt.FEATURES): the first reading's confidence and
-# weakest frames, how close the runner-up class comes, and the line's length
+# what the model weighs (ocr_engine.doubt.FEATURES): the first reading's confidence and weakest
+# frames, how close the runner-up class comes (and, of the frames where it would change the
+# text, the closest), and the line's length
 FEATURES = ("narrowest_margin", "narrowest_character_margin", "strongest_runner_up", "runner_up_sum",
             "narrow_margins", "confidence", "weakest_frame", "weakest_character", "weakest_blank",
-            "characters_log_probability", "characters", "doubt_sum")
+            "characters_log_probability", "characters", "doubt_sum", "narrowest_text_margin", "close_text_flips")
 L2 = 1e-3  # a little ridge: the features overlap, and a flat direction must not run off
 
 

@@ -122,6 +122,36 @@ def test_an_upside_down_line_the_student_doubts_is_turned_and_read_by_the_fallba
     assert upright == turned == engine.recognizer.fallback.recognize([line])[0][0]
 
 
+@pytest.fixture(scope="module")
+def doubt_pack() -> ModelPack:
+    return ModelPack.load(build_trained_pack("crnn-v6t-doubt", log=lambda _: None))
+
+
+def test_a_doubt_model_decides_which_lines_are_read_again(doubt_pack, dev_lines):
+    recognizer = _engine(doubt_pack).recognizer
+    rule = recognizer.reread_rule
+    assert rule is not None and rule.model is not None and recognizer.fallback is not None
+    student = _engine(doubt_pack, reread_below=0).recognizer
+    student.keeps_frames = True
+    first = student.read(dev_lines)
+    doubted = [i for i, reading in enumerate(first) if rule.model.doubts(reading.frames)]
+    assert 0 < len(doubted) < len(dev_lines)
+    cascaded = recognizer.read(dev_lines)
+    again = dict(zip(doubted, recognizer.fallback.read([dev_lines[i] for i in doubted])))
+    for i, (own, kept) in enumerate(zip(first, cascaded)):
+        expected = again.get(i, own)
+        assert (kept.text, kept.confidence) == (expected.text, expected.confidence)
+    for reading in first:  # the frames the model weighed: the runner-up never above the best
+        frames = reading.frames
+        assert frames is not None and len(frames.best) == len(frames.runner_up) == len(frames.classes)
+        assert (frames.runner_up <= frames.best).all() and frames.confidence == pytest.approx(reading.confidence)
+
+
+def test_a_threshold_set_by_hand_replaces_the_doubt_model(doubt_pack):
+    rule = _engine(doubt_pack, reread_below=0.9).recognizer.reread_rule
+    assert rule is not None and rule.model is None and rule.confidence == 0.9
+
+
 def _without_rule(reread: dict) -> None:
     reread.clear()
 

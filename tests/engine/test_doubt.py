@@ -16,13 +16,14 @@ def _logit(p: float) -> float:
     return math.log(p / (1 - p))
 
 
-def _reading(classes, best, second) -> Reading:
-    frames = Frames(np.array(classes), np.array(best), np.array(second))
+def _reading(classes, best, second, second_classes) -> Reading:
+    frames = Frames(np.array(classes), np.array(best), np.array(second), np.array(second_classes))
     return Reading("ab", frames.confidence, 0.0, ["a", "b"], np.zeros((2, 3)), float(min(best)), frames)
 
 
-# blank, "a" over two frames (emitted once), blank, "b"
-READING = _reading([0, 5, 5, 0, 7], [0.9, 0.8, 0.7, 0.95, 0.6], [0.05, 0.1, 0.15, 0.03, 0.3])
+# blank, "a" over two frames (emitted once), blank, "b"; every runner-up but the last merely
+# moves an edge of a character's run (a blank before "a" would be "a"), the last drops "b"
+READING = _reading([0, 5, 5, 0, 7], [0.9, 0.8, 0.7, 0.95, 0.6], [0.05, 0.1, 0.15, 0.03, 0.3], [5, 0, 0, 7, 0])
 
 
 def test_features_are_read_off_the_frames():
@@ -41,10 +42,22 @@ def test_features_are_read_off_the_frames():
     assert features["characters_log_probability"] == pytest.approx(math.log(0.8) + math.log(0.6))
     assert features["characters"] == pytest.approx(math.log(3))
     assert features["doubt_sum"] == pytest.approx(1.05)
+    assert features["narrowest_text_margin"] == pytest.approx(_logit(0.3))
+    assert features["close_text_flips"] == pytest.approx(math.log(2))
+
+
+def test_a_close_call_changes_the_text_only_where_the_runner_up_would_add_drop_or_swap_a_character():
+    frames = Frames(np.array([5, 0, 6, 6, 0, 0, 8]), np.full(7, 0.5), np.full(7, 0.4),
+                    # 9 for the 5 swaps it, a 7 in the gap adds one; the 6's own class, a blank at
+                    # the end of the 6's run, a blank for a blank and an 8 just before the 8 change
+                    # nothing; a blank for the last 8 drops it
+                    np.array([9, 7, 6, 0, 0, 8, 0]))
+
+    assert frames.text_flips.tolist() == [True, True, False, False, False, False, True]
 
 
 def test_an_empty_reading_has_features_too():
-    empty = _reading([0, 0, 0], [0.99, 0.98, 0.97], [0.01, 0.02, 0.03])
+    empty = _reading([0, 0, 0], [0.99, 0.98, 0.97], [0.01, 0.02, 0.03], [3, 3, 4])
 
     features = dict(zip(FEATURES, line_features(empty.frames, tuple(FEATURES))))
 
@@ -82,11 +95,12 @@ def test_a_reading_without_frames_cannot_be_weighed():
         rule.doubts(bare)
 
 
-def test_the_runner_up_is_the_second_best_probability_of_each_frame():
-    probs = np.array([[[0.1, 0.7, 0.2], [0.5, 0.1, 0.4], [0.3, 0.3, 0.4]]])
+def test_the_runner_up_is_the_second_best_class_of_each_frame():
+    probs = np.array([[[0.1, 0.7, 0.2], [0.5, 0.1, 0.4], [0.3, 0.25, 0.45]]])
     classes, scores = best_path(probs)
 
-    second = runner_up(probs.copy(), classes)
+    second_classes, second = runner_up(probs.copy(), classes)
 
+    assert second_classes.tolist() == [[2, 2, 0]]
     assert second.tolist() == [[0.2, 0.4, 0.3]]
-    assert scores.tolist() == [[0.7, 0.5, 0.4]]
+    assert scores.tolist() == [[0.7, 0.5, 0.45]]
