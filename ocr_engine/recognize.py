@@ -58,7 +58,7 @@ class Reading:
     `weakest`: the lowest best-class probability of any frame, blanks included: a frame
     torn between a character and a blank drops or doubles a character while every
     character emitted is sure, which the confidence cannot show. `frames`: every frame's best
-    and runner-up probabilities, kept where a doubt model will weigh them."""
+    class and runner-up, with their probabilities, kept where a doubt model will weigh them."""
 
     text: str
     confidence: float
@@ -92,7 +92,7 @@ class RereadRule:
     def doubts(self, reading: Reading) -> bool:
         if self.model is not None:
             if reading.frames is None:
-                raise ValueError("a doubt model weighs a reading's frames: read with TextRecognizer(frames=True)")
+                raise ValueError("a doubt model weighs a reading's frames: read with TextRecognizer.keeps_frames")
             return self.model.doubts(reading.frames)
         return reading.confidence < self.confidence or reading.weakest < self.weakest_frame
 
@@ -113,18 +113,18 @@ class _Piece:
 class TextRecognizer:
     """Reads line crops with one ONNX recogniser; given a `fallback` and a `reread` rule, a
     cascade: the lines the rule doubts are read again by the fallback (a stronger, slower
-    recogniser), whose reading they keep. With `frames` (and always under a rule with a doubt
+    recogniser), whose reading they keep. Where `keeps_frames` (always under a rule with a doubt
     model), each Reading keeps its frames (Reading.frames)."""
 
     def __init__(self, session, charset: list[str], params: RecognizerParams | None = None,
-                 fallback: TextRecognizer | None = None, reread: RereadRule | None = None, frames: bool = False):
+                 fallback: TextRecognizer | None = None, reread: RereadRule | None = None):
         self.session = session
         self.input_name = session.get_inputs()[0].name
         self.charset = charset
         self.params = params or RecognizerParams()
         self.fallback = fallback if reread else None
         self.reread_rule = reread if fallback else None
-        self.keeps_frames = frames or bool(self.reread_rule and self.reread_rule.model)
+        self.keeps_frames = bool(self.reread_rule and self.reread_rule.model)
 
     def recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
         """Text and confidence for each line crop (BGR, text reading left to right)."""
@@ -235,10 +235,10 @@ class TextRecognizer:
     def _run(self, pieces: list[_Piece]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
         """Best-path frames for every piece (classes, their probabilities and, where Readings
         keep their frames, the runner-up's probabilities and classes; else empty); one ONNX
-        Runtime call per batch of similar
-        widths. Several pieces (a page's lines) keep the arena warm from batch to batch and
-        release it after the last (Session); a single line shrinks it as its run ends (a
-        release after every line read made line reads 1.27x slower)."""
+        Runtime call per batch of similar widths. Several pieces (a page's lines) keep the
+        arena warm from batch to batch and release it after the last (Session); a single line
+        shrinks it as its run ends (a release after every line read made line reads 1.27x
+        slower)."""
         warm = len(pieces) > 1
         out: list = [None] * len(pieces)
         order = sorted(range(len(pieces)), key=lambda i: pieces[i].strip.shape[1])
