@@ -1,8 +1,8 @@
 """A learnt doubt: which of a cascade's first readings its fallback re-reads, as a logistic
 model over what the reading's frames show (`DoubtModel`). A confidence threshold doubts many
 lines the first recogniser reads right; the model weighs the whole line's frames, the
-runner-up class's share of each included. On rendered lines it re-reads half as many for the
-same exact; on pages it has not yet matched the threshold rule, so no default pack carries one
+runner-up class's share of each included, and above all the frames where the runner-up would
+change the text. The default pack's cascade re-reads by one: fewer lines, read better
 (training/MANIFEST, "Doubt model"; fitted by `python -m training doubt`)."""
 
 from __future__ import annotations

@@ -6,7 +6,9 @@ would say, and the eval's own rule says which reading is exact.
 The model is a logistic regression: the log-odds that the first reading is wrong. Where it
 doubts is chosen out of fold (the even shards' lines scored by a model fitted on the odd ones,
 and the other way round): the fewest re-reads from which on the cascade is as exact as with the
-pack's own threshold rule (fewest_rereads). The model shipped is then fitted on every line."""
+pack's own threshold rule (fewest_rereads). The model shipped is then fitted on every line;
+with pages of the training world, its threshold is lowered until they read as well as with the
+rule (training/doubt_pages.py)."""
 
 from __future__ import annotations
 
