@@ -1,6 +1,6 @@
 """Packs with a fallback recogniser: the student reads every line and PP-OCRv6 small re-reads
-the lines the student is unsure of, by a threshold rule (crnn-v6t-thresholds) or a doubt model
-(crnn-v6t-cascade, the default); real models on real dev lines."""
+the lines the student is unsure of, by a threshold rule (crnn-v6t-cascade, the default) or a
+doubt model (crnn-v6t-doubt); real models on real dev lines."""
 
 from dataclasses import replace
 
@@ -19,8 +19,7 @@ from tests.conftest import EVAL, eval_records
 
 @pytest.fixture(scope="module")
 def cascade_pack() -> ModelPack:
-    """The cascade under the threshold rule (the default until the doubt model)."""
-    return ModelPack.load(build_trained_pack("crnn-v6t-thresholds", log=lambda _: None))
+    return ModelPack.load(build_trained_pack("crnn-v6t-cascade", log=lambda _: None))
 
 
 @pytest.fixture(scope="module")
@@ -126,8 +125,7 @@ def test_an_upside_down_line_the_student_doubts_is_turned_and_read_by_the_fallba
 
 @pytest.fixture(scope="module")
 def doubt_pack() -> ModelPack:
-    """The default: the cascade under a doubt model."""
-    return ModelPack.load(build_trained_pack("crnn-v6t-cascade", log=lambda _: None))
+    return ModelPack.load(build_trained_pack("crnn-v6t-doubt", log=lambda _: None))
 
 
 def test_a_doubt_model_decides_which_lines_are_read_again(doubt_pack, dev_lines):
@@ -148,6 +146,22 @@ def test_a_doubt_model_decides_which_lines_are_read_again(doubt_pack, dev_lines)
         frames = reading.frames
         assert frames is not None and len(frames.best) == len(frames.runner_up) == len(frames.classes)
         assert (frames.runner_up <= frames.best).all() and frames.confidence == pytest.approx(reading.confidence)
+
+
+@pytest.mark.xfail(strict=True, reason="the doubt model lets an unsure one-character line through "
+                   "(training/MANIFEST, 'Doubt model'): why it is not the default")
+def test_the_doubt_model_doubts_a_table_cell_the_thresholds_re_read(cascade_pack, doubt_pack):
+    import io
+
+    from testkit.tables import DrawnTable, draw_page
+
+    buffer = io.BytesIO()
+    table = [["名称", "数量", "单价"], ["苹果", "3", "4.50"], ["香蕉", "12", "0.25"], ["樱桃", "7", "19.00"]]
+    draw_page(["水果价格表", DrawnTable(table, style="borderless")]).save(buffer, format="PNG")
+    by_thresholds = [line.text for line in _engine(cascade_pack).read(buffer.getvalue(), mode="page").lines]
+    by_model = [line.text for line in _engine(doubt_pack).read(buffer.getvalue(), mode="page").lines]
+    assert "3" in by_thresholds  # the student reads it "m", unsure (0.89); small re-reads it
+    assert "3" in by_model
 
 
 def test_a_threshold_set_by_hand_replaces_the_doubt_model(doubt_pack):
