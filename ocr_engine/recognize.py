@@ -245,11 +245,12 @@ class TextRecognizer:
         for batch in self._batches(order, pieces):
             width = self.params.padded_width(max(pieces[i].strip.shape[1] for i in batch))
             feeds = {self.input_name: pad_batch([pieces[i].strip for i in batch], width)}
-            # the output is not kept: the arena's region holding it is free for the release
             probs = self.session.run(None, feeds, shrink=not warm)[0]
             classes, scores = best_path(probs)
             second_classes, second = (runner_up(probs, classes) if self.keeps_frames
                                       else (np.zeros((len(batch), 0), int), np.zeros((len(batch), 0))))
+            # the output is not kept: the arena's region holding it is free for the release
+            del probs
             for row, i in enumerate(batch):
                 kept = slice(pieces[i].keep_from, pieces[i].keep_to)
                 out[i] = (classes[row, kept], scores[row, kept], second[row, kept], second_classes[row, kept])
