@@ -14,11 +14,17 @@ def best_path(probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return classes, scores
 
 
+def emitted(classes: np.ndarray) -> np.ndarray:
+    """The frames (T,) that emit a character: not blank, and not a repeat of the frame before."""
+    keep = classes != BLANK
+    keep[1:] &= classes[1:] != classes[:-1]
+    return keep
+
+
 def collapse(classes: np.ndarray, scores: np.ndarray, charset: list[str]) -> tuple[str, float]:
     """One line's frames (T,) to text: merge repeats, drop blanks. The confidence is the
     mean probability of the frames that emitted a character (0 for an empty line)."""
-    keep = classes != BLANK
-    keep[1:] &= classes[1:] != classes[:-1]
+    keep = emitted(classes)
     if not keep.any():
         return "", 0.0
     text = "".join(charset[c] for c in classes[keep])
@@ -29,10 +35,7 @@ def char_spans(classes: np.ndarray, scores: np.ndarray) -> np.ndarray:
     """Where each character of `collapse`'s text was emitted: one row per character, in
     order, of (first frame, last frame + 1, score), the frames of its run of repeats; the
     score is the frame's that `collapse` counts. Shape (characters, 3), float64."""
-    keep = classes != BLANK
-    starts = keep.copy()
-    starts[1:] &= classes[1:] != classes[:-1]
-    first = np.flatnonzero(starts)
+    first = np.flatnonzero(emitted(classes))
     if not len(first):
         return np.zeros((0, 3))
     # a run ends where the class changes; repeats of the same class belong to one character

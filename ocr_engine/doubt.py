@@ -11,10 +11,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
-from .ctc import BLANK
+from .ctc import BLANK, emitted
 
 
 @dataclass(frozen=True)
@@ -27,14 +28,18 @@ class Frames:
     runner_up: np.ndarray  # (T,) float
     runner_up_class: np.ndarray  # (T,) int
 
-    @property
+    # cached: several features read each of these, once per line read
+    @cached_property
     def emitted(self) -> np.ndarray:
         """The frames whose class is emitted as a character (collapse's)."""
-        keep = self.classes != BLANK
-        keep[1:] &= self.classes[1:] != self.classes[:-1]
-        return keep
+        return emitted(self.classes)
 
-    @property
+    @cached_property
+    def margins(self) -> np.ndarray:
+        """How far each frame's best class leads its runner-up."""
+        return self.best - self.runner_up
+
+    @cached_property
     def text_flips(self) -> np.ndarray:
         """The frames where the runner-up class winning would change the text. Most close calls
         do not: a frame at the edge of a character's run, torn between the character and a
@@ -43,12 +48,12 @@ class Frames:
         before = np.r_[-1, self.classes[:-1]]  # the first frame follows nothing: it emits if not blank
         after = np.r_[self.classes[1:], BLANK]  # the last frame has no successor to change
 
-        def emitted(at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        def emits(at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             # with `at` in each frame: does it emit, and does the next frame still emit?
             return (at != BLANK) & (at != before), (after != BLANK) & (after != at)
 
-        own, own_next = emitted(self.classes)
-        other, other_next = emitted(self.runner_up_class)
+        own, own_next = emits(self.classes)
+        other, other_next = emits(self.runner_up_class)
         # the frame's tokens (its class if it emits, then the next frame's class if that emits)
         # differ if their counts differ, or one each but not the same, or two each (the frame's differ)
         count, other_count = own.astype(int) + own_next, other.astype(int) + other_next
@@ -81,16 +86,16 @@ FEATURES: dict[str, Callable[[Frames], float]] = {
     "weakest_frame": lambda f: _logit(_min(f.best, 1.0)),
     "weakest_character": lambda f: _logit(_min(f.best[f.emitted], 0.0)),
     "weakest_blank": lambda f: _logit(_min(f.best[f.classes == BLANK], 1.0)),
-    "narrowest_margin": lambda f: _logit(_min(f.best - f.runner_up, 1.0)),
-    "narrowest_character_margin": lambda f: _logit(_min((f.best - f.runner_up)[f.emitted], 0.0)),
+    "narrowest_margin": lambda f: _logit(_min(f.margins, 1.0)),
+    "narrowest_character_margin": lambda f: _logit(_min(f.margins[f.emitted], 0.0)),
     "strongest_runner_up": lambda f: _logit(float(f.runner_up.max(initial=0.0))),
     "runner_up_sum": lambda f: float(f.runner_up.sum()),
-    "narrow_margins": lambda f: math.log1p(int((f.best - f.runner_up < 0.5).sum())),
+    "narrow_margins": lambda f: math.log1p(int((f.margins < 0.5).sum())),
     "characters_log_probability": lambda f: float(np.log(np.maximum(f.best[f.emitted], 1e-6)).sum()),
     "characters": lambda f: math.log1p(int(f.emitted.sum())),
     "doubt_sum": lambda f: float((1 - f.best).sum()),
-    "narrowest_text_margin": lambda f: _logit(_min((f.best - f.runner_up)[f.text_flips], 1.0)),
-    "close_text_flips": lambda f: math.log1p(int(((f.best - f.runner_up < 0.5) & f.text_flips).sum())),
+    "narrowest_text_margin": lambda f: _logit(_min(f.margins[f.text_flips], 1.0)),
+    "close_text_flips": lambda f: math.log1p(int(((f.margins < 0.5) & f.text_flips).sum())),
 }
 
 

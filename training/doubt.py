@@ -97,7 +97,12 @@ def fewest_rereads(log_odds: np.ndarray, first_exact: np.ndarray, fallback_exact
     baseline = np.where(baseline_doubted[order], fallback, first)
     # d[k, i]: line i's exact with the k + 1 most doubted re-read, minus the baseline's
     if_reread, if_kept = fallback - baseline, first - baseline
-    totals = np.cumsum(if_reread - if_kept) + if_kept.sum()  # the sum of d over all lines, by k
+
+    def running(reread: np.ndarray, kept: np.ndarray, weight: np.ndarray | int = 1) -> np.ndarray:
+        # the sum over the (weighted) lines of what each gives re-read or kept, by k
+        return np.cumsum((reread - kept) * weight) + (kept * weight).sum()
+
+    totals = running(if_reread, if_kept)
     up_to = int(baseline_doubted.sum())
     stays = np.flatnonzero(totals[:up_to] < 0)
     start = stays[-1] + 1 if len(stays) else 0
@@ -105,8 +110,7 @@ def fewest_rereads(log_odds: np.ndarray, first_exact: np.ndarray, fallback_exact
     for group in np.unique(groups):
         in_group = (groups[order] == group).astype(int)
         n = in_group.sum()
-        total = np.cumsum((if_reread - if_kept) * in_group) + (if_kept * in_group).sum()
-        squares = np.cumsum((if_reread**2 - if_kept**2) * in_group) + (if_kept**2 * in_group).sum()
+        total, squares = running(if_reread, if_kept, in_group), running(if_reread**2, if_kept**2, in_group)
         spread = np.sqrt(np.maximum(squares / n - (total / n) ** 2, 0) / n)
         fine &= total / n >= -spread - 1e-12
     candidates = np.flatnonzero(fine[start:])
