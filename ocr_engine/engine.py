@@ -17,7 +17,7 @@ from .io import ImageInput, Pages, TextLayerPage, open_pages
 from .layout import could_be_one_line, looks_like_one_line, reading_order, titles_outside_columns
 from .packs import ModelPack, find_pack
 from .page_ranges import PageSelection
-from .preprocess import CropGeometry, crop_quad, rotate_points, upright_line
+from .preprocess import CropGeometry, crop_quad, maybe_a_standing_glyph, rotate_points, upright_line
 from .recognize import RecognizerParams, TextRecognizer
 from .result import Box, Line, OcrResult, Page, Word
 from .runtime import create_session, map_big_buffers, release_free_memory
@@ -223,13 +223,19 @@ class OcrEngine:
         short ones ("─臉部·身體均通用─" at 0.8 lost to "一·一" at 0.95)."""
         with _timed(timings, "classify"):
             flagged = np.flatnonzero(self.classifier.upside_down(crops))
+        # a crop may be read another way: a half turn where the classifier finds it upside
+        # down, or a quarter back where its tall box may hold one glyph standing upright (a
+        # "3" alone in a table's cell, turned on its side, reads "m")
+        turns = {int(i): 2 for i in flagged} | {k: -1 for k, place in enumerate(geometries or [])
+                                                if maybe_a_standing_glyph(place)}
         with _timed(timings, "recognize"):
-            readings, kept_turned = self.recognizer.read_either_way_up(crops, [int(i) for i in flagged])
+            readings, kept_other = self.recognizer.read_either_way(
+                crops, {k: np.rot90(crops[k], quarters) for k, quarters in turns.items()})
         words: list[list[Word]] = [[] for _ in readings]
         with _timed(timings, "words"):
             for k, place in enumerate(geometries or []):
-                if k in kept_turned:  # the reading is of the crop turned upside down
-                    words[k] = words_of(readings[k], place.half_turned(), crops[k][::-1, ::-1])
+                if k in kept_other:
+                    words[k] = words_of(readings[k], place.turned(turns[k]), np.rot90(crops[k], turns[k]))
                 else:
                     words[k] = words_of(readings[k], place, crops[k])
         return [(reading.text, reading.confidence, found) for reading, found in zip(readings, words)]

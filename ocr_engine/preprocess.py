@@ -65,9 +65,9 @@ class CropGeometry:
         turns = upright_turns((height, width))
         return cls(np.eye(3), turns, (width, height) if turns % 2 else (height, width))
 
-    def half_turned(self) -> "CropGeometry":
-        """The geometry of this crop turned upside down (`crop[::-1, ::-1]`)."""
-        return CropGeometry(self.warp, self.turns + 2, self.shape)
+    def turned(self, quarters: int) -> "CropGeometry":
+        """The geometry of this crop turned `quarters` quarter turns more (`np.rot90(crop, quarters)`)."""
+        return CropGeometry(self.warp, self.turns + quarters, (self.shape[1], self.shape[0]) if quarters % 2 else self.shape)
 
     def to_image(self, points: np.ndarray) -> np.ndarray:
         """Points (N x 2, x and y) of the crop -> the same points in the image."""
@@ -90,6 +90,18 @@ def rotate_points(points: np.ndarray, turns: int, shape: tuple[int, ...]) -> np.
 def upright_turns(shape: tuple[int, ...]) -> int:
     """Quarter turns (counterclockwise) that `upright_line` gives a crop of `shape`."""
     return 1 if shape[0] >= 1.5 * shape[1] else 0
+
+
+# A box up to this many times as tall as wide may hold one narrow glyph standing upright
+# (a "3" or a "1" alone in a table's cell, boxed tight) as well as a short vertical line
+GLYPH_ASPECT = 3.0
+
+
+def maybe_a_standing_glyph(geometry: CropGeometry) -> bool:
+    """Whether a crop turned to read left to right may have been upright already: its box was
+    tall, but not tall enough to be sure it holds more than one character."""
+    height, width = geometry.shape[:2]
+    return geometry.turns % 2 == 1 and width < GLYPH_ASPECT * height
 
 
 def upright_line(crop: np.ndarray) -> np.ndarray:

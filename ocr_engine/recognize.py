@@ -161,28 +161,29 @@ class TextRecognizer:
             kept[i] = reading
         return kept
 
-    def read_either_way_up(self, crops: list[np.ndarray], flagged: list[int]) -> tuple[list[Reading], set[int]]:
-        """A Reading of each crop, the `flagged` ones (a classifier finds them upside down)
-        read both ways up, and the way the recogniser's best path fits better kept; and
-        which crops were read turned half a turn. In a cascade, a flagged crop keeps the
-        first recogniser's upright reading only where the rule does not doubt it and it
-        fits better than the turned one; otherwise the fallback reads it both ways and
-        decides on its own fits (the student can fit a short line upside down better than
-        upright: ":2" read "2"), so a wrong flag costs none of the student's sure lines."""
-        turned_crops = {i: np.ascontiguousarray(crops[i][::-1, ::-1]) for i in flagged}
+    def read_either_way(self, crops: list[np.ndarray], other_ways: dict[int, np.ndarray]) -> tuple[list[Reading], set[int]]:
+        """A Reading of each crop, and of those with another way to be turned (`other_ways`:
+        upside down, where a classifier finds a crop so; upright, where a tall box may be a
+        lone glyph) the way the recogniser's best path fits better; and which crops were read
+        the other way. In a cascade, a crop keeps the first recogniser's own reading only
+        where the rule does not doubt it and it fits better than the other way; otherwise
+        the fallback reads it both ways and decides on its own fits (the student can fit a
+        short line upside down better than upright: ":2" read "2"), so a wrong turn costs
+        none of the student's sure lines."""
+        others = {i: np.ascontiguousarray(crop) for i, crop in other_ways.items()}
         readings = self._read_once(crops)
-        turned = dict(zip(turned_crops, self._read_once(list(turned_crops.values()))))
+        other = dict(zip(others, self._read_once(list(others.values()))))
         rule, fallback = self.reread_rule, self.fallback
-        doubted = [i for i in turned_crops if rule and (rule.doubts(readings[i]) or turned[i].fit > readings[i].fit)]
+        doubted = [i for i in others if rule and (rule.doubts(readings[i]) or other[i].fit > readings[i].fit)]
         if fallback is not None and doubted:
-            again = fallback.read([crops[i] for i in doubted] + [turned_crops[i] for i in doubted])
+            again = fallback.read([crops[i] for i in doubted] + [others[i] for i in doubted])
             for k, i in enumerate(doubted):
-                readings[i], turned[i] = again[k], again[len(doubted) + k]
-        kept_turned = {i for i in turned_crops if turned[i].fit > readings[i].fit}
-        for i in kept_turned:
-            readings[i] = turned[i]
-        upright = [turned_crops[i] if i in kept_turned else crop for i, crop in enumerate(crops)]
-        return self.reread(upright, readings, settled=set(doubted)), kept_turned
+                readings[i], other[i] = again[k], again[len(doubted) + k]
+        kept_other = {i for i in others if other[i].fit > readings[i].fit}
+        for i in kept_other:
+            readings[i] = other[i]
+        as_read = [others[i] if i in kept_other else crop for i, crop in enumerate(crops)]
+        return self.reread(as_read, readings, settled=set(doubted)), kept_other
 
     def _read_once(self, crops: list[np.ndarray]) -> list[Reading]:
         strips = [resize_to_height(crop, self.params.height) for crop in crops]
