@@ -257,12 +257,15 @@ class LineTexts:
     it are dropped) and to MAX_CHARS; deterministic for a given `seed`."""
 
     def __init__(self, charset: set[str], seed: int, weights: dict[str, float] | None = None,
-                 extra: dict[str, Generator] | None = None, traditional_share: float = 0.0):
+                 extra: dict[str, Generator] | None = None, traditional_share: float = 0.0,
+                 cell_share: float = 0.0):
         """`extra`: more generators by name (a user's corpus), weighted in `weights`;
-        `traditional_share`: of the lines, written in traditional characters (`to_traditional`)."""
+        `traditional_share`: of the lines, written in traditional characters (`to_traditional`);
+        `cell_share`: of the lines, one to three characters, as a table's cells hold (`_cell`)."""
         self.rng = random.Random(seed)
         self.charset = charset
         self.traditional_share = traditional_share
+        self.cell_share = cell_share
         self.generators = {name: generate for name, (generate, _) in GENERATORS.items()} | (extra or {})
         weights = weights or {name: w for name, (_, w) in GENERATORS.items()}
         self.names = list(weights)
@@ -279,13 +282,29 @@ class LineTexts:
                 text = to_traditional(text, self.charset)
             text = "".join(ch for ch in text if ch in self.charset)
             text = " ".join(text.split())
-            if self.rng.random() < SHORT_SHARE:
+            if self.cell_share and self.rng.random() < self.cell_share:
+                text = self._cell(text)
+            elif self.rng.random() < SHORT_SHARE:
                 text = self._short_piece(text)
             if len(text) > MAX_CHARS:
                 start = self.rng.randint(0, len(text) - MAX_CHARS)
                 text = text[start : start + MAX_CHARS].strip()
             if text:
                 return name, text
+
+    def _cell(self, text: str) -> str:
+        """A table cell's text: a small count or price, or one to three of the line's characters
+        (a unit, a yes or no, a grade, a name's character). A line's few characters are what the
+        rest of the lines seldom give the student's doubt to learn from: a lone character read
+        wrong looks sure of itself."""
+        rng = self.rng
+        if rng.random() < 0.4:
+            number = rng.choice([str(rng.randint(0, 20)), str(rng.randint(0, 999)), f"{rng.uniform(0, 99):.2f}"])
+            return "".join(ch for ch in number if ch in self.charset)
+        characters = text.replace(" ", "")
+        length = rng.choice([1, 1, 1, 2, 2, 3])
+        start = rng.randint(0, max(0, len(characters) - length))
+        return characters[start : start + length]
 
     def _short_piece(self, text: str) -> str:
         words = text.split(" ")

@@ -50,12 +50,13 @@ def held_out_text(text: str) -> bool:
 def build_shard(folder: Path, index: int, seed: int, charset: set[str], teacher, size: int = SHARD_SIZE,
                 font_set: str = "v1", held_out: bool | None = None, look: str = "print",
                 tight_share: float = 0.0, traditional_share: float = 0.0, small_share: float = 0.0,
-                dot_share: float = 0.0) -> None:
+                dot_share: float = 0.0, cell_share: float = 0.0) -> None:
     """`held_out`: None keeps every text (the v1 shards), False only trainable texts, True
     only held-out ones (`held_out_text`); `tight_share`, `small_share`, `dot_share`
-    (LineRenderer) and `traditional_share` (LineTexts) at 0 draw the shards made before them."""
+    (LineRenderer), `traditional_share` and `cell_share` (LineTexts) at 0 draw the shards made
+    before them."""
     shard_seed = seed * 1_000_003 + index
-    texts = LineTexts(charset, shard_seed, traditional_share=traditional_share)
+    texts = LineTexts(charset, shard_seed, traditional_share=traditional_share, cell_share=cell_share)
     renderer = LineRenderer(shard_seed, font_set, look, tight_share, small_share, dot_share)
     records, jpegs, top_classes, top_probs = [], [], [], []
     for _ in range(size):

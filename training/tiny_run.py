@@ -76,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
                       help="of the lines, drawn at 9-17 px (training/render.py)")
     data.add_argument("--dot-share", type=float, default=0.0,
                       help="of the print lines, printed in dots (training/render_dots.py)")
+    data.add_argument("--cell-share", type=float, default=0.0,
+                      help="of the lines, one to three characters, as in a table's cells (training/corpus.py)")
     args = parser.parse_args(argv)
     if args.command == "data":
         from .data import produce
@@ -88,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         produce(args.out, args.seed, text_charset(), args.shards, log=_log, font_set=font_set,
                 held_out=args.held_out, look=args.look, tight_share=args.tight_share,
                 traditional_share=args.traditional_share, small_share=args.small_share,
-                dot_share=args.dot_share)
+                dot_share=args.dot_share, cell_share=args.cell_share)
     return 0
 
 

@@ -24,6 +24,17 @@ def test_line_texts_are_reproducible_and_inside_the_charset(charset):
     assert sum(any("\u4e00" <= c <= "\u9fff" for c in t) for t in texts) > 60
 
 
+def test_cells_are_one_to_three_characters_and_leave_the_other_lines_as_they_were(charset):
+    cells = [text for _, text in zip(range(400), LineTexts(charset, 7, cell_share=0.5))]
+    lengths = [len(text) for _, text in cells]
+    assert 120 < sum(length <= 3 for length in lengths) < 320
+    assert sum(length == 1 for length in lengths) > 40  # lone glyphs, as in a table's cells
+    assert sum(text.isdigit() for _, text in cells) > 20
+    assert all(set(text) <= charset for _, text in cells)
+    without = [text for _, text in zip(range(300), LineTexts(charset, 7, cell_share=0.0))]
+    assert without == [text for _, text in zip(range(300), LineTexts(charset, 7))]
+
+
 def test_renders_are_at_the_teachers_height_and_reproducible():
     a = [LineRenderer(3).render("NO.12, JALAN MAJU 3,") for _ in range(2)]
     b = LineRenderer(3).render("NO.12, JALAN MAJU 3,")
