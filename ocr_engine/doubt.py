@@ -2,9 +2,8 @@
 model over what the reading's frames show (`DoubtModel`). A confidence threshold doubts many
 lines the first recogniser reads right; the model weighs the whole line's frames, the
 runner-up class's share of each included, and above all the frames where the runner-up would
-change the text. The candidate pack crnn-v6t-doubt re-reads by one: fewer held-out lines,
-read better; not yet the default, as it lets an unsure one-character line through
-(training/MANIFEST, "Doubt model"; fitted by `python -m training doubt`)."""
+change the text. The default pack's cascade re-reads by one: fewer held-out lines, read
+better (training/MANIFEST, "Doubt model"; fitted by `python -m training doubt`)."""
 
 from __future__ import annotations
 

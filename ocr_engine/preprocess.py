@@ -67,7 +67,8 @@ class CropGeometry:
 
     def turned(self, quarters: int) -> "CropGeometry":
         """The geometry of this crop turned `quarters` quarter turns more (`np.rot90(crop, quarters)`)."""
-        return CropGeometry(self.warp, self.turns + quarters, (self.shape[1], self.shape[0]) if quarters % 2 else self.shape)
+        shape = (self.shape[1], self.shape[0]) if quarters % 2 else self.shape
+        return CropGeometry(self.warp, self.turns + quarters, shape)
 
     def to_image(self, points: np.ndarray) -> np.ndarray:
         """Points (N x 2, x and y) of the crop -> the same points in the image."""

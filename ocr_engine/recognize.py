@@ -161,7 +161,8 @@ class TextRecognizer:
             kept[i] = reading
         return kept
 
-    def read_either_way(self, crops: list[np.ndarray], other_ways: dict[int, np.ndarray]) -> tuple[list[Reading], set[int]]:
+    def read_either_way(self, crops: list[np.ndarray],
+                        other_ways: dict[int, np.ndarray]) -> tuple[list[Reading], set[int]]:
         """A Reading of each crop, and of those with another way to be turned (`other_ways`:
         upside down, where a classifier finds a crop so; upright, where a tall box may be a
         lone glyph) the way the recogniser's best path fits better; and which crops were read

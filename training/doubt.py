@@ -131,6 +131,9 @@ def fit_doubt(pack_dir: Path, folders: list[Path], shards: int, eval_dir: Path =
     if not pack.has_fallback:
         raise ValueError(f"{pack.name} has no fallback recogniser: nothing to re-read with")
     rule = pack.reread_rule
+    if rule.model is not None:
+        raise ValueError(f"{pack.name} re-reads by a doubt model: fit against a threshold rule's pack "
+                         "(ocr pack build crnn-v6t-thresholds)")
     lines = read_lines(pack, folders, shards, eval_dir)
     frames = [r.frames for r in lines.readings]
     features = np.stack([line_features(f, FEATURES) for f in frames if f is not None])

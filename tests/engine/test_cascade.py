@@ -1,6 +1,6 @@
 """Packs with a fallback recogniser: the student reads every line and PP-OCRv6 small re-reads
-the lines the student is unsure of, by a threshold rule (crnn-v6t-cascade, the default) or a
-doubt model (crnn-v6t-doubt); real models on real dev lines."""
+the lines the student is unsure of, by a threshold rule (crnn-v6t-thresholds) or a doubt model
+(crnn-v6t-cascade, the default); real models on real dev lines."""
 
 from dataclasses import replace
 
@@ -19,7 +19,8 @@ from tests.conftest import EVAL, eval_records
 
 @pytest.fixture(scope="module")
 def cascade_pack() -> ModelPack:
-    return ModelPack.load(build_trained_pack("crnn-v6t-cascade", log=lambda _: None))
+    """The cascade under the threshold rule (the default until the doubt model)."""
+    return ModelPack.load(build_trained_pack("crnn-v6t-thresholds", log=lambda _: None))
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +126,8 @@ def test_an_upside_down_line_the_student_doubts_is_turned_and_read_by_the_fallba
 
 @pytest.fixture(scope="module")
 def doubt_pack() -> ModelPack:
-    return ModelPack.load(build_trained_pack("crnn-v6t-doubt", log=lambda _: None))
+    """The default: the cascade under a doubt model."""
+    return ModelPack.load(build_trained_pack("crnn-v6t-cascade", log=lambda _: None))
 
 
 def test_a_doubt_model_decides_which_lines_are_read_again(doubt_pack, dev_lines):

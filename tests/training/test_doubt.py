@@ -56,3 +56,11 @@ def test_pages_must_read_as_well_in_every_folder_by_both_measures():
                                  "web": {"char_f1": 0.99, "page_exact": 0.7}}, baseline)
     assert not at_least_as_good({"pages": {"char_f1": 0.998, "page_exact": 0.4},
                                  "web": {"char_f1": 0.985, "page_exact": 0.7}}, baseline)
+
+
+def test_a_doubt_model_is_fitted_against_a_threshold_rule_not_another_model():
+    from ocr_build.trained_pack import build_trained_pack
+    from training.doubt import fit_doubt
+
+    with pytest.raises(ValueError, match="threshold rule"):
+        fit_doubt(build_trained_pack("crnn-v6t-cascade", log=lambda _: None), [], 1)
