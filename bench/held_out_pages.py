@@ -28,7 +28,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
-from training.corpus import LineTexts
+from training.line_texts import LineTexts
 from training.data import held_out_text
 from training.font_coverage import fonts_covering
 from training.render import _font, available_fonts

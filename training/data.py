@@ -19,7 +19,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .corpus import LineTexts
+from .line_texts import LineTexts
 from .render import LineRenderer
 
 SHARD_SIZE = 256

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .corpus import GENERATORS, LineTexts
+from .corpus import GENERATORS
+from .line_texts import LineTexts
 from .data import width_sorted_batches
 from .render import LineRenderer
 

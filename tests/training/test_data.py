@@ -4,7 +4,7 @@ import unicodedata
 
 import pytest
 
-from training.corpus import LineTexts
+from training.line_texts import LineTexts
 from training.render import TEACHER_HEIGHT, LineRenderer
 from training.student import pretrained_charset
 

@@ -196,7 +196,7 @@ def test_the_students_lines_keep_their_spaces():
     without any (shards-v6t) taught the student to run them together."""
     import itertools
 
-    from training.corpus import LineTexts
+    from training.line_texts import LineTexts
     from training.tiny_run import text_charset
 
     lines = [text for kind, text in itertools.islice(LineTexts(text_charset(), seed=1), 400)
