@@ -28,9 +28,9 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
-from training.line_texts import LineTexts
 from training.data import held_out_text
 from training.font_coverage import fonts_covering
+from training.line_texts import LineTexts
 from training.render import _font, available_fonts
 
 A4_INCHES = (8.27, 11.69)

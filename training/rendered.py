@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 
 from .corpus import GENERATORS
-from .line_texts import LineTexts
 from .data import width_sorted_batches
+from .line_texts import LineTexts
 from .render import LineRenderer
 
 DOMAIN = "domain"  # the corpus's generator name
