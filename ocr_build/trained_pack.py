@@ -111,6 +111,16 @@ TRAINED_RECIPES["crnn-v6t-cascade"] = replace(
     doubt_file="training/models/crnn-v6t.doubt.json",
 )
 
+# The default with the fallback reading only the doubtful piece of a doubted line, anchored by
+# two characters either side (ocr_engine/pieces.py; training/MANIFEST, "Pieces"): a candidate
+TRAINED_RECIPES["crnn-v6t-pieces"] = replace(
+    TRAINED_RECIPES["crnn-v6t-cascade"],
+    version="0.6.0",
+    weights=TRAINED_RECIPES["crnn-v6t-cascade"].weights.removesuffix("; det and cls from ppocr-v6")
+    + ", only the doubtful piece of a line where it has one; det and cls from ppocr-v6",
+    fallback_reread={"pieces": True},
+)
+
 
 def build_named_pack(name: str, precision: str = "int8", out_dir: Path | None = None, force: bool = False,
                      log=print) -> Path:

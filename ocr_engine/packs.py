@@ -81,7 +81,8 @@ class ModelPack:
         confidence and weakest frame below which it reads, and its `second_look`: the
         shift, in frames, of the first reader's second reading and the floors under which
         that reading confirms nothing (RereadRule); or its `doubt`, a learnt model that decides
-        instead of the two thresholds (ocr_engine.doubt)."""
+        instead of the two thresholds (ocr_engine.doubt); with `pieces`, the fallback reads a
+        doubted line's doubtful piece (ocr_engine.pieces)."""
         rule = self.manifest["models"]["rec_fallback"]["reread"]
         look = rule.get("second_look", {})
         model = DoubtModel.from_manifest(rule["doubt"]) if "doubt" in rule else None
@@ -91,7 +92,8 @@ class ModelPack:
                           weakest_frame=float(rule.get("weakest_frame_below", 0.0)),
                           second_look_shift=float(look.get("shift_frames", 0.0)),
                           second_look_confidence=float(look.get("confidence_below", 0.0)),
-                          second_look_weakest_frame=float(look.get("weakest_frame_below", 0.0)))
+                          second_look_weakest_frame=float(look.get("weakest_frame_below", 0.0)),
+                          pieces=bool(rule.get("pieces", False)))
 
     @classmethod
     def load(cls, root: str | os.PathLike, verify: bool = True) -> "ModelPack":

@@ -11,6 +11,7 @@ import numpy as np
 
 from .ctc import best_path, char_spans, collapse, runner_up
 from .doubt import DoubtModel, Frames
+from .pieces import read_in_pieces
 from .preprocess import pad_batch, resize_to_height
 
 
@@ -88,6 +89,7 @@ class RereadRule:
     second_look_confidence: float = 0.0
     second_look_weakest_frame: float = 0.0
     model: DoubtModel | None = None
+    pieces: bool = False  # the fallback reads a doubted line's doubtful piece (ocr_engine.pieces)
 
     def doubts(self, reading: Reading) -> bool:
         if self.model is not None:
@@ -124,7 +126,7 @@ class TextRecognizer:
         self.params = params or RecognizerParams()
         self.fallback = fallback if reread else None
         self.reread_rule = reread if fallback else None
-        self.keeps_frames = bool(self.reread_rule and self.reread_rule.model)
+        self.keeps_frames = bool(self.reread_rule and (self.reread_rule.model or self.reread_rule.pieces))
 
     def recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
         """Text and confidence for each line crop (BGR, text reading left to right)."""
@@ -155,7 +157,9 @@ class TextRecognizer:
             doubtful = [i for i, look in zip(doubtful, second) if not rule.confirms(readings[i], look)]
         if not doubtful:
             return readings
-        again = self.fallback.read([crops[i] for i in doubtful])
+        again = (read_in_pieces(self.fallback.read, [crops[i] for i in doubtful], [readings[i] for i in doubtful],
+                                [self._frame_pixels(crops[i]) for i in doubtful]) if rule.pieces
+                 else self.fallback.read([crops[i] for i in doubtful]))
         kept = list(readings)
         for i, reading in zip(doubtful, again):
             kept[i] = reading
@@ -207,6 +211,11 @@ class TextRecognizer:
             spans[:, :2] = np.minimum(spans[:, :2] * self.params.stride, strip.shape[1]) * to_crop
             results.append(Reading(text, confidence, fit, chars, spans, float(scores.min(initial=1.0)), kept))
         return results
+
+    def _frame_pixels(self, crop: np.ndarray) -> float:
+        """A frame's width in `crop`'s pixels (its strip is `resize_to_height`'s)."""
+        height, width = crop.shape[:2]
+        return self.params.stride * width / max(1, math.ceil(width * self.params.height / height))
 
     def look_again(self, crops: list[np.ndarray], frames: float) -> list[Reading]:
         """This recogniser's own readings (no fallback) of the crops moved right by `frames`
