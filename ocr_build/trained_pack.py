@@ -112,7 +112,8 @@ TRAINED_RECIPES["crnn-v6t-cascade"] = replace(
 )
 
 # The default with the fallback reading only the doubtful piece of a doubted line, anchored by
-# two characters either side (ocr_engine/pieces.py; training/MANIFEST, "Pieces"): a candidate
+# two characters either side (ocr_engine/pieces.py; training/MANIFEST, "Pieces"): measured, not
+# taken (held-out web images lost pages)
 TRAINED_RECIPES["crnn-v6t-pieces"] = replace(
     TRAINED_RECIPES["crnn-v6t-cascade"],
     version="0.6.0",
