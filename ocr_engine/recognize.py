@@ -81,7 +81,8 @@ class RereadRule:
     second look's floors. It pays only where the first recogniser's errors change with the
     shift: crnn-v6t's on real images mostly do not, so the default pack does without
     (training/MANIFEST, "Second look"). With a `model`, the model doubts instead of the two
-    thresholds (ocr_engine.doubt)."""
+    thresholds (ocr_engine.doubt). With `pieces`, the fallback reads only a doubted line's
+    doubtful piece where the line has one (ocr_engine.pieces; not in the default pack)."""
 
     confidence: float
     weakest_frame: float = 0.0
@@ -145,7 +146,8 @@ class TextRecognizer:
     def reread(self, crops: list[np.ndarray], readings: list[Reading], settled: Collection[int] = ()) -> list[Reading]:
         """`readings` of `crops`, those the reread rule doubts and a second look does not
         confirm (but the `settled` ones, the fallback's already) replaced by the fallback's
-        reading of the same crop. The fallback's text is kept even where its confidence is
+        reading of the same crop (under the rule's `pieces`, of its doubtful piece, spliced into
+        the first reading: ocr_engine.pieces). The fallback's text is kept even where its confidence is
         lower: the two recognisers' confidences are not on one scale, and the fallback is
         the more accurate (training/MANIFEST, "Cascade")."""
         if self.fallback is None or self.reread_rule is None:
