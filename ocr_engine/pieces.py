@@ -64,13 +64,14 @@ def doubtful_piece(reading: _Reading, crop_width: int, frame_pixels: float) -> P
     anchored_left, anchored_right = len(left_anchors) == ANCHORS, len(right_anchors) == ANCHORS
     first = left_anchors[0] if anchored_left else 0
     last = right_anchors[-1] + 1 if anchored_right else len(chars)
+    # a side is cut (and checked by its anchors) only where characters lie beyond the anchors
+    cut_left, cut_right = first > 0, last < len(chars)
     # cut halfway between the runs of the characters either side of the piece's edges
-    left = int((spans[first - 1, 1] + spans[first, 0]) / 2) if anchored_left and first > 0 else 0
-    right = int(np.ceil((spans[last - 1, 1] + spans[last, 0]) / 2)) if anchored_right and last < len(chars) \
-        else crop_width
+    left = int((spans[first - 1, 1] + spans[first, 0]) / 2) if cut_left else 0
+    right = int(np.ceil((spans[last - 1, 1] + spans[last, 0]) / 2)) if cut_right else crop_width
     if right - left >= WORTH_IT * crop_width:
         return None
-    return Piece(left, right, first, last, anchored_left and first > 0, anchored_right and last < len(chars))
+    return Piece(left, right, first, last, cut_left, cut_right)
 
 
 def splice(first_reading: _Reading, piece: Piece, piece_reading: _Reading):

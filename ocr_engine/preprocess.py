@@ -110,11 +110,15 @@ def upright_line(crop: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.rot90(crop, turns)) if turns else crop
 
 
+def strip_width(shape: tuple[int, ...], height: int) -> int:
+    """The width of an image of `shape` resized to `height` (`resize_to_height`)."""
+    h, w = shape[:2]
+    return max(1, int(math.ceil(w * height / h)))
+
+
 def resize_to_height(image: np.ndarray, height: int) -> np.ndarray:
-    h, w = image.shape[:2]
-    new_w = max(1, int(math.ceil(w * height / h)))
-    interpolation = cv2.INTER_AREA if h > height else cv2.INTER_LINEAR
-    return cv2.resize(image, (new_w, height), interpolation=interpolation)
+    interpolation = cv2.INTER_AREA if image.shape[0] > height else cv2.INTER_LINEAR
+    return cv2.resize(image, (strip_width(image.shape, height), height), interpolation=interpolation)
 
 
 def pad_batch(strips: list[np.ndarray], width: int) -> np.ndarray:

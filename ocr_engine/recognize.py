@@ -12,7 +12,7 @@ import numpy as np
 from .ctc import best_path, char_spans, collapse, runner_up
 from .doubt import DoubtModel, Frames
 from .pieces import read_in_pieces
-from .preprocess import pad_batch, resize_to_height
+from .preprocess import pad_batch, resize_to_height, strip_width
 
 
 @dataclass(frozen=True)
@@ -216,8 +216,7 @@ class TextRecognizer:
 
     def _frame_pixels(self, crop: np.ndarray) -> float:
         """A frame's width in `crop`'s pixels (its strip is `resize_to_height`'s)."""
-        height, width = crop.shape[:2]
-        return self.params.stride * width / max(1, math.ceil(width * self.params.height / height))
+        return self.params.stride * crop.shape[1] / strip_width(crop.shape, self.params.height)
 
     def look_again(self, crops: list[np.ndarray], frames: float) -> list[Reading]:
         """This recogniser's own readings (no fallback) of the crops moved right by `frames`

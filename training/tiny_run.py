@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     data.add_argument("--dot-share", type=float, default=0.0,
                       help="of the print lines, printed in dots (training/render_dots.py)")
     data.add_argument("--cell-share", type=float, default=0.0,
-                      help="of the lines, one to three characters, as in a table's cells (training/corpus.py)")
+                      help="of the lines, one to three characters, as in a table's cells (training/line_texts.py)")
     args = parser.parse_args(argv)
     if args.command == "data":
         from .data import produce
