@@ -122,6 +122,19 @@ TRAINED_RECIPES["crnn-v6t-pieces"] = replace(
     fallback_reread={"pieces": True},
 )
 
+# The default with its student's convolutions in static INT8, but for those that lose accuracy
+# there (training/tiny_quantize.py; training/MANIFEST, "INT8 convolutions"); the doubt model is
+# the default's, fitted on the float convolutions' frames
+TRAINED_RECIPES["crnn-v6t-convs"] = replace(
+    TRAINED_RECIPES["crnn-v6t-cascade"],
+    rec_file="training/models/crnn-v6t-convs.onnx",
+    version="0.7.0",
+    precision="int8-convs-lstm-matmul",
+    weights=TRAINED_RECIPES["crnn-v6t-cascade"].weights.replace(
+        "step 45471)", "step 45471; its convolutions after the first 13, squeeze-excite and neck excepted, in "
+        "static INT8 calibrated on rendered lines)", 1),
+)
+
 
 def build_named_pack(name: str, precision: str = "int8", out_dir: Path | None = None, force: bool = False,
                      log=print) -> Path:

@@ -1,0 +1,145 @@
+"""INT8 convolutions for the student (crnn-v6t) where they cost no accuracy, with no training.
+
+ONNX Runtime's static quantization (QDQ: INT8 weights per output channel, UINT8 activations
+per tensor) of every convolution reads a dev line 1.44x faster, but loses about 4 points of
+exact on the held-out prints. Keeping one group of convolutions at a time in float showed where
+the loss comes from (training/MANIFEST, "INT8 convolutions"):
+- the squeeze-excite convolutions, on a map pooled to one value a channel;
+- the neck's, after the backbone's pool has left one row;
+- the first convolutions, on the widest maps, where a few channels span far more than the
+  rest (as crnn-zh-v1's did: bench/results/2026-11-27-crnn-qat.md).
+The first two cost nothing to keep in float: their maps are tiny. The first thirteen are about
+a quarter of the convolutions' multiply-adds. The rest run in INT8.
+
+Activation ranges are percentiles of what rendered training-world lines produce: a min-max
+range lets one outlier widen every step of the scale."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+# The convolutions kept in float from the start, in graph order: the stem and the first two
+# stages, through the first convolution after the second halving of the rows
+FLOAT_FIRST = 13
+PERCENTILE = 99.99
+# ONNX Runtime's histogram calibration stacks its batches, so every calibration strip is padded
+# (or cut) to one width: ten times the 48-pixel height, a typical line
+CALIBRATION_WIDTH = 480
+
+
+def float_convolutions(model, first: int = FLOAT_FIRST) -> list[str]:
+    """Names of the Conv nodes that stay float: the first `first` in graph order, those fed by a
+    pooled vector (squeeze-excite: a ReduceMean or GlobalAveragePool upstream, with only
+    biases and activations between), and every one after the backbone's AveragePool (the neck)."""
+    constants = {init.name for init in model.graph.initializer}
+    pooled: set[str] = set()  # tensors computed from a pooled vector and constants alone
+    for node in model.graph.node:
+        if node.op_type in ("ReduceMean", "GlobalAveragePool") or (
+                node.op_type in ("Conv", "Add", "Mul", "Relu", "HardSigmoid", "HardSwish", "Identity")
+                and node.input[0] in pooled and all(name in pooled or name in constants for name in node.input[1:])):
+            pooled.update(node.output)
+
+    chosen, seen_pool, position = [], False, 0
+    for node in model.graph.node:
+        if node.op_type == "AveragePool":
+            seen_pool = True
+        if node.op_type != "Conv":
+            continue
+        if position < first or seen_pool or node.input[0] in pooled:
+            chosen.append(node.name)
+        position += 1
+    return chosen
+
+
+def calibration_strips(images: Iterable[np.ndarray], height: int = 48, width: int = CALIBRATION_WIDTH):
+    """Each line image as the recogniser's input tensor [1, 3, height, width]."""
+    from ocr_engine.preprocess import pad_batch, resize_to_height
+
+    for image in images:
+        yield pad_batch([resize_to_height(image, height)[:, :width]], width)
+
+
+def quantize_student(source: Path, target: Path, lines: Sequence[np.ndarray], first: int = FLOAT_FIRST,
+                     percentile: float = PERCENTILE) -> list[str]:
+    """`source` (an exported student: dynamic INT8 LSTM and MatMul, float convolutions) with its
+    convolutions but `float_convolutions` in static INT8, calibrated on `lines`, to `target`;
+    the model's metadata (its charset) kept. Returns the convolutions left in float."""
+    import onnx
+    from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType, quantize_static
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    model = onnx.load(str(source))
+    kept = float_convolutions(model, first)
+    input_name = model.graph.input[0].name
+
+    class Lines(CalibrationDataReader):
+        def __init__(self):
+            self.strips = calibration_strips(lines)
+
+        def get_next(self):
+            strip = next(self.strips, None)
+            return None if strip is None else {input_name: strip}
+
+    target = Path(target).resolve()
+    with tempfile.TemporaryDirectory() as tmp:
+        prepared = Path(tmp) / "prepared.onnx"
+        quant_pre_process(str(source), str(prepared), skip_symbolic_shape=True)
+        cwd = Path.cwd()
+        os.chdir(tmp)  # the calibrator writes its augmented model into the working folder
+        try:
+            quantize_static(str(prepared), str(target), Lines(), quant_format=QuantFormat.QDQ, per_channel=True,
+                            activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
+                            op_types_to_quantize=["Conv"], nodes_to_exclude=kept,
+                            calibrate_method=CalibrationMethod.Percentile,
+                            extra_options={"CalibPercentile": percentile})
+        finally:
+            os.chdir(cwd)
+    quantized = onnx.load(str(target))
+    del quantized.metadata_props[:]
+    quantized.metadata_props.extend(model.metadata_props)
+    onnx.save(quantized, str(target))
+    return kept
+
+
+def shard_lines(folders: Sequence[Path], count: int) -> list[np.ndarray]:
+    """The first count / len(folders) line images of each folder of shards, in shard order."""
+    from .data import complete_shards, load_shard
+
+    each, images = count // len(folders), []
+    for folder in folders:
+        taken: list[np.ndarray] = []
+        for index in complete_shards(folder):
+            taken += [sample.image() for sample in load_shard(folder, index)][: each - len(taken)]
+            if len(taken) >= each:
+                break
+        if len(taken) < each:
+            raise SystemExit(f"{folder}: {len(taken)} lines, {each} wanted")
+        images += taken
+    return images
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import hashlib
+
+    parser = argparse.ArgumentParser(prog="python -m training.tiny_quantize", description=__doc__.split("\n")[0])
+    parser.add_argument("--model", type=Path, required=True, help="an exported student, e.g. training/models/crnn-v6t.onnx")
+    parser.add_argument("--calibrate", type=Path, nargs="+", required=True,
+                        help="folders of training-world shards (never held-out ones) to take the ranges from")
+    parser.add_argument("--lines", type=int, default=300, help="calibration lines, split evenly between the folders")
+    parser.add_argument("--float-first", type=int, default=FLOAT_FIRST)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    kept = quantize_student(args.model, args.out, shard_lines(args.calibrate, args.lines), args.float_first)
+    print(f"{args.out}: {len(kept)} convolutions kept in float ({', '.join(kept)}); "
+          f"sha256 {hashlib.sha256(args.out.read_bytes()).hexdigest()}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
