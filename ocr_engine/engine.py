@@ -159,9 +159,9 @@ class OcrEngine:
         """Read a page photographed or scanned at 90, 180 or 270 degrees upright, so that its
         lines come in reading order; boxes stay in the input image's coordinates."""
         with _timed(timings, "classify"):
-            turns = self._quarter_turns_to_upright(image, boxes)
+            turns, classified = self._quarter_turns_to_upright(image, boxes)
         if not turns:
-            return self._read_lines(image, boxes, timings)
+            return self._read_lines(image, boxes, timings, classified)
         upright = np.ascontiguousarray(np.rot90(image, turns))
         with _timed(timings, "detect"):  # again: the detector finds lines upright better than turned
             boxes, _ = self.detector.detect(upright)
@@ -175,36 +175,42 @@ class OcrEngine:
         return [Line(line.text, line.confidence, turned_back(line.box),
                      [Word(w.text, w.confidence, turned_back(w.box)) for w in line.words]) for line in lines]
 
-    def _quarter_turns_to_upright(self, image: np.ndarray, boxes: np.ndarray) -> int:
+    def _quarter_turns_to_upright(self, image: np.ndarray, boxes: np.ndarray) -> tuple[int, dict[int, bool]]:
         """Counterclockwise quarter turns that bring the page's text upright (0-3). Lines
         run across the page or down it (the longest boxes' shape); which way up comes from
-        the orientation classifier's vote over them, taken as the recogniser will see them."""
+        the orientation classifier's vote over them, taken as the recogniser will see them.
+        Also the vote: whether each box it classified is upside down, by index in `boxes`."""
         sides = np.linalg.norm(boxes - np.roll(boxes, -1, axis=1), axis=2)
         across, down = sides[:, [0, 2]].mean(axis=1), sides[:, [1, 3]].mean(axis=1)
         longest = np.argsort(-np.maximum(across, down))[:PAGE_TURN_SAMPLE]
         clear_lines = [i for i in longest if max(across[i], down[i]) >= 2 * min(across[i], down[i])]
         if not clear_lines:
-            return 0
+            return 0, {}
         runs_down = sum(down[i] > across[i] for i in clear_lines) * 2 > len(clear_lines)
         # crop_quad turns a line that runs down a quarter turn counterclockwise
         upside_down = self.classifier.upside_down([crop_quad(image, boxes[i]) for i in clear_lines])
         flipped = upside_down.sum() * 2 > len(clear_lines)
+        classified = {int(i): bool(flag) for i, flag in zip(clear_lines, upside_down)}
         if runs_down:
             titles = [i for i in clear_lines if across[i] >= 2 * down[i]]
             columns = [i for i in clear_lines if down[i] >= 2 * across[i]]
             if not flipped and titles_outside_columns(boxes[titles], boxes[columns]):
-                return 0  # vertical columns under a title across (CJK set vertically): read in place
-            return 3 if flipped else 1
-        return 2 if flipped else 0
+                return 0, classified  # vertical columns under a title across (CJK set vertically): read in place
+            return 3 if flipped else 1, classified
+        return 2 if flipped else 0, classified
 
-    def _read_lines(self, image: np.ndarray, boxes: np.ndarray, timings: dict[str, float]) -> list[Line]:
+    def _read_lines(self, image: np.ndarray, boxes: np.ndarray, timings: dict[str, float],
+                    classified: dict[int, bool] | None = None) -> list[Line]:
+        """The lines in `boxes`, in reading order; `classified`: boxes (by index) the orientation
+        classifier has already seen in `image`, and whether it found each upside down."""
         if len(boxes) > self.settings.max_lines:
             raise TooManyLines(f"found {len(boxes)} text lines; the limit is {self.settings.max_lines}")
         with _timed(timings, "postprocess"):
             order = reading_order(boxes)
             boxes = boxes[order]
             crops = [crop_quad(image, box) for box in boxes]
-        texts = self._recognize_words(crops, timings, [CropGeometry.of_quad(box) for box in boxes])
+        seen = {k: classified[i] for k, i in enumerate(order) if classified and i in classified}
+        texts = self._recognize_words(crops, timings, [CropGeometry.of_quad(box) for box in boxes], seen)
         lines = [Line(text, confidence, box.round().astype(int).tolist(), words)
                  for (text, confidence, words), box in zip(texts, boxes)]
         return [line for line in lines if self._is_confident_text(line)]
@@ -213,16 +219,21 @@ class OcrEngine:
         return bool(line.text.strip()) and line.confidence >= self.settings.min_line_confidence
 
     def _recognize_words(self, crops: list[np.ndarray], timings: dict[str, float],
-                         geometries: list[CropGeometry] | None = None) -> list[tuple[str, float, list[Word]]]:
+                         geometries: list[CropGeometry] | None = None,
+                         upside_down: dict[int, bool] | None = None) -> list[tuple[str, float, list[Word]]]:
         """Text, confidence and words per crop (boxed where `geometries` say the crops lie;
-        none without them). A crop the classifier finds upside down is read
+        none without them). A crop the classifier finds upside down (or `upside_down` says is,
+        by index, for crops it has already seen) is read
         both ways and the turned reading kept only if the recogniser explains the turned
         strip better (its best path is more probable): the classifier is small and can be
         wrong (a handwritten line it turned read as "d"), and a wrong turn must not cost a
         line that reads well as it is. Comparing the readings' confidence instead favours
         short ones ("─臉部·身體均通用─" at 0.8 lost to "一·一" at 0.95)."""
+        known = dict(upside_down or {})
+        unseen = [k for k in range(len(crops)) if k not in known]
         with _timed(timings, "classify"):
-            flagged = np.flatnonzero(self.classifier.upside_down(crops))
+            known |= zip(unseen, self.classifier.upside_down([crops[k] for k in unseen]))
+        flagged = [k for k in range(len(crops)) if known[k]]
         # a crop may be read another way: a half turn where the classifier finds it upside
         # down, or a quarter back where its tall box may hold one glyph standing upright (a
         # "3" alone in a table's cell, turned on its side, reads "m")

@@ -86,3 +86,29 @@ def test_an_upside_down_line_is_read_upright(engine):
     expected = engine.read(line, mode="line").text
     assert expected.strip()
     assert engine.read(np.ascontiguousarray(line[::-1, ::-1]), mode="line").text == expected
+
+
+class CountingClassifier:
+    """The real classifier, counting the crops it is shown."""
+
+    def __init__(self, inner: OrientationClassifier):
+        self.inner, self.shown = inner, 0
+
+    def upside_down(self, crops):
+        self.shown += len(crops)
+        return self.inner.upside_down(crops)
+
+
+@pytest.mark.parametrize("turns", [0, 2])
+def test_the_page_vote_classifies_no_line_twice_on_an_upright_page(engine, turns):
+    """The lines the way-up vote classified are not classified again when the page is read as
+    it is (upright); a page turned upright is detected again, so its lines are new crops."""
+    counting = copy.copy(engine)
+    counting.classifier = CountingClassifier(engine.classifier)
+    image = np.ascontiguousarray(np.rot90(cv2.imread(str(EVAL / "pages/sroie_079.jpg")), turns))
+    found = len(engine.detector.detect(image)[0])
+    page = counting.read(image, mode="page")
+    assert found > 8 and len(page.lines) > 8
+    assert page.text == engine.read(image, mode="page").text
+    upright_boxes = len(engine.detector.detect(np.ascontiguousarray(np.rot90(image, -turns)))[0])
+    assert counting.classifier.shown == (found if turns == 0 else 8 + upright_boxes)
