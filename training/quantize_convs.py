@@ -1,6 +1,7 @@
-"""INT8 convolutions for the student (crnn-v6t) where they cost no accuracy, with no training.
+"""INT8 convolutions where they cost no accuracy, with no training: for the student (crnn-v6t)
+and for the cascade's fallback (PP-OCRv6 small), which share a backbone family.
 
-ONNX Runtime's static quantization (QDQ: INT8 weights per output channel, UINT8 activations
+For the student: ONNX Runtime's static quantization (QDQ: INT8 weights per output channel, UINT8 activations
 per tensor) of every convolution reads a dev line 1.44x faster, but loses about 4 points of
 exact on the held-out prints. Keeping one group of convolutions at a time in float showed where
 the loss comes from (training/MANIFEST, "INT8 convolutions"):
@@ -8,8 +9,10 @@ the loss comes from (training/MANIFEST, "INT8 convolutions"):
 - the neck's, after the backbone's pool has left one row;
 - the first convolutions, on the widest maps, where a few channels span far more than the
   rest (as crnn-zh-v1's did: bench/results/2026-11-27-crnn-qat.md).
-The first two cost nothing to keep in float: their maps are tiny. The first thirteen are about
-a quarter of the convolutions' multiply-adds. The rest run in INT8.
+The first two cost nothing to keep in float: their maps are tiny. The student's first thirteen
+are about a quarter of its convolutions' multiply-adds; the rest run in INT8. PP-OCRv6 small,
+whose convolutions are 81 % of its time on a dev line, keeps its first 22 in float (about a
+quarter of its multiply-adds): with 13 it lost 0.8 point on the held-out prints.
 
 Activation ranges are percentiles of what rendered training-world lines produce: a min-max
 range lets one outlier widen every step of the scale."""
@@ -64,12 +67,13 @@ def calibration_strips(images: Iterable[np.ndarray], height: int = 48, width: in
         yield pad_batch([resize_to_height(image, height)[:, :width]], width)
 
 
-def quantize_student(source: Path, target: Path, lines: Sequence[np.ndarray], first: int = FLOAT_FIRST,
+def quantize_recogniser(source: Path, target: Path, lines: Sequence[np.ndarray], first: int = FLOAT_FIRST,
                      percentile: float = PERCENTILE) -> list[str]:
-    """`source` (an exported student: dynamic INT8 LSTM and MatMul, float convolutions) with its
+    """`source` (a recogniser: float convolutions, perhaps dynamic INT8 LSTM and MatMul) with its
     convolutions but `float_convolutions` in static INT8, calibrated on `lines`, to `target`;
-    the model's metadata (its charset) kept. Returns the convolutions left in float."""
+    the model's metadata (a student's charset) kept. Returns the convolutions left in float."""
     import onnx
+    from onnx import version_converter
     from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
@@ -87,8 +91,11 @@ def quantize_student(source: Path, target: Path, lines: Sequence[np.ndarray], fi
 
     target = Path(target).resolve()
     with tempfile.TemporaryDirectory() as tmp:
-        prepared = Path(tmp) / "prepared.onnx"
-        quant_pre_process(str(source), str(prepared), skip_symbolic_shape=True)
+        # per-channel QDQ needs DequantizeLinear's axis (opset 13); PaddleOCR's exports are opset 11
+        upgraded, prepared = Path(tmp) / "opset13.onnx", Path(tmp) / "prepared.onnx"
+        opset = next(o.version for o in model.opset_import if o.domain in ("", "ai.onnx"))
+        onnx.save(version_converter.convert_version(model, 13) if opset < 13 else model, str(upgraded))
+        quant_pre_process(str(upgraded), str(prepared), skip_symbolic_shape=True)
         cwd = Path.cwd()
         os.chdir(tmp)  # the calibrator writes its augmented model into the working folder
         try:
@@ -127,15 +134,16 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
     import hashlib
 
-    parser = argparse.ArgumentParser(prog="python -m training.tiny_quantize", description=__doc__.split("\n")[0])
-    parser.add_argument("--model", type=Path, required=True, help="an exported student, e.g. training/models/crnn-v6t.onnx")
+    parser = argparse.ArgumentParser(prog="python -m training.quantize_convs", description=__doc__.split("\n")[0])
+    parser.add_argument("--model", type=Path, required=True, help="a recogniser: the exported student (training/models/crnn-v6t.onnx) or "
+                        "PP-OCRv6 small as ppocr-v6 has it (build/packs/ppocr-v6/rec.onnx)")
     parser.add_argument("--calibrate", type=Path, nargs="+", required=True,
                         help="folders of training-world shards (never held-out ones) to take the ranges from")
     parser.add_argument("--lines", type=int, default=300, help="calibration lines, split evenly between the folders")
     parser.add_argument("--float-first", type=int, default=FLOAT_FIRST)
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
-    kept = quantize_student(args.model, args.out, shard_lines(args.calibrate, args.lines), args.float_first)
+    kept = quantize_recogniser(args.model, args.out, shard_lines(args.calibrate, args.lines), args.float_first)
     print(f"{args.out}: {len(kept)} convolutions kept in float ({', '.join(kept)}); "
           f"sha256 {hashlib.sha256(args.out.read_bytes()).hexdigest()}")
     return 0

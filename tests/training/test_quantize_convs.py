@@ -1,4 +1,4 @@
-"""INT8 convolutions for the student without training (training/tiny_quantize.py): which
+"""INT8 convolutions for the student without training (training/quantize_convs.py): which
 convolutions stay float, and what the quantized student reads."""
 
 from collections import Counter
@@ -39,7 +39,7 @@ def test_float_are_the_first_thirteen_and_every_one_on_a_single_row():
     """What the rule keeps, seen through the shapes instead of the graph's wiring: the
     squeeze-excite convolutions (a pooled 1 x 1 map) and the neck's (one row after the pool)
     are exactly those with a one-row output; with the first 13 they are all the float ones."""
-    from training.tiny_quantize import float_convolutions
+    from training.quantize_convs import float_convolutions
 
     model = onnx.load(str(STUDENT))
     rows = _conv_rows(model)
@@ -69,10 +69,10 @@ def _readings(path, images) -> list[str]:
 
 
 def test_quantized_student_runs_its_other_convolutions_in_int8_and_reads_as_the_float_one(lines, tmp_path):
-    from training.tiny_quantize import float_convolutions, quantize_student
+    from training.quantize_convs import float_convolutions, quantize_recogniser
 
     target = tmp_path / "student-convs.onnx"
-    kept = quantize_student(STUDENT, target, lines)
+    kept = quantize_recogniser(STUDENT, target, lines)
     quantized = onnx.load(str(target))
     convolutions = {n.name for n in quantized.graph.node if n.op_type == "Conv"}
     assert kept == float_convolutions(onnx.load(str(STUDENT)))
@@ -89,7 +89,7 @@ def test_quantized_student_runs_its_other_convolutions_in_int8_and_reads_as_the_
 
 
 def test_the_committed_quantized_student_is_the_rule_applied_to_the_committed_student(lines):
-    from training.tiny_quantize import float_convolutions
+    from training.quantize_convs import float_convolutions
 
     committed = onnx.load(str(COMMITTED))
     convolutions = {n.name for n in committed.graph.node if n.op_type == "Conv"}
