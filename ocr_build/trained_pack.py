@@ -172,12 +172,13 @@ def build_recogniser_pack(name: str, recipe: TrainedRecipe, out_dir: Path | None
     exported: `rec_file` may be absolute)."""
     out_dir = Path(out_dir) if out_dir else local_packs_dir()
     target = out_dir / name
-    rec_source = (Path(root) if root else checkout()) / recipe.rec_file
+    home = Path(root) if root else checkout()
+    rec_source = home / recipe.rec_file
     if not rec_source.is_file():
         raise ModelPackError(f"{name}: {recipe.rec_file} is missing (export it: docs/packs-and-training.md)")
     rec_sha = sha256_file(rec_source)
-    reread = _reread(recipe, Path(root) if root else checkout())
-    fallback_source = (Path(root) if root else checkout()) / recipe.fallback_file if recipe.fallback_file else None
+    reread = _reread(recipe, home)
+    fallback_source = home / recipe.fallback_file if recipe.fallback_file else None
     if not force and _is_current(target, rec_sha, reread, fallback_source):
         log(f"{target}: up to date")
         return target
@@ -267,10 +268,11 @@ def _is_current(target: Path, rec_sha: str, reread: dict | None, fallback_source
     except ModelPackError:
         return False
     fallback = pack.manifest["models"].get("rec_fallback", {})
+    stand_in = fallback.get("source_sha256") if "made_from" in fallback else None  # _fallback_entry's
     return (pack.manifest.get("builder_version") == BUILDER_VERSION
             and pack.manifest.get("source", {}).get("sha256") == rec_sha
             and fallback.get("reread") == reread
-            and (fallback_source is None or fallback.get("source_sha256") == sha256_file(fallback_source)))
+            and stand_in == (sha256_file(fallback_source) if fallback_source else None))
 
 
 def _base_pack(out_dir: Path, log) -> ModelPack:
