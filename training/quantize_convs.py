@@ -11,8 +11,9 @@ the loss comes from (training/MANIFEST, "INT8 convolutions"):
   rest (as crnn-zh-v1's did: bench/results/2026-11-27-crnn-qat.md).
 The first two cost nothing to keep in float: their maps are tiny. The student's first thirteen
 are about a quarter of its convolutions' multiply-adds; the rest run in INT8. PP-OCRv6 small,
-whose convolutions are 81 % of its time on a dev line, keeps its first 22 in float (about a
-quarter of its multiply-adds): with 13 it lost 0.8 point on the held-out prints.
+whose convolutions are 81 % of its time on a dev line, is more sensitive where it matters, on
+the lines the student doubts: only its last stage (--float-first 43: 29 % of its multiply-adds)
+runs in INT8; its middle stage in INT8 too lost 1.5 points there.
 
 Activation ranges are percentiles of what rendered training-world lines produce: a min-max
 range lets one outlier widen every step of the scale."""
