@@ -75,7 +75,13 @@ def quantize_recogniser(source: Path, target: Path, lines: Sequence[np.ndarray],
     the model's metadata (a student's charset) kept. Returns the convolutions left in float."""
     import onnx
     from onnx import version_converter
-    from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType, quantize_static
+    from onnxruntime.quantization import (
+        CalibrationDataReader,
+        CalibrationMethod,
+        QuantFormat,
+        QuantType,
+        quantize_static,
+    )
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
     model = onnx.load(str(source))
@@ -136,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     import hashlib
 
     parser = argparse.ArgumentParser(prog="python -m training.quantize_convs", description=__doc__.split("\n")[0])
-    parser.add_argument("--model", type=Path, required=True, help="a recogniser: the exported student (training/models/crnn-v6t.onnx) or "
+    parser.add_argument("--model", type=Path, required=True,
+                        help="a recogniser: the exported student (training/models/crnn-v6t.onnx) or "
                         "PP-OCRv6 small as ppocr-v6 has it (build/packs/ppocr-v6/rec.onnx)")
     parser.add_argument("--calibrate", type=Path, nargs="+", required=True,
                         help="folders of training-world shards (never held-out ones) to take the ranges from")

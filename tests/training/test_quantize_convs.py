@@ -3,7 +3,6 @@ convolutions stay float, and what the quantized student reads."""
 
 from collections import Counter
 
-import numpy as np
 import pytest
 
 from conftest import REPO
