@@ -142,7 +142,7 @@ TRAINED_RECIPES["crnn-v6t-convs"] = replace(
 # that lose accuracy there (training/quantize_convs.py; training/MANIFEST, "INT8 convolutions")
 TRAINED_RECIPES["crnn-v6t-fallback-convs"] = replace(
     TRAINED_RECIPES["crnn-v6t-cascade"],
-    version="0.9.0",
+    version="0.10.0",
     weights=TRAINED_RECIPES["crnn-v6t-cascade"].weights.replace(
         "PP-OCRv6 small (ppocr-v6's recogniser)", "PP-OCRv6 small (ppocr-v6's recogniser; its last stage's "
         "convolutions, squeeze-excite excepted, in static INT8 calibrated on rendered lines)", 1),
