@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from ocr_engine.errors import ModelPackError
@@ -29,15 +30,7 @@ def quantize(source: Path, target: Path, precision: str, role: str) -> None:
 def _quantize_static(source: Path, target: Path, role: str) -> None:
     """Convolutions to INT8 (QDQ, per-channel weights, moving-average min/max ranges)."""
     import onnx
-    from onnx import version_converter
-    from onnxruntime.quantization import (
-        CalibrationDataReader,
-        CalibrationMethod,
-        QuantFormat,
-        QuantType,
-        quantize_static,
-    )
-    from onnxruntime.quantization.shape_inference import quant_pre_process
+    from onnxruntime.quantization import CalibrationMethod
 
     from ocr_engine.detect import DetectorParams, detector_scale
     from ocr_engine.preprocess import detector_size, pad_batch, resize_to_height, to_blob
@@ -45,8 +38,7 @@ def _quantize_static(source: Path, target: Path, role: str) -> None:
 
     from . import calibration
 
-    model = onnx.load(str(source))
-    input_name = model.graph.input[0].name
+    input_name = onnx.load(str(source), load_external_data=False).graph.input[0].name
 
     def det_input(page):  # sized as the detector sizes a page
         import cv2
@@ -65,17 +57,27 @@ def _quantize_static(source: Path, target: Path, role: str) -> None:
         "det": (calibration.pages, det_input),
         "rec": (calibration.lines, rec_input),
     }[role]
+    feeds = ({input_name: to_input(image)} for image in images(CALIBRATION_IMAGES[role]))
+    quantize_convolutions(source, target, feeds, CalibrationMethod.MinMax, {"CalibMovingAverage": True})
+
+
+def quantize_convolutions(source: Path, target: Path, feeds: Iterator[dict], method, options: dict,
+                          float_nodes: Sequence[str] = ()) -> None:
+    """`source`'s convolutions but `float_nodes` in static INT8 (QDQ: INT8 weights per output
+    channel, UINT8 activations per tensor), their ranges by `method` (an onnxruntime
+    CalibrationMethod, with its `options`) over the model's inputs in `feeds`, to `target`."""
+    import onnx
+    from onnx import version_converter
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+    from onnxruntime.quantization.shape_inference import quant_pre_process
 
     class Reader(CalibrationDataReader):
-        def __init__(self):
-            self.images = images(CALIBRATION_IMAGES[role])
-
         def get_next(self):
-            image = next(self.images, None)
-            return None if image is None else {input_name: to_input(image)}
+            return next(feeds, None)
 
+    model = onnx.load(str(source))
     with tempfile.TemporaryDirectory() as tmp:
-        # per-channel QDQ needs DequantizeLinear's axis (opset 13); the shipped models are opset 11
+        # per-channel QDQ needs DequantizeLinear's axis (opset 13); PaddleOCR's exports are opset 11
         upgraded, prepared = Path(tmp) / "opset13.onnx", Path(tmp) / "prepared.onnx"
         opset = next(o.version for o in model.opset_import if o.domain in ("", "ai.onnx"))
         onnx.save(version_converter.convert_version(model, 13) if opset < 13 else model, str(upgraded))
@@ -83,11 +85,9 @@ def _quantize_static(source: Path, target: Path, role: str) -> None:
         cwd = Path.cwd()
         os.chdir(tmp)  # the calibrator writes its augmented model's tensors into the working folder
         try:
-            quantize_static(
-                str(prepared), str(target.resolve()), Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
-                activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, op_types_to_quantize=["Conv"],
-                calibrate_method=CalibrationMethod.MinMax, extra_options={"CalibMovingAverage": True},
-            )
+            quantize_static(str(prepared), str(Path(target).resolve()), Reader(), quant_format=QuantFormat.QDQ,
+                            per_channel=True, activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
+                            op_types_to_quantize=["Conv"], nodes_to_exclude=list(float_nodes),
+                            calibrate_method=method, extra_options=options)
         finally:
             os.chdir(cwd)
-

@@ -20,8 +20,6 @@ range lets one outlier widen every step of the scale."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -74,45 +72,14 @@ def quantize_recogniser(source: Path, target: Path, lines: Sequence[np.ndarray],
     convolutions but `float_convolutions` in static INT8, calibrated on `lines`, to `target`;
     the model's metadata (a student's charset) kept. Returns the convolutions left in float."""
     import onnx
-    from onnx import version_converter
-    from onnxruntime.quantization import (
-        CalibrationDataReader,
-        CalibrationMethod,
-        QuantFormat,
-        QuantType,
-        quantize_static,
-    )
-    from onnxruntime.quantization.shape_inference import quant_pre_process
+    from onnxruntime.quantization import CalibrationMethod
+
+    from ocr_build.quantize import quantize_convolutions
 
     model = onnx.load(str(source))
     kept = float_convolutions(model, first)
-    input_name = model.graph.input[0].name
-
-    class Lines(CalibrationDataReader):
-        def __init__(self):
-            self.strips = calibration_strips(lines)
-
-        def get_next(self):
-            strip = next(self.strips, None)
-            return None if strip is None else {input_name: strip}
-
-    target = Path(target).resolve()
-    with tempfile.TemporaryDirectory() as tmp:
-        # per-channel QDQ needs DequantizeLinear's axis (opset 13); PaddleOCR's exports are opset 11
-        upgraded, prepared = Path(tmp) / "opset13.onnx", Path(tmp) / "prepared.onnx"
-        opset = next(o.version for o in model.opset_import if o.domain in ("", "ai.onnx"))
-        onnx.save(version_converter.convert_version(model, 13) if opset < 13 else model, str(upgraded))
-        quant_pre_process(str(upgraded), str(prepared), skip_symbolic_shape=True)
-        cwd = Path.cwd()
-        os.chdir(tmp)  # the calibrator writes its augmented model into the working folder
-        try:
-            quantize_static(str(prepared), str(target), Lines(), quant_format=QuantFormat.QDQ, per_channel=True,
-                            activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
-                            op_types_to_quantize=["Conv"], nodes_to_exclude=kept,
-                            calibrate_method=CalibrationMethod.Percentile,
-                            extra_options={"CalibPercentile": percentile})
-        finally:
-            os.chdir(cwd)
+    feeds = ({model.graph.input[0].name: strip} for strip in calibration_strips(lines))
+    quantize_convolutions(source, target, feeds, CalibrationMethod.Percentile, {"CalibPercentile": percentile}, kept)
     quantized = onnx.load(str(target))
     del quantized.metadata_props[:]
     quantized.metadata_props.extend(model.metadata_props)
