@@ -41,9 +41,6 @@ class TrainedRecipe:
     # ...or a learnt doubt model instead (`python -m training doubt`'s JSON, relative to the
     # checkout): its `model` goes into rec_fallback.reread.doubt (ocr_engine.doubt)
     doubt_file: str | None = None
-    # a cascade's fallback other than the base pack's file (relative to the checkout): the same
-    # network and classes, its charset still the base pack's (e.g. with INT8 convolutions)
-    fallback_file: str | None = None
 
 
 TRAINED_RECIPES = {
@@ -138,17 +135,6 @@ TRAINED_RECIPES["crnn-v6t-convs"] = replace(
         "static INT8 calibrated on rendered lines)", 1),
 )
 
-# The default with PP-OCRv6 small's convolutions in static INT8 as its fallback, but for those
-# that lose accuracy there (training/quantize_convs.py; training/MANIFEST, "INT8 convolutions")
-TRAINED_RECIPES["crnn-v6t-fallback-convs"] = replace(
-    TRAINED_RECIPES["crnn-v6t-cascade"],
-    version="0.10.0",
-    weights=TRAINED_RECIPES["crnn-v6t-cascade"].weights.replace(
-        "PP-OCRv6 small (ppocr-v6's recogniser)", "PP-OCRv6 small (ppocr-v6's recogniser; its last stage's "
-        "convolutions, squeeze-excite excepted, in static INT8 calibrated on rendered lines)", 1),
-    fallback_file="training/models/ppocrv6-small-convs.onnx",
-)
-
 
 def build_named_pack(name: str, precision: str = "int8", out_dir: Path | None = None, force: bool = False,
                      log=print) -> Path:
@@ -178,8 +164,7 @@ def build_recogniser_pack(name: str, recipe: TrainedRecipe, out_dir: Path | None
         raise ModelPackError(f"{name}: {recipe.rec_file} is missing (export it: docs/packs-and-training.md)")
     rec_sha = sha256_file(rec_source)
     reread = _reread(recipe, home)
-    fallback_source = home / recipe.fallback_file if recipe.fallback_file else None
-    if not force and _is_current(target, rec_sha, reread, fallback_source):
+    if not force and _is_current(target, rec_sha, reread):
         log(f"{target}: up to date")
         return target
     base = _base_pack(Path(base_dir) if base_dir else out_dir, log)
@@ -215,7 +200,7 @@ def build_recogniser_pack(name: str, recipe: TrainedRecipe, out_dir: Path | None
             "space_appended": True,
         }
         if reread is not None:
-            models["rec_fallback"] = _fallback_entry(base, staging, reread, recipe.fallback_file, fallback_source)
+            models["rec_fallback"] = _fallback_entry(base, staging, reread)
         import onnxruntime
 
         manifest = {
@@ -246,15 +231,10 @@ def _reread(recipe: TrainedRecipe, root: Path) -> dict | None:
     return {**(recipe.fallback_reread or {}), "doubt": record["model"], "doubt_record": recipe.doubt_file}
 
 
-def _fallback_entry(base: ModelPack, staging: Path, reread: dict, named: str | None = None,
-                    source: Path | None = None) -> dict:
-    """The base pack's recogniser (or the recipe's stand-in for it, `source`, named `named` in
-    the recipe) and charset copied in as the cascade's second reader."""
+def _fallback_entry(base: ModelPack, staging: Path, reread: dict) -> dict:
+    """The base pack's recogniser and charset copied in as the cascade's second reader."""
     entry = dict(base.manifest["models"]["rec"])
-    shutil.copyfile(source or base.root / entry["file"], staging / "rec_fallback.onnx")
-    if source is not None:
-        entry.update(precision="int8-convs-matmul", source_file=named, source_sha256=sha256_file(source),
-                     made_from=f"{base.name}'s {entry['file']} ({entry.get('source_file')})")
+    shutil.copyfile(base.root / entry["file"], staging / "rec_fallback.onnx")
     shutil.copyfile(base.root / entry["charset"], staging / "rec_fallback_charset.txt")
     entry.update(file="rec_fallback.onnx", charset="rec_fallback_charset.txt", reread=reread,
                  from_pack={"name": base.name, "version": base.version,
@@ -262,17 +242,14 @@ def _fallback_entry(base: ModelPack, staging: Path, reread: dict, named: str | N
     return entry
 
 
-def _is_current(target: Path, rec_sha: str, reread: dict | None, fallback_source: Path | None = None) -> bool:
+def _is_current(target: Path, rec_sha: str, reread: dict | None) -> bool:
     try:
         pack = ModelPack.load(target)
     except ModelPackError:
         return False
-    fallback = pack.manifest["models"].get("rec_fallback", {})
-    stand_in = fallback.get("source_sha256") if "made_from" in fallback else None  # _fallback_entry's
     return (pack.manifest.get("builder_version") == BUILDER_VERSION
             and pack.manifest.get("source", {}).get("sha256") == rec_sha
-            and fallback.get("reread") == reread
-            and stand_in == (sha256_file(fallback_source) if fallback_source else None))
+            and pack.manifest["models"].get("rec_fallback", {}).get("reread") == reread)
 
 
 def _base_pack(out_dir: Path, log) -> ModelPack:

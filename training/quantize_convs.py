@@ -95,7 +95,7 @@ def shard_lines(folders: Sequence[Path], count: int) -> list[np.ndarray]:
     for folder in folders:
         taken: list[np.ndarray] = []
         for index in complete_shards(folder):
-            taken += [sample.image() for sample in load_shard(folder, index)][: each - len(taken)]
+            taken += [sample.image() for sample in load_shard(folder, index)[: each - len(taken)]]
             if len(taken) >= each:
                 break
         if len(taken) < each:

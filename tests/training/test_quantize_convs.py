@@ -96,32 +96,3 @@ def test_the_committed_quantized_student_is_the_rule_applied_to_the_committed_st
     float_texts, int8_texts = _readings(STUDENT, lines), _readings(COMMITTED, lines)
     assert sum(f == q for f, q in zip(float_texts, int8_texts)) >= len(lines) - 1
 
-
-FALLBACK = REPO / "training" / "models" / "ppocrv6-small-convs.onnx"
-
-
-def test_the_committed_fallback_is_the_rule_applied_to_ppocr_v6_s_small_recogniser(teacher_pack):
-    """PP-OCRv6 small keeps its first 43 convolutions (all but the last stage's), squeeze-excite
-    and neck in float, and runs the rest in INT8, on top of the INT8 MatMuls ppocr-v6 gave it."""
-    from training.quantize_convs import float_convolutions
-
-    source = onnx.load(str(teacher_pack.root / "rec.onnx"))
-    committed = onnx.load(str(FALLBACK))
-    convolutions = {n.name for n in committed.graph.node if n.op_type == "Conv"}
-    assert convolutions == {n.name for n in source.graph.node if n.op_type == "Conv"}
-    floats = set(float_convolutions(source, first=43))
-    assert len(floats) == 48 and _int8_convolutions(committed) == convolutions - floats
-    assert Counter(n.op_type for n in committed.graph.node)["MatMulInteger"] == 9
-
-
-def test_a_recipe_s_fallback_file_stands_in_for_the_base_pack_s_recogniser(teacher_pack, tmp_path):
-    from ocr_build.trained_pack import build_trained_pack
-    from ocr_engine.packs import ModelPack, sha256_file
-
-    pack = ModelPack.load(build_trained_pack("crnn-v6t-fallback-convs", out_dir=tmp_path,
-                                             base_dir=teacher_pack.root.parent, log=lambda _: None))
-    entry = pack.manifest["models"]["rec_fallback"]
-    assert (pack.root / entry["file"]).read_bytes() == FALLBACK.read_bytes()
-    assert entry["source_sha256"] == sha256_file(FALLBACK)
-    assert pack.charset_of("rec_fallback") == teacher_pack.charset
-    assert pack.manifest["models"]["rec"]["source_sha256"] == sha256_file(STUDENT)
