@@ -20,7 +20,8 @@ range lets one outlier widen every step of the scale."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +33,53 @@ PERCENTILE = 99.99
 # ONNX Runtime's histogram calibration stacks its batches, so every calibration strip is padded
 # (or cut) to one width: ten times the 48-pixel height, a typical line
 CALIBRATION_WIDTH = 480
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A tensor's UINT8 grid: value = scale x (q - zero_point), q in 0..255."""
+
+    scale: float
+    zero_point: int
+
+
+def _grid(node, initializers: dict) -> Grid:
+    return Grid(float(initializers[node.input[1]]), int(initializers[node.input[2]]))
+
+
+def activation_grids(qdq_path: Path) -> dict[str, Grid]:
+    """Every activation tensor a QDQ model quantizes (a QuantizeLinear on something other than
+    a weight), by name, with its grid: what ONNX Runtime's quantizer takes as overrides."""
+    import onnx
+    from onnx import numpy_helper
+
+    model = onnx.load(str(qdq_path))
+    initializers = {init.name: numpy_helper.to_array(init) for init in model.graph.initializer}
+    return {node.input[0]: _grid(node, initializers) for node in model.graph.node
+            if node.op_type == "QuantizeLinear" and node.input[0] not in initializers}
+
+
+def convolution_grids(qdq_path: Path) -> dict[int, tuple[Grid, Grid]]:
+    """For each Conv that runs in INT8 in a QDQ model, by its place among the Conv nodes in
+    graph order: the grids of its input and of its output."""
+    import onnx
+    from onnx import numpy_helper
+
+    model = onnx.load(str(qdq_path))
+    initializers = {init.name: numpy_helper.to_array(init) for init in model.graph.initializer}
+    producers = {out: node for node in model.graph.node for out in node.output}
+    consumers: dict[str, list] = {}
+    for node in model.graph.node:
+        for name in node.input:
+            consumers.setdefault(name, []).append(node)
+    grids = {}
+    for k, conv in enumerate(node for node in model.graph.node if node.op_type == "Conv"):
+        dequantize = producers.get(conv.input[0])
+        if dequantize is None or dequantize.op_type != "DequantizeLinear":
+            continue
+        (quantize,) = [node for node in consumers[conv.output[0]] if node.op_type == "QuantizeLinear"]
+        grids[k] = (_grid(dequantize, initializers), _grid(quantize, initializers))
+    return grids
 
 
 def float_convolutions(model, first: int = FLOAT_FIRST) -> list[str]:
@@ -67,10 +115,12 @@ def calibration_strips(images: Iterable[np.ndarray], height: int = 48, width: in
 
 
 def quantize_recogniser(source: Path, target: Path, lines: Sequence[np.ndarray], first: int = FLOAT_FIRST,
-                     percentile: float = PERCENTILE) -> list[str]:
+                     percentile: float = PERCENTILE, grids: Mapping[str, Grid] | None = None) -> list[str]:
     """`source` (a recogniser: float convolutions, perhaps dynamic INT8 LSTM and MatMul) with its
     convolutions but `float_convolutions` in static INT8, calibrated on `lines`, to `target`;
-    the model's metadata (a student's charset) kept. Returns the convolutions left in float."""
+    the model's metadata (a student's charset) kept. Returns the convolutions left in float.
+    `grids` (activation tensor -> Grid) override the calibrated ranges of those tensors:
+    what quantization-aware training learnt on (training/tiny_qat.py)."""
     import onnx
     from onnxruntime.quantization import CalibrationMethod
 
@@ -79,7 +129,12 @@ def quantize_recogniser(source: Path, target: Path, lines: Sequence[np.ndarray],
     model = onnx.load(str(source))
     kept = float_convolutions(model, first)
     feeds = ({model.graph.input[0].name: strip} for strip in calibration_strips(lines))
-    quantize_convolutions(source, target, feeds, CalibrationMethod.Percentile, {"CalibPercentile": percentile}, kept)
+    options: dict = {"CalibPercentile": percentile}
+    if grids:
+        options["TensorQuantOverrides"] = {name: [{"scale": np.array(grid.scale, np.float32),
+                                                   "zero_point": np.array(grid.zero_point, np.uint8)}]
+                                           for name, grid in grids.items()}
+    quantize_convolutions(source, target, feeds, CalibrationMethod.Percentile, options, kept)
     quantized = onnx.load(str(target))
     del quantized.metadata_props[:]
     quantized.metadata_props.extend(model.metadata_props)

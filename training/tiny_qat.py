@@ -1,0 +1,300 @@
+"""Quantization-aware fine-tuning of crnn-v6t's INT8 convolutions, against the float student.
+
+training/quantize_convs.py runs 18 of the student's 37 convolutions in INT8 with no training
+(crnn-v6t-convs: a dev line 1.31x faster), and the student alone loses 0.3-0.9 point of exact
+on held-out folders for it (training/MANIFEST, "INT8 convolutions"). Here the backbone learns
+to live with that rounding:
+- each INT8 convolution's input and output are rounded to the UINT8 grids quantize_convs
+  calibrated (read from its QDQ model, and kept fixed), its weight to INT8 per output
+  channel (max |w| / 127, as ONNX Runtime computes it) and its bias to INT32 at the input's
+  scale times the weight's, as ONNX Runtime does; gradients pass the rounding straight
+  through (fake quantization);
+- the loss is the float student's own per-frame distribution (KL), on rendered
+  training-world lines: the quantized student learns to read as the float one does, not the
+  task again. Fine-tuning kn4 on the task forgot what it knew at any rate that moved it
+  (MANIFEST, runs j1, j2, dt3);
+- only the backbone trains; the BiLSTM and the head stay the float student's, batch norms
+  frozen.
+The export hands the same grids to ONNX Runtime's quantizer (TensorQuantOverrides), so the
+INT8 model computes what was trained (tests/training/test_tiny_qat.py)."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import signal
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from .quantize_convs import Grid, activation_grids, convolution_grids
+from .tiny_student import STRIDE, WIDTH_STEP, OnnxBackbone, TinyCRNN, _run_node
+
+ACTIVATION_MAX = 255  # UINT8
+WEIGHT_MAX = 127  # INT8, symmetric: ONNX Runtime's per-channel weights use -127..127
+CHECKPOINT = "checkpoint.pt"
+
+
+def round_activation(x: torch.Tensor, grid: Grid) -> torch.Tensor:
+    return torch.fake_quantize_per_tensor_affine(x, grid.scale, grid.zero_point, 0, ACTIVATION_MAX)
+
+
+def round_weight(weight: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The weight on its INT8 grid per output channel, and the grid's scales. Divided and
+    rounded half to even as ONNX Runtime's quantizer does (numpy, float32): torch's
+    fake_quantize multiplies by the inverse, and the student's float16 weights often sit on a
+    tie, where the two round apart."""
+    scales = (weight.detach().abs().amax(dim=(1, 2, 3)) / WEIGHT_MAX).clamp(min=1e-12)
+    grid = scales.view(-1, 1, 1, 1)
+    rounded = torch.round(weight.detach() / grid).clamp(-WEIGHT_MAX, WEIGHT_MAX) * grid
+    return weight + (rounded - weight.detach()), scales
+
+
+class Int8Convolutions(nn.Module):
+    """An OnnxBackbone (tiny's graph, node by node) with ONNX Runtime's rounding simulated on
+    the convolutions `grids` names (by place among the Conv nodes). In tiny's graph a
+    convolution's bias is the Add that follows it; the export folds it into the Conv, whose
+    output is then the Add's: that is the tensor rounded to the output grid. Given ONNX
+    Runtime's own input, a convolution computes what ONNX Runtime's does (`convolve`); over the
+    whole network the two part by the float rounding of the ops between (an element that
+    lands on the other side of a grid point), as two INT8 runs would."""
+
+    def __init__(self, inner: OnnxBackbone, grids: dict[int, tuple[Grid, Grid]]):
+        super().__init__()
+        self.inner = inner
+        conv_nodes = [i for i, node in enumerate(inner.nodes) if node[0] == "Conv"]
+        self.rounded: dict[str, Grid] = {}  # tensor -> its grid
+        self.bias_adds: dict[int, int] = {}  # node index of an INT8 Conv -> that of its bias Add
+        for k, (grid_in, grid_out) in grids.items():
+            conv = conv_nodes[k]
+            _, inputs, output, _ = inner.nodes[conv]
+            (bias,) = [i for i, node in enumerate(inner.nodes) if output in node[1]]
+            _, bias_inputs, bias_output, _ = inner.nodes[bias]
+            if inner.nodes[bias][0] != "Add" or len(inputs) != 2 or bias_inputs[0] != output:
+                raise ValueError(f"Conv {k} is not a bias-free Conv followed by its bias Add")
+            self.bias_adds[conv] = bias
+            self.rounded[inputs[0]] = grid_in
+            self.rounded[bias_output] = grid_out
+
+    def convolve(self, conv: int, x: torch.Tensor) -> torch.Tensor:
+        """The INT8 convolution at node `conv` on `x` (on its input grid), its bias added, before
+        the output's rounding: the weight on its INT8 grid, the bias on its INT32 one (the
+        input's scale times the weight's, as ONNX Runtime quantizes it)."""
+        inner = self.inner
+        _, inputs, _, attrs = inner.nodes[conv]
+        weight, weight_scales = round_weight(inner._tensor(inputs[1], {}))
+        bias = inner._tensor(inner.nodes[self.bias_adds[conv]][1][1], {})
+        scale = self.rounded[inputs[0]].scale * weight_scales.view(bias.shape)
+        bias = bias + (torch.round(bias.detach() / scale) * scale - bias.detach())
+        return _run_node("Conv", [x, weight], attrs, False) + bias
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        inner = self.inner
+        values = {inner.input: self._round(inner.input, x)}
+        biased: dict[int, torch.Tensor] = {}  # bias Add node -> the convolution's output, its bias added
+        for index, (op, inputs, output, attrs) in enumerate(inner.nodes):
+            if index in self.bias_adds:
+                biased[self.bias_adds[index]] = self.convolve(index, values[inputs[0]])
+                continue
+            value = biased.pop(index) if index in biased else \
+                _run_node(op, [inner._tensor(name, values) for name in inputs], attrs, inner.training)
+            values[output] = self._round(output, value)
+        return values[inner.output]
+
+    def _round(self, name: str, x: torch.Tensor) -> torch.Tensor:
+        grid = self.rounded.get(name)
+        return x if grid is None else round_activation(x, grid)
+
+
+def simulate_int8(model: TinyCRNN, grids: dict[int, tuple[Grid, Grid]]) -> TinyCRNN:
+    """`model` with its backbone's INT8 convolutions simulated (in place)."""
+    backbone = model.backbone
+    if not isinstance(backbone, OnnxBackbone):
+        raise TypeError("the student's backbone is not tiny's graph")
+    model.backbone = Int8Convolutions(backbone, grids)
+    return model
+
+
+def as_float(model: TinyCRNN) -> TinyCRNN:
+    """The model back on its plain backbone (the trained weights kept), for the export."""
+    if isinstance(model.backbone, Int8Convolutions):
+        model.backbone = model.backbone.inner
+    return model
+
+
+def export_int8(model: TinyCRNN, grids_from: Path, out: Path, characters: list[str], lines: list[np.ndarray]) -> Path:
+    """The student as ONNX (training/tiny_student.export_onnx: dynamic INT8 LSTM and MatMuls),
+    its convolutions then quantized as `grids_from` (a QDQ model of the same network) has
+    them, on exactly its grids; `lines` only feed the quantizer's calibration pass, whose ranges
+    the grids override."""
+    import tempfile
+
+    import onnx
+
+    from .quantize_convs import float_convolutions, quantize_recogniser
+    from .tiny_student import export_onnx
+
+    with tempfile.TemporaryDirectory() as tmp:
+        student = export_onnx(as_float(model), Path(tmp) / "student.onnx", characters=characters)
+        int8 = set(convolution_grids(grids_from))
+        conv_names = [node.name for node in onnx.load(str(student)).graph.node if node.op_type == "Conv"]
+        first = next(k for k in range(len(conv_names)) if k in int8)
+        if {conv_names.index(n) for n in float_convolutions(onnx.load(str(student)), first)} != \
+                set(range(len(conv_names))) - int8:
+            raise ValueError(f"{grids_from}'s INT8 convolutions are not quantize_convs' rule for this network")
+        quantize_recogniser(student, Path(out), lines, first, grids=activation_grids(grids_from))
+    return Path(out)
+
+
+def batch_of(images: list[np.ndarray], rng: random.Random) -> torch.Tensor:
+    """Lines at height 48, BGR to [-1, 1], right-padded with 0 to a multiple of WIDTH_STEP,
+    sometimes further (the engine pads short lines): as the student was trained."""
+    width = math.ceil(max(image.shape[1] for image in images) / WIDTH_STEP) * WIDTH_STEP
+    if rng.random() < 0.3:
+        width += WIDTH_STEP * rng.randint(1, 4)
+    batch = np.zeros((len(images), 3, images[0].shape[0], width), dtype=np.float32)
+    for i, image in enumerate(images):
+        batch[i, :, :, : image.shape[1]] = image.transpose(2, 0, 1).astype(np.float32) / 127.5 - 1.0
+    return torch.from_numpy(batch)
+
+
+def distillation_loss(student: TinyCRNN, reference: TinyCRNN, batch: torch.Tensor) -> torch.Tensor:
+    """KL(reference || student) per frame, averaged over every frame of the batch."""
+    with torch.no_grad():
+        target = reference.logits(batch).log_softmax(-1)
+    predicted = student.logits(batch).log_softmax(-1)
+    return (target.exp() * (target - predicted)).sum(-1).mean()
+
+
+def train(run: Path, student: Path, grids_from: Path, folders: list[Path], from_shard: int, steps: int, lr: float,
+          batch_size: int, seed: int, threads: int, cache_dir: Path, resume: bool, checkpoint_minutes: float = 5.0,
+          warmup: int = 100, log=print) -> None:
+    """Fine-tune `student` (a tiny_train checkpoint) with its INT8 convolutions simulated on
+    `grids_from`'s grids, on the lines of `folders`' shards from `from_shard` on (each folder
+    drawn alike), `steps` steps of AdamW on the backbone: `lr` after `warmup` steps, down a
+    cosine to a tenth of it. Checkpoints every few minutes and on SIGTERM; `resume`."""
+    from .data import complete_shards, load_shard, width_sorted_batches
+    from .tiny_student import load_checkpoint, load_weights
+
+    torch.set_num_threads(threads)
+    run.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed)
+    torch.manual_seed(seed)
+    reference = load_checkpoint(student, cache_dir).requires_grad_(False)
+    # the student's own settings, its backbone now trained whatever it was (load_weights reads it)
+    student_config = torch.load(student, weights_only=False)["config"] | {"frozen_backbone": False}
+    model = load_checkpoint(student, cache_dir).requires_grad_(False)
+    model.backbone.requires_grad_(True)
+    simulate_int8(model, convolution_grids(grids_from))
+    model.eval()  # batch norms frozen: their folding is the export's
+    optimizer = torch.optim.AdamW(model.backbone.parameters(), lr=lr, weight_decay=0.0)
+    step, seconds = 0, 0.0
+    if resume and (run / CHECKPOINT).is_file():
+        state = torch.load(run / CHECKPOINT, weights_only=False)
+        load_weights(as_float(model), state)
+        simulate_int8(model, convolution_grids(grids_from))
+        optimizer.load_state_dict(state["optimizer"])
+        step, seconds = state["step"], state["train_seconds"]
+        rng.setstate(state["rng"])
+        log(f"resumed at step {step}")
+    config = {"student": str(student), "grids_from": str(grids_from), "data": [str(f) for f in folders],
+              "from_shard": from_shard, "steps": steps, "lr": lr, "warmup": warmup, "batch_size": batch_size,
+              "seed": seed, "threads": threads}
+    (run / "config.json").write_text(json.dumps(config, indent=1))
+    pools = {folder: [s for index in complete_shards(folder) if index >= from_shard for s in load_shard(folder, index)]
+             for folder in folders}
+    log(f"{sum(map(len, pools.values()))} lines in {len(folders)} folders")
+    stop = {"now": False}
+    signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
+
+    def checkpoint():
+        from .train import save_checkpoint
+
+        weights = as_float(model).state_dict()
+        save_checkpoint(run / CHECKPOINT, {"model": weights, "optimizer": optimizer.state_dict(), "step": step,
+                                           "train_seconds": seconds, "rng": rng.getstate(),
+                                           "config": student_config,
+                                           "qat": config})
+        simulate_int8(model, convolution_grids(grids_from))
+
+    last_checkpoint, running = time.time(), []
+    while step < steps and not stop["now"]:
+        picks = [pools[folder][rng.randrange(len(pools[folder]))] for folder in
+                 (rng.choice(folders) for _ in range(batch_size * 8))]
+        for samples in width_sorted_batches([s for s in picks if s.frames * STRIDE <= 1280], batch_size, rng):
+            started = time.time()
+            progress = min(1.0, max(0, step - warmup) / max(1, steps - warmup))
+            rate = lr * min(1.0, (step + 1) / warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
+            for group in optimizer.param_groups:
+                group["lr"] = rate
+            loss = distillation_loss(model, reference, batch_of([s.image() for s in samples], rng))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            seconds += time.time() - started
+            step += 1
+            running.append(loss.item())
+            if step % 25 == 0:
+                log(f"step {step} kl {sum(running) / len(running):.5f} lr {rate:.2e} {seconds / step:.2f}s/step")
+                running = []
+            if time.time() - last_checkpoint > checkpoint_minutes * 60 or stop["now"] or step >= steps:
+                checkpoint()
+                last_checkpoint = time.time()
+                if stop["now"] or step >= steps:
+                    break
+    checkpoint()
+    log(f"stopped at step {step}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m training.tiny_qat", description=__doc__.split("\n")[0])
+    parser.add_argument("--run", type=Path, required=True)
+    parser.add_argument("--student", type=Path, default=Path("training/models/crnn-v6t.ckpt.pt"),
+                        help="the float student's (slim) checkpoint")
+    parser.add_argument("--grids", type=Path, default=Path("training/models/crnn-v6t-convs.onnx"),
+                        help="quantize_convs' QDQ model of that student: which convolutions, on which grids")
+    parser.add_argument("--data", type=Path, nargs="+", help="training-world shard folders")
+    parser.add_argument("--from-shard", type=int, default=6,
+                        help="the shards before this one are left out (the doubt model was fitted on them)")
+    parser.add_argument("--steps", type=int, default=6000)
+    parser.add_argument("--lr", type=float, default=1e-5)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--seed", type=int, default=20261246)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--cache-dir", type=Path, default=Path("build/wheels"))
+    parser.add_argument("--resume", action="store_true")
+    parser.add_argument("--export", type=Path, metavar="OUT", help="the run's checkpoint to INT8 ONNX, and stop")
+    parser.add_argument("--calibrate", type=Path, nargs="+", help="with --export: shard folders feeding the "
+                        "quantizer's calibration pass (the grids override its ranges)")
+    args = parser.parse_args(argv)
+    if args.export:
+        import hashlib
+
+        from .quantize_convs import shard_lines
+        from .tiny_student import extract_tiny, load_checkpoint
+
+        characters = extract_tiny(args.cache_dir)[1]
+        model = load_checkpoint(args.run / CHECKPOINT, args.cache_dir)
+        export_int8(model, args.grids, args.export, characters, shard_lines(args.calibrate or args.data, 16))
+        print(f"{args.export}: sha256 {hashlib.sha256(args.export.read_bytes()).hexdigest()}")
+        return 0
+    if not args.data:
+        parser.error("--data is needed to train")
+
+    def log(message: str) -> None:
+        print(time.strftime("%H:%M:%S"), message, file=sys.stderr, flush=True)
+
+    train(args.run, args.student, args.grids, args.data, args.from_shard, args.steps, args.lr, args.batch_size,
+          args.seed, args.threads, args.cache_dir, args.resume, log=log)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
