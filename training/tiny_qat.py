@@ -13,19 +13,15 @@ to live with that rounding:
   training-world lines: the quantized student learns to read as the float one does, not the
   task again. Fine-tuning kn4 on the task forgot what it knew at any rate that moved it
   (MANIFEST, runs j1, j2, dt3);
-- only the backbone trains; the BiLSTM and the head stay the float student's, batch norms
+- only the INT8 convolutions' weights train; the rest stays the float student's, batch norms
   frozen.
 The export hands the same grids to ONNX Runtime's quantizer (TensorQuantOverrides), so the
 INT8 model computes what was trained (tests/training/test_tiny_qat.py)."""
 
 from __future__ import annotations
 
-import json
 import math
 import random
-import signal
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -33,11 +29,10 @@ import torch
 from torch import nn
 
 from .quantize_convs import Grid, activation_grids, convolution_grids
-from .tiny_student import STRIDE, WIDTH_STEP, OnnxBackbone, TinyCRNN, _run_node
+from .tiny_student import WIDTH_STEP, OnnxBackbone, TinyCRNN, _run_node
 
 ACTIVATION_MAX = 255  # UINT8
 WEIGHT_MAX = 127  # INT8, symmetric: ONNX Runtime's per-channel weights use -127..127
-CHECKPOINT = "checkpoint.pt"
 
 
 def round_activation(x: torch.Tensor, grid: Grid) -> torch.Tensor:
@@ -80,6 +75,26 @@ class Int8Convolutions(nn.Module):
             self.bias_adds[conv] = bias
             self.rounded[inputs[0]] = grid_in
             self.rounded[bias_output] = grid_out
+        # The INT8 weights train in units of their channel's INT8 step as it stood at the start:
+        # Adam moves every weight by about its rate whatever its gradient, so a rate in the
+        # weights' own units moved the channels with small weights many steps at a time and the
+        # others a hundredth of one (runs crnn-v6t-q1, -q2)
+        self.units = nn.ParameterDict()
+        for conv in self.bias_adds:
+            key = inner.names[inner.nodes[conv][1][1]]
+            weight = inner.weights[key].detach()
+            step = (weight.abs().amax(dim=(1, 2, 3), keepdim=True) / WEIGHT_MAX).clamp(min=1e-12)
+            self.register_buffer(f"step_{key}", step)
+            self.units[key] = nn.Parameter(weight / step)
+
+    def int8_weight(self, key: str) -> torch.Tensor:
+        return self.units[key] * getattr(self, f"step_{key}")
+
+    def write_back(self) -> None:
+        """The trained INT8 weights into the backbone's own parameters (the float model's)."""
+        with torch.no_grad():
+            for key in self.units:
+                self.inner.weights[key].copy_(self.int8_weight(key))
 
     def convolve(self, conv: int, x: torch.Tensor) -> torch.Tensor:
         """The INT8 convolution at node `conv` on `x` (on its input grid), its bias added, before
@@ -87,7 +102,7 @@ class Int8Convolutions(nn.Module):
         input's scale times the weight's, as ONNX Runtime quantizes it)."""
         inner = self.inner
         _, inputs, _, attrs = inner.nodes[conv]
-        weight, weight_scales = round_weight(inner._tensor(inputs[1], {}))
+        weight, weight_scales = round_weight(self.int8_weight(inner.names[inputs[1]]))
         bias = inner._tensor(inner.nodes[self.bias_adds[conv]][1][1], {})
         scale = self.rounded[inputs[0]].scale * weight_scales.view(bias.shape)
         bias = bias + (torch.round(bias.detach() / scale) * scale - bias.detach())
@@ -123,6 +138,7 @@ def simulate_int8(model: TinyCRNN, grids: dict[int, tuple[Grid, Grid]]) -> TinyC
 def as_float(model: TinyCRNN) -> TinyCRNN:
     """The model back on its plain backbone (the trained weights kept), for the export."""
     if isinstance(model.backbone, Int8Convolutions):
+        model.backbone.write_back()
         model.backbone = model.backbone.inner
     return model
 
@@ -169,132 +185,3 @@ def distillation_loss(student: TinyCRNN, reference: TinyCRNN, batch: torch.Tenso
         target = reference.logits(batch).log_softmax(-1)
     predicted = student.logits(batch).log_softmax(-1)
     return (target.exp() * (target - predicted)).sum(-1).mean()
-
-
-def train(run: Path, student: Path, grids_from: Path, folders: list[Path], from_shard: int, steps: int, lr: float,
-          batch_size: int, seed: int, threads: int, cache_dir: Path, resume: bool, checkpoint_minutes: float = 5.0,
-          warmup: int = 100, log=print) -> None:
-    """Fine-tune `student` (a tiny_train checkpoint) with its INT8 convolutions simulated on
-    `grids_from`'s grids, on the lines of `folders`' shards from `from_shard` on (each folder
-    drawn alike), `steps` steps of AdamW on the backbone: `lr` after `warmup` steps, down a
-    cosine to a tenth of it. Checkpoints every few minutes and on SIGTERM; `resume`."""
-    from .data import complete_shards, load_shard, width_sorted_batches
-    from .tiny_student import load_checkpoint, load_weights
-
-    torch.set_num_threads(threads)
-    run.mkdir(parents=True, exist_ok=True)
-    rng = random.Random(seed)
-    torch.manual_seed(seed)
-    reference = load_checkpoint(student, cache_dir).requires_grad_(False)
-    # the student's own settings, its backbone now trained whatever it was (load_weights reads it)
-    student_config = torch.load(student, weights_only=False)["config"] | {"frozen_backbone": False}
-    model = load_checkpoint(student, cache_dir).requires_grad_(False)
-    model.backbone.requires_grad_(True)
-    simulate_int8(model, convolution_grids(grids_from))
-    model.eval()  # batch norms frozen: their folding is the export's
-    optimizer = torch.optim.AdamW(model.backbone.parameters(), lr=lr, weight_decay=0.0)
-    step, seconds = 0, 0.0
-    if resume and (run / CHECKPOINT).is_file():
-        state = torch.load(run / CHECKPOINT, weights_only=False)
-        load_weights(as_float(model), state)
-        simulate_int8(model, convolution_grids(grids_from))
-        optimizer.load_state_dict(state["optimizer"])
-        step, seconds = state["step"], state["train_seconds"]
-        rng.setstate(state["rng"])
-        log(f"resumed at step {step}")
-    config = {"student": str(student), "grids_from": str(grids_from), "data": [str(f) for f in folders],
-              "from_shard": from_shard, "steps": steps, "lr": lr, "warmup": warmup, "batch_size": batch_size,
-              "seed": seed, "threads": threads}
-    (run / "config.json").write_text(json.dumps(config, indent=1))
-    pools = {folder: [s for index in complete_shards(folder) if index >= from_shard for s in load_shard(folder, index)]
-             for folder in folders}
-    log(f"{sum(map(len, pools.values()))} lines in {len(folders)} folders")
-    stop = {"now": False}
-    signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
-
-    def checkpoint():
-        from .train import save_checkpoint
-
-        weights = as_float(model).state_dict()
-        save_checkpoint(run / CHECKPOINT, {"model": weights, "optimizer": optimizer.state_dict(), "step": step,
-                                           "train_seconds": seconds, "rng": rng.getstate(),
-                                           "config": student_config,
-                                           "qat": config})
-        simulate_int8(model, convolution_grids(grids_from))
-
-    last_checkpoint, running = time.time(), []
-    while step < steps and not stop["now"]:
-        picks = [pools[folder][rng.randrange(len(pools[folder]))] for folder in
-                 (rng.choice(folders) for _ in range(batch_size * 8))]
-        for samples in width_sorted_batches([s for s in picks if s.frames * STRIDE <= 1280], batch_size, rng):
-            started = time.time()
-            progress = min(1.0, max(0, step - warmup) / max(1, steps - warmup))
-            rate = lr * min(1.0, (step + 1) / warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
-            for group in optimizer.param_groups:
-                group["lr"] = rate
-            loss = distillation_loss(model, reference, batch_of([s.image() for s in samples], rng))
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            seconds += time.time() - started
-            step += 1
-            running.append(loss.item())
-            if step % 25 == 0:
-                log(f"step {step} kl {sum(running) / len(running):.5f} lr {rate:.2e} {seconds / step:.2f}s/step")
-                running = []
-            if time.time() - last_checkpoint > checkpoint_minutes * 60 or stop["now"] or step >= steps:
-                checkpoint()
-                last_checkpoint = time.time()
-                if stop["now"] or step >= steps:
-                    break
-    checkpoint()
-    log(f"stopped at step {step}")
-
-
-def main(argv: list[str] | None = None) -> int:
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="python -m training.tiny_qat", description=__doc__.split("\n")[0])
-    parser.add_argument("--run", type=Path, required=True)
-    parser.add_argument("--student", type=Path, default=Path("training/models/crnn-v6t.ckpt.pt"),
-                        help="the float student's (slim) checkpoint")
-    parser.add_argument("--grids", type=Path, default=Path("training/models/crnn-v6t-convs.onnx"),
-                        help="quantize_convs' QDQ model of that student: which convolutions, on which grids")
-    parser.add_argument("--data", type=Path, nargs="+", help="training-world shard folders")
-    parser.add_argument("--from-shard", type=int, default=6,
-                        help="the shards before this one are left out (the doubt model was fitted on them)")
-    parser.add_argument("--steps", type=int, default=6000)
-    parser.add_argument("--lr", type=float, default=1e-5)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--seed", type=int, default=20261246)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--cache-dir", type=Path, default=Path("build/wheels"))
-    parser.add_argument("--resume", action="store_true")
-    parser.add_argument("--export", type=Path, metavar="OUT", help="the run's checkpoint to INT8 ONNX, and stop")
-    parser.add_argument("--calibrate", type=Path, nargs="+", help="with --export: shard folders feeding the "
-                        "quantizer's calibration pass (the grids override its ranges)")
-    args = parser.parse_args(argv)
-    if args.export:
-        import hashlib
-
-        from .quantize_convs import shard_lines
-        from .tiny_student import extract_tiny, load_checkpoint
-
-        characters = extract_tiny(args.cache_dir)[1]
-        model = load_checkpoint(args.run / CHECKPOINT, args.cache_dir)
-        export_int8(model, args.grids, args.export, characters, shard_lines(args.calibrate or args.data, 16))
-        print(f"{args.export}: sha256 {hashlib.sha256(args.export.read_bytes()).hexdigest()}")
-        return 0
-    if not args.data:
-        parser.error("--data is needed to train")
-
-    def log(message: str) -> None:
-        print(time.strftime("%H:%M:%S"), message, file=sys.stderr, flush=True)
-
-    train(args.run, args.student, args.grids, args.data, args.from_shard, args.steps, args.lr, args.batch_size,
-          args.seed, args.threads, args.cache_dir, args.resume, log=log)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
