@@ -76,6 +76,7 @@ def quantize_convolutions(source: Path, target: Path, feeds: Iterator[dict], met
             return next(feeds, None)
 
     model = onnx.load(str(source))
+    target = Path(target).resolve()  # before the calibrator's change of folder below
     with tempfile.TemporaryDirectory() as tmp:
         # per-channel QDQ needs DequantizeLinear's axis (opset 13); PaddleOCR's exports are opset 11
         upgraded, prepared = Path(tmp) / "opset13.onnx", Path(tmp) / "prepared.onnx"
@@ -85,7 +86,7 @@ def quantize_convolutions(source: Path, target: Path, feeds: Iterator[dict], met
         cwd = Path.cwd()
         os.chdir(tmp)  # the calibrator writes its augmented model's tensors into the working folder
         try:
-            quantize_static(str(prepared), str(Path(target).resolve()), Reader(), quant_format=QuantFormat.QDQ,
+            quantize_static(str(prepared), str(target), Reader(), quant_format=QuantFormat.QDQ,
                             per_channel=True, activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
                             op_types_to_quantize=["Conv"], nodes_to_exclude=list(float_nodes),
                             calibrate_method=method, extra_options=options)

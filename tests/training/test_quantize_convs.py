@@ -67,11 +67,15 @@ def _readings(path, images) -> list[str]:
     return [text for text, _ in TextRecognizer(create_session(path, 1), charset).recognize(images)]
 
 
-def test_quantized_student_runs_its_other_convolutions_in_int8_and_reads_as_the_float_one(lines, tmp_path):
+def test_quantized_student_runs_its_other_convolutions_in_int8_and_reads_as_the_float_one(lines, tmp_path,
+                                                                                           monkeypatch):
+    from pathlib import Path
+
     from training.quantize_convs import float_convolutions, quantize_recogniser
 
+    monkeypatch.chdir(tmp_path)  # a target relative to where the command runs (the calibrator changes folder)
+    kept = quantize_recogniser(STUDENT, Path("student-convs.onnx"), lines)
     target = tmp_path / "student-convs.onnx"
-    kept = quantize_recogniser(STUDENT, target, lines)
     quantized = onnx.load(str(target))
     convolutions = {n.name for n in quantized.graph.node if n.op_type == "Conv"}
     assert kept == float_convolutions(onnx.load(str(STUDENT)))
