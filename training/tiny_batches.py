@@ -70,19 +70,27 @@ def line_targets(sample: TargetSample, image: np.ndarray, encoder: Encoder, mapp
     return target, normalised(sample.teacher) == normalised(sample.text), np.maximum(ids, 0), probs
 
 
-def assemble(strips: list[np.ndarray], targets: list, weights: list[float], soft_ids: list[np.ndarray],
-             soft_probs: list[np.ndarray], rng):
-    """One batch at height 48: the strips right-padded to a multiple of WIDTH_STEP (sometimes
-    more), with their CTC targets, weights and soft targets."""
+def strip_batch(strips: list[np.ndarray], rng) -> np.ndarray:
+    """Lines at height 48 as the student's input: BGR to [-1, 1], right-padded with 0 to a
+    multiple of WIDTH_STEP, sometimes further."""
     width = math.ceil(max(s.shape[1] for s in strips) / WIDTH_STEP) * WIDTH_STEP
     if rng.random() < 0.3:  # the engine pads short lines: the student must not read the padding
         width += WIDTH_STEP * rng.randint(1, 4)
-    n, t_max = len(strips), width // STRIDE
-    batch = np.zeros((n, 3, INPUT_HEIGHT, width), dtype=np.float32)
-    ids = np.zeros((n, t_max, soft_ids[0].shape[1]), dtype=np.int64)
-    probs = np.zeros((n, t_max, soft_ids[0].shape[1]), dtype=np.float32)
+    batch = np.zeros((len(strips), 3, INPUT_HEIGHT, width), dtype=np.float32)
     for i, strip in enumerate(strips):
         batch[i, :, :, : strip.shape[1]] = strip.transpose(2, 0, 1).astype(np.float32) / 127.5 - 1.0
+    return batch
+
+
+def assemble(strips: list[np.ndarray], targets: list, weights: list[float], soft_ids: list[np.ndarray],
+             soft_probs: list[np.ndarray], rng):
+    """One batch at height 48: the strips right-padded to a multiple of WIDTH_STEP (sometimes
+    more; strip_batch), with their CTC targets, weights and soft targets."""
+    batch = strip_batch(strips, rng)
+    n, t_max = len(strips), batch.shape[3] // STRIDE
+    ids = np.zeros((n, t_max, soft_ids[0].shape[1]), dtype=np.int64)
+    probs = np.zeros((n, t_max, soft_ids[0].shape[1]), dtype=np.float32)
+    for i in range(n):
         ids[i, : len(soft_ids[i])] = soft_ids[i]
         probs[i, : len(soft_probs[i])] = soft_probs[i]
     frames = torch.tensor([math.ceil(s.shape[1] / STRIDE) for s in strips])

@@ -23,8 +23,6 @@ fine-tuning"); learning the grids too is what is left."""
 
 from __future__ import annotations
 
-import math
-import random
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +30,7 @@ import torch
 from torch import nn
 
 from .quantize_convs import Grid, activation_grids, convolution_grids
-from .tiny_student import WIDTH_STEP, OnnxBackbone, TinyCRNN, _run_node
+from .tiny_student import OnnxBackbone, TinyCRNN, _run_node
 
 ACTIVATION_MAX = 255  # UINT8
 WEIGHT_MAX = 127  # INT8, symmetric: ONNX Runtime's per-channel weights use -127..127
@@ -161,25 +159,14 @@ def export_int8(model: TinyCRNN, grids_from: Path, out: Path, characters: list[s
     with tempfile.TemporaryDirectory() as tmp:
         student = export_onnx(as_float(model), Path(tmp) / "student.onnx", characters=characters)
         int8 = set(convolution_grids(grids_from))
-        conv_names = [node.name for node in onnx.load(str(student)).graph.node if node.op_type == "Conv"]
+        graph = onnx.load(str(student))
+        conv_names = [node.name for node in graph.graph.node if node.op_type == "Conv"]
         first = next(k for k in range(len(conv_names)) if k in int8)
-        if {conv_names.index(n) for n in float_convolutions(onnx.load(str(student)), first)} != \
+        if {conv_names.index(n) for n in float_convolutions(graph, first)} != \
                 set(range(len(conv_names))) - int8:
             raise ValueError(f"{grids_from}'s INT8 convolutions are not quantize_convs' rule for this network")
         quantize_recogniser(student, Path(out), lines, first, grids=activation_grids(grids_from))
     return Path(out)
-
-
-def batch_of(images: list[np.ndarray], rng: random.Random) -> torch.Tensor:
-    """Lines at height 48, BGR to [-1, 1], right-padded with 0 to a multiple of WIDTH_STEP,
-    sometimes further (the engine pads short lines): as the student was trained."""
-    width = math.ceil(max(image.shape[1] for image in images) / WIDTH_STEP) * WIDTH_STEP
-    if rng.random() < 0.3:
-        width += WIDTH_STEP * rng.randint(1, 4)
-    batch = np.zeros((len(images), 3, images[0].shape[0], width), dtype=np.float32)
-    for i, image in enumerate(images):
-        batch[i, :, :, : image.shape[1]] = image.transpose(2, 0, 1).astype(np.float32) / 127.5 - 1.0
-    return torch.from_numpy(batch)
 
 
 def distillation_loss(student: TinyCRNN, reference: TinyCRNN, batch: torch.Tensor) -> torch.Tensor:

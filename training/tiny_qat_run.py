@@ -3,6 +3,7 @@ and resumable, and the export of a run's checkpoint to the INT8 student."""
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import random
@@ -15,10 +16,13 @@ from typing import cast
 import torch
 
 from .quantize_convs import convolution_grids
-from .tiny_qat import Int8Convolutions, batch_of, distillation_loss, export_int8, simulate_int8
+from .tiny_batches import strip_batch
+from .tiny_config import TinyConfig
+from .tiny_qat import Int8Convolutions, distillation_loss, export_int8, simulate_int8
 from .tiny_student import STRIDE
 
 CHECKPOINT = "checkpoint.pt"
+MAX_WIDTH = TinyConfig("", "").max_width  # px at height 48: wider lines are left out, as tiny_train does
 
 
 def train(run: Path, student: Path, grids_from: Path, folders: list[Path], from_shard: int, steps: int, lr: float,
@@ -39,7 +43,7 @@ def train(run: Path, student: Path, grids_from: Path, folders: list[Path], from_
     reference = load_checkpoint(student, cache_dir).requires_grad_(False)
     # the student's own settings, its backbone now trained whatever it was (load_weights reads it)
     student_config = torch.load(student, weights_only=False)["config"] | {"frozen_backbone": False}
-    model = load_checkpoint(student, cache_dir).requires_grad_(False)
+    model = copy.deepcopy(reference)
     step, seconds, state = 0, 0.0, None
     if resume and (run / CHECKPOINT).is_file():
         state = torch.load(run / CHECKPOINT, weights_only=False)
@@ -82,13 +86,14 @@ def train(run: Path, student: Path, grids_from: Path, folders: list[Path], from_
     while step < steps and not stop["now"]:
         picks = [pools[folder][rng.randrange(len(pools[folder]))] for folder in
                  (rng.choice(folders) for _ in range(batch_size * 8))]
-        for samples in width_sorted_batches([s for s in picks if s.frames * STRIDE <= 1280], batch_size, rng):
+        for samples in width_sorted_batches([s for s in picks if s.frames * STRIDE <= MAX_WIDTH], batch_size, rng):
             started = time.time()
             progress = min(1.0, max(0, step - warmup) / max(1, steps - warmup))
             rate = lr * min(1.0, (step + 1) / warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
             for group in optimizer.param_groups:
                 group["lr"] = rate
-            loss = distillation_loss(model, reference, batch_of([s.image() for s in samples], rng))
+            batch = torch.from_numpy(strip_batch([s.image() for s in samples], rng))
+            loss = distillation_loss(model, reference, batch)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()

@@ -118,7 +118,8 @@ def test_a_short_run_brings_the_int8_student_closer_to_the_float_one_and_resumes
     from training.data import build_shard, load_shard
     from training.quantize_convs import convolution_grids
     from training.teacher import Teacher
-    from training.tiny_qat import batch_of, distillation_loss, simulate_int8
+    from training.tiny_batches import strip_batch
+    from training.tiny_qat import distillation_loss, simulate_int8
     from training.tiny_qat_run import CHECKPOINT, train
     from training.tiny_run import text_charset
     from training.tiny_student import load_checkpoint
@@ -128,7 +129,7 @@ def test_a_short_run_brings_the_int8_student_closer_to_the_float_one_and_resumes
     build_shard(data, 0, 7, text_charset(WHEEL_CACHE), Teacher(teacher_pack), size=48, held_out=False)
     reference = _student()
     lines = sorted((sample.image() for sample in load_shard(data, 0)), key=lambda image: image.shape[1])
-    batches = [batch_of(lines[i:i + 8], random.Random(0)) for i in range(0, len(lines), 8)]
+    batches = [torch.from_numpy(strip_batch(lines[i:i + 8], random.Random(0))) for i in range(0, len(lines), 8)]
 
     def loss_of(path):
         model = simulate_int8(load_checkpoint(path, WHEEL_CACHE), convolution_grids(GRIDS))
